@@ -1,0 +1,3 @@
+from lightning_gan.cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""`lightning-gan`: LightningCLI over every GAN variant, with one new run folder per run.
+
+    lightning-gan fit --config experiments/gan_enhance.yaml [--trainer.max_epochs 50 ...]
+
+Each run writes runs/<name>/version_<k>/: config.yaml, metrics.csv, checkpoints/ (last.ckpt and the best by the
+model's validation metric), images/ (PNG grids) and wandb/ (the offline W&B run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.loggers import CSVLogger, WandbLogger
+
+from lightning_gan.data.datamodule import ProductImageDataModule
+from lightning_gan.models.base import AdversarialModule
+from lightning_gan.models.dcgan import DCGAN  # noqa: F401  (lets YAML say `class_path: DCGAN`)
+from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
+
+RUN_DIR_ENV = "LIGHTNING_GAN_RUN_DIR"  # set by rank 0, so DDP worker processes share its run folder
+
+
+def new_run_dir(experiment_dir: Path) -> Path:
+    """Create runs/<name>/version_<k> with k one past the highest existing; never reuses a folder."""
+    experiment_dir.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.name.split("_")[1]) for p in experiment_dir.glob("version_*") if p.name.split("_")[1].isdigit()]
+    k = max(taken, default=-1) + 1
+    while True:
+        path = experiment_dir / f"version_{k}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            k += 1
+
+
+def latest_checkpoint(experiment_dir: Path) -> Path:
+    """The last.ckpt of the newest run of an experiment, for `--ckpt_path last`."""
+    found = sorted(experiment_dir.glob("version_*/checkpoints/last.ckpt"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise SystemExit(f"--ckpt_path last: no {experiment_dir}/version_*/checkpoints/last.ckpt to resume from")
+    return found[-1]
+
+
+class GANCLI(LightningCLI):
+    def __init__(self, args: list[str] | None = None, run: bool = True):
+        super().__init__(
+            AdversarialModule,
+            ProductImageDataModule,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            seed_everything_default=0,
+            save_config_kwargs={"overwrite": False},
+            trainer_defaults={"log_every_n_steps": 10},
+            args=args,
+            run=run,
+        )
+
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument("--name", type=str | None, default=None, help="experiment name: outputs go to <runs_dir>/<name>/")
+        parser.add_argument("--runs_dir", type=str, default="runs", help="folder holding every experiment's runs")
+        parser.add_argument("--wandb_project", type=str, default="lightning-gan", help="W&B project")
+
+    def _settings(self):
+        return self.config[self.subcommand] if self.subcommand else self.config
+
+    def before_instantiate_classes(self) -> None:
+        cfg = self._settings()
+        model_name = cfg.model.class_path.rsplit(".", 1)[-1]
+        self.experiment = cfg.name or model_name.lower()
+        experiment_dir = Path(cfg.runs_dir) / self.experiment
+        if cfg.get("ckpt_path") == "last":
+            cfg.ckpt_path = str(latest_checkpoint(experiment_dir))
+        if os.environ.get("LOCAL_RANK") and os.environ.get(RUN_DIR_ENV):
+            self.run_dir = Path(os.environ[RUN_DIR_ENV])
+        else:
+            self.run_dir = new_run_dir(experiment_dir)
+            os.environ[RUN_DIR_ENV] = str(self.run_dir)
+        degradation = cfg.data.init_args.get("degradation")
+        self.tags = [model_name] + ([degradation] if degradation else [])
+
+    def _loggers(self) -> list:
+        cfg = self._settings()
+        mode = os.environ.get("WANDB_MODE", "offline")
+        wandb = WandbLogger(
+            name=f"{self.experiment}/{self.run_dir.name}",
+            save_dir=str(self.run_dir),
+            project=cfg.wandb_project,
+            group=self.experiment,
+            tags=self.tags,
+            job_type="train" if self.subcommand == "fit" else "eval",
+            offline=mode == "offline",
+            mode=mode,
+        )
+        return [CSVLogger(str(self.run_dir), name="", version=""), wandb]
+
+    def instantiate_trainer(self, **kwargs):
+        trainer_cfg = self._get(self.config_init, "trainer", default={})
+        callbacks = list(trainer_cfg.get("callbacks") or [])
+        metric, mode = getattr(self.model, "monitor", (None, "min"))
+        callbacks.append(ModelCheckpoint(
+            dirpath=self.run_dir / "checkpoints",
+            filename="best-step{step}",
+            auto_insert_metric_name=False,
+            monitor=metric,
+            mode=mode,
+            save_last=True,
+            save_top_k=1,
+        ))
+        logger = trainer_cfg.get("logger")
+        if logger is None or logger is True:
+            logger = self._loggers()
+        return super().instantiate_trainer(
+            callbacks=callbacks, logger=logger, default_root_dir=str(self.run_dir), **kwargs
+        )
+
+    def _report(self) -> None:
+        if not self.trainer.is_global_zero:
+            return
+        checkpoints = self.run_dir / "checkpoints"
+        best = self.trainer.checkpoint_callback.best_model_path if self.trainer.checkpoint_callback else ""
+        images = sorted((self.run_dir / "images").glob("*.png"))
+        lines = [f"\nRun folder: {self.run_dir}"]
+        if (checkpoints / "last.ckpt").exists():
+            lines.append(f"  last checkpoint: {checkpoints / 'last.ckpt'}")
+        if best:
+            lines.append(f"  best checkpoint: {best} ({self.model.monitor[0]} = {float(self.trainer.checkpoint_callback.best_model_score):.4f})")
+        if images:
+            lines.append(f"  latest image:    {images[-1]}")
+        lines.append(f"  metrics:         {self.run_dir / 'metrics.csv'}")
+        wandb_runs = sorted((self.run_dir / "wandb").glob("offline-run-*"))
+        if wandb_runs:
+            lines.append(f"  W&B offline run: {wandb_runs[-1]}  (upload: wandb sync {wandb_runs[-1]})")
+        print("\n".join(lines), flush=True)
+
+    after_fit = after_validate = after_test = _report
+
+
+def main(args: list[str] | None = None) -> None:
+    GANCLI(args=args if args is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Product images: discovery and decoding (images), the DataModule, device-side augmentation and degradations."""

@@ -1,0 +1,177 @@
+"""`ProductImageDataModule`: a folder of product photos as decoded uint8 batches, augmented and degraded on the device."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from lightning_gan.data.augment import augment, resize
+from lightning_gan.data.degradations import PRESETS, degrade
+from lightning_gan.data.images import ImageRecord, decode_all, list_split
+
+SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"
+EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
+
+
+class CachedImages(Dataset):
+    """Decoded images held in one uint8 tensor: later epochs decode nothing, workers pass uint8 only."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, records: list[ImageRecord]):
+        self.images, self.labels, self.records = images, labels, records
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> dict:
+        return {"image": self.images[index], "label": self.labels[index], "index": index}
+
+
+def _cache_key(records: list[ImageRecord], size: int) -> str:
+    entries = []
+    for r in records:
+        stat = r.path.stat() if r.path.exists() else None
+        entries.append([str(r.path.resolve()), stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1])
+    return hashlib.sha1(json.dumps([size, entries]).encode()).hexdigest()[:20]
+
+
+def load_images(records: list[ImageRecord], size: int, cache_dir: str | None = None) -> tuple[list[ImageRecord], torch.Tensor]:
+    """Decode `records` once; with `cache_dir`, reuse a file keyed by every path, file size, mtime and `size`."""
+    if cache_dir is None:
+        return decode_all(records, size)
+    path = Path(cache_dir) / f"images-{size}px-{_cache_key(records, size)}.pt"
+    if path.is_file():
+        saved = torch.load(path, weights_only=True)
+        kept = set(saved["paths"])
+        skipped = [str(r.path) for r in records if str(r.path) not in kept]
+        if skipped:
+            warnings.warn(f"skipped {len(skipped)} unreadable image(s) (cached verdict):\n  " + "\n  ".join(skipped), stacklevel=2)
+        return [r for r in records if str(r.path) in kept], saved["images"]
+    kept, images = decode_all(records, size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    torch.save({"paths": [str(r.path) for r in kept], "images": images}, partial)
+    partial.replace(path)
+    return kept, images
+
+
+class ProductImageDataModule(L.LightningDataModule):
+    """Product photos from a folder (default: the embedded Grocery Store sample).
+
+    Args:
+        root: image folder; Grocery Store layout (train/ val/ test/, *.txt lists) or any folder (hash split).
+        image_size: side of the square training images.
+        load_size: side of the cached images (default 1.25 x image_size), the room that crop/rotation use.
+        batch_size: images per batch.
+        num_workers: DataLoader workers (the cache is in memory, so 0 is usually fastest).
+        degradation: a preset of `lightning_gan.data.degradations` (None for generation).
+        augment: random flip / rotation / crop for training batches.
+        flip: horizontal flips.
+        rotation: maximum rotation, degrees.
+        crop_scale: range of the crop side relative to the image.
+        label: which class the `label` field holds: the fine product class or its coarse family.
+        cache_dir: optional folder for an on-disk decode cache.
+        val_fraction: validation share for folders without splits.
+        test_fraction: test share for folders without splits.
+        eval_seed: seed of the fixed evaluation degradations.
+    """
+
+    def __init__(
+        self,
+        root: str | None = None,
+        image_size: int = 64,
+        load_size: int | None = None,
+        batch_size: int = 32,
+        num_workers: int = 0,
+        degradation: str | None = None,
+        augment: bool = True,
+        flip: bool = True,
+        rotation: float = 10.0,
+        crop_scale: tuple[float, float] = (0.7, 1.0),
+        label: Literal["fine", "coarse"] = "fine",
+        cache_dir: str | None = None,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+        eval_seed: int = 0,
+    ):
+        super().__init__()
+        if degradation is not None and degradation not in PRESETS:
+            raise ValueError(f"--data.degradation {degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
+        if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
+            raise ValueError(f"--data.crop_scale {crop_scale} must satisfy 0 < low <= high <= 1")
+        self.save_hyperparameters()
+        self.root = Path(root).expanduser() if root else SAMPLE_ROOT
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"--data.root: folder not found: {self.root}")
+        self.load_size = load_size or image_size + image_size // 4
+        self.datasets: dict[str, CachedImages] = {}
+        self.classes: list[str] = []
+
+    def _build(self, split: str) -> CachedImages:
+        hp = self.hparams
+        records = list_split(self.root, split, hp.val_fraction, hp.test_fraction)
+        kept, images = load_images(records, self.load_size, hp.cache_dir)
+        if not self.classes:
+            self.classes = sorted({getattr(r, hp.label) for r in kept})
+        index = {name: i for i, name in enumerate(self.classes)}
+        labels = torch.tensor([index.get(getattr(r, hp.label), -1) for r in kept], dtype=torch.long)
+        return CachedImages(images, labels, kept)
+
+    def setup(self, stage: str | None = None) -> None:
+        if "train" not in self.datasets:
+            self.datasets["train"] = self._build("train")
+            if stage in (None, "fit") and len(self.datasets["train"]) == 0:
+                raise ValueError(f"no readable training image in {self.root} (looked for jpg/jpeg/png/webp/bmp)")
+        for split in ("val", "test"):
+            if split not in self.datasets:
+                self.datasets[split] = self._build(split)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def _loader(self, split: str, train: bool = False) -> DataLoader | list:
+        data = self.datasets[split]
+        if len(data) == 0:
+            return []
+        hp = self.hparams
+        return DataLoader(
+            data,
+            batch_size=hp.batch_size,
+            shuffle=train,
+            drop_last=train and len(data) >= hp.batch_size,
+            num_workers=hp.num_workers,
+            persistent_workers=hp.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader | list:
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader | list:
+        return self._loader("test")
+
+    def on_after_batch_transfer(self, batch: dict, dataloader_idx: int) -> dict:
+        """On the device: uint8 to float, augmentation (training only), then the degradation preset."""
+        hp = self.hparams
+        training = self.trainer is not None and self.trainer.training
+        if training and hp.augment:
+            clean = augment(batch["image"], hp.image_size, hp.flip, hp.rotation, tuple(hp.crop_scale))
+        else:
+            clean = resize(batch["image"], hp.image_size)
+        out = {"clean": clean, "label": batch["label"], "index": batch["index"]}
+        if hp.degradation:
+            seeds = None if training else batch["index"] + hp.eval_seed * EVAL_SEED_STRIDE
+            degraded = degrade(clean, hp.degradation, seeds=seeds)
+            out["degraded"] = degraded.image
+            if degraded.mask is not None:
+                out["mask"] = degraded.mask
+        return out

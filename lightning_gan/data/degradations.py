@@ -1,0 +1,182 @@
+"""Product-photo defects, applied to whole batches on the batch's own device, with per-sample random parameters.
+
+Images are float tensors (B, 3, H, W) in [0, 1]. `degrade(clean, "noise")` draws training parameters from the
+device RNG; `degrade(clean, "noise", seeds=indices)` uses the preset's fixed evaluation setting and one seeded
+generator per image, so every run and every baseline is scored on the identical degraded set, whatever the
+batch size or device.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import kornia
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+Range = tuple[float, float]
+
+
+class Degraded(NamedTuple):
+    image: Tensor  # the degraded batch, in [0, 1]
+    mask: Tensor | None  # (B, 1, H, W), 1 inside damaged areas; only for `stains`
+
+
+class Draw:
+    """Per-sample random numbers: device RNG for training, one CPU generator per image seed for evaluation."""
+
+    def __init__(self, batch: int, device: torch.device, seeds: Tensor | None = None):
+        self.batch, self.device = batch, device
+        self.generators = None if seeds is None else [torch.Generator().manual_seed(int(s)) for s in seeds]
+
+    def uniform(self, low: float, high: float, *shape: int) -> Tensor:
+        if self.generators is None:
+            unit = torch.rand(self.batch, *shape, device=self.device)
+        else:
+            unit = torch.stack([torch.rand(shape, generator=g) for g in self.generators]).to(self.device)
+        return low + (high - low) * unit
+
+    def between(self, bounds: Range, *shape: int) -> Tensor:
+        return self.uniform(bounds[0], bounds[1], *shape)
+
+    def normal(self, *shape: int) -> Tensor:
+        if self.generators is None:
+            return torch.randn(self.batch, *shape, device=self.device)
+        return torch.stack([torch.randn(shape, generator=g) for g in self.generators]).to(self.device)
+
+
+def _per_image(values: Tensor) -> Tensor:
+    return values.view(-1, 1, 1, 1)
+
+
+def lowlight(x: Tensor, draw: Draw, gain: Range, gamma: Range, shot: Range) -> Tensor:
+    """Under-exposure: a darker gamma curve, then signal-dependent (shot) noise, strongest where light is."""
+    dark = x.clamp_min(1e-6) ** _per_image(draw.between(gamma)) * _per_image(draw.between(gain))
+    return dark + dark.sqrt() * _per_image(draw.between(shot)) * draw.normal(*x.shape[1:])
+
+
+def low_contrast(x: Tensor, draw: Draw, factor: Range) -> Tensor:
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    return mean + (x - mean) * _per_image(draw.between(factor))
+
+
+def color_cast(x: Tensor, draw: Draw, gain: Range, hue: Range, saturation: Range) -> Tensor:
+    """Wrong white balance (red and blue gains), a hue shift (radians) and a saturation change."""
+    red, blue = draw.between(gain), draw.between(gain)
+    gains = torch.stack([red, torch.ones_like(red), blue], dim=1).view(-1, 3, 1, 1)
+    y = (x * gains).clamp(0, 1)
+    y = kornia.enhance.adjust_hue(y, draw.between(hue))
+    return kornia.enhance.adjust_saturation(y, draw.between(saturation))
+
+
+def noise(x: Tensor, draw: Draw, sigma: Range) -> Tensor:
+    return x + _per_image(draw.between(sigma)) * draw.normal(*x.shape[1:])
+
+
+def blur(x: Tensor, draw: Draw, sigma: Range, motion: float, length: int = 9) -> Tensor:
+    """Out of focus (Gaussian, per-image sigma) or camera shake (motion blur, random angle), per image."""
+    size = 2 * math.ceil(3 * sigma[1]) + 1
+    sigmas = draw.between(sigma).unsqueeze(1).expand(-1, 2).contiguous()
+    gaussian = kornia.filters.gaussian_blur2d(x, (size, size), sigmas)
+    shaken = kornia.filters.motion_blur(x, length, draw.uniform(0.0, 180.0), draw.uniform(-1.0, 1.0))
+    return torch.where(_per_image(draw.uniform(0, 1) < motion), shaken, gaussian)
+
+
+def jpeg(x: Tensor, draw: Draw, quality: Range) -> Tensor:
+    return kornia.enhance.jpeg_codec_differentiable(x.clamp(0, 1), draw.between(quality))
+
+
+def downscale(x: Tensor, draw: Draw, factor: int) -> Tensor:
+    """Antialiased bicubic reduction, the usual low-resolution input of super-resolution."""
+    height, width = x.shape[-2:]
+    if height % factor or width % factor:
+        raise ValueError(f"downscale{factor}: image size {height}x{width} is not divisible by {factor}")
+    return F.interpolate(x, size=(height // factor, width // factor), mode="bicubic", antialias=True)
+
+
+def stain_mask(draw: Draw, height: int, width: int, count: tuple[int, int], radius: Range) -> Tensor:
+    """Union of 1..N random ellipses per image, radii relative to the image side."""
+    ys = torch.linspace(0, 1, height, device=draw.device).view(1, -1, 1)
+    xs = torch.linspace(0, 1, width, device=draw.device).view(1, 1, -1)
+    wanted = draw.uniform(count[0], count[1] + 1).floor()
+    mask = torch.zeros(draw.batch, height, width, device=draw.device, dtype=torch.bool)
+    for k in range(count[1]):
+        cy, cx, ry, rx = (draw.uniform(0, 1).view(-1, 1, 1) for _ in range(4))
+        ry, rx = radius[0] + (radius[1] - radius[0]) * ry, radius[0] + (radius[1] - radius[0]) * rx
+        angle = draw.uniform(0, math.pi).view(-1, 1, 1)
+        dy, dx = ys - cy, xs - cx
+        u = (dx * angle.cos() + dy * angle.sin()) / rx
+        v = (dy * angle.cos() - dx * angle.sin()) / ry
+        mask |= (u * u + v * v < 1) & (k < wanted).view(-1, 1, 1)
+    return mask.unsqueeze(1).float()
+
+
+def grayscale(x: Tensor, draw: Draw) -> Tensor:
+    return kornia.color.rgb_to_grayscale(x).expand_as(x)
+
+
+@dataclass(frozen=True)
+class Step:
+    op: Callable[..., Tensor]
+    train: dict = field(default_factory=dict)
+    eval: dict = field(default_factory=dict)
+    p: float = 1.0  # the chance that an image gets this step
+
+
+def _fixed(**values: float) -> dict:
+    return {k: (v, v) for k, v in values.items()}
+
+
+LOWLIGHT = Step(lowlight, dict(gain=(0.15, 0.6), gamma=(1.0, 1.8), shot=(0.0, 0.06)), _fixed(gain=0.3, gamma=1.4, shot=0.03))
+LOW_CONTRAST = Step(low_contrast, dict(factor=(0.25, 0.7)), _fixed(factor=0.4))
+COLOR_CAST = Step(
+    color_cast,
+    dict(gain=(0.65, 1.35), hue=(-0.3, 0.3), saturation=(0.4, 1.4)),
+    _fixed(gain=0.75, hue=0.15, saturation=0.6),
+)
+NOISE = Step(noise, dict(sigma=(5 / 255, 50 / 255)), _fixed(sigma=25 / 255))
+
+PRESETS: dict[str, tuple[Step, ...]] = {
+    "lowlight": (LOWLIGHT,),
+    "low_contrast": (LOW_CONTRAST,),
+    "color_cast": (COLOR_CAST,),
+    "noise": (NOISE,),
+    "blur": (Step(blur, dict(sigma=(0.5, 2.5), motion=0.3), dict(sigma=(1.5, 1.5), motion=0.0)),),
+    "jpeg": (Step(jpeg, dict(quality=(20, 80)), _fixed(quality=40)),),
+    "downscale2": (Step(downscale, dict(factor=2), dict(factor=2)),),
+    "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
+    "stains": (),  # handled by `degrade`: it also returns the mask
+    "grayscale": (Step(grayscale),),
+    # Real-ESRGAN style: a random subset of defects per image, in the order a camera pipeline makes them.
+    "mixed": tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (COLOR_CAST, LOW_CONTRAST, LOWLIGHT, NOISE)),
+}
+STAINS_TRAIN = dict(count=(1, 4), radius=(0.04, 0.18))
+STAINS_EVAL = dict(count=(3, 3), radius=(0.06, 0.14))
+
+
+def scale_of(name: str) -> int:
+    """How much smaller the degraded image is than the clean one (super-resolution presets)."""
+    return {"downscale2": 2, "downscale4": 4}.get(name, 1)
+
+
+@torch.no_grad()
+def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None) -> Degraded:
+    """Degrade a batch with preset `name`: training ranges, or the fixed evaluation setting when `seeds` is given."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown degradation {name!r}; known presets: {', '.join(PRESETS)}")
+    if seeds is not None and len(seeds) != len(clean):
+        raise ValueError(f"need one seed per image: {len(seeds)} seeds for {len(clean)} images")
+    draw = Draw(len(clean), clean.device, seeds)
+    mode = "train" if seeds is None else "eval"
+    if name == "stains":
+        mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
+        colour = draw.uniform(0, 1, 3, 1, 1)
+        return Degraded(clean * (1 - mask) + colour * mask, mask)
+    x = clean
+    for step in PRESETS[name]:
+        changed = step.op(x, draw, **getattr(step, mode)).clamp(0, 1)
+        x = changed if step.p >= 1 else torch.where(_per_image(draw.uniform(0, 1) < step.p), changed, x)
+    return Degraded(x.clamp(0, 1), None)

@@ -1,0 +1,51 @@
+"""Adversarial losses as pairs of pure functions on discriminator logits (never probabilities: a Sigmoid
+followed by BCELoss is unsafe under autocast, BCE-with-logits is the stable form)."""
+
+from __future__ import annotations
+
+from typing import Callable, Literal
+
+import torch.nn.functional as F
+from torch import Tensor
+
+LossName = Literal["non_saturating", "hinge", "least_squares"]
+
+
+def d_non_saturating(real: Tensor, fake: Tensor) -> Tensor:
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def g_non_saturating(fake: Tensor) -> Tensor:
+    return F.softplus(-fake).mean()
+
+
+def d_hinge(real: Tensor, fake: Tensor) -> Tensor:
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def g_hinge(fake: Tensor) -> Tensor:
+    return -fake.mean()
+
+
+def d_least_squares(real: Tensor, fake: Tensor) -> Tensor:
+    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+
+
+def g_least_squares(fake: Tensor) -> Tensor:
+    return 0.5 * ((fake - 1) ** 2).mean()
+
+
+ADVERSARIAL: dict[str, tuple[Callable[[Tensor, Tensor], Tensor], Callable[[Tensor], Tensor]]] = {
+    "non_saturating": (d_non_saturating, g_non_saturating),
+    "hinge": (d_hinge, g_hinge),
+    "least_squares": (d_least_squares, g_least_squares),
+}
+
+
+# The logit at which D's verdict flips from fake to real (least squares regresses to labels 0 and 1).
+THRESHOLD = {"non_saturating": 0.0, "hinge": 0.0, "least_squares": 0.5}
+
+
+def d_accuracy(real: Tensor, fake: Tensor, threshold: float = 0.0) -> tuple[Tensor, Tensor]:
+    """The design's evaluation of D: the share of real and of fake outputs it classifies correctly."""
+    return (real.detach() > threshold).float().mean(), (fake.detach() <= threshold).float().mean()

@@ -1,0 +1,187 @@
+"""`AdversarialModule`: the manual two-optimizer training step every GAN variant shares."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor, nn
+from torchvision.utils import save_image
+
+from lightning_gan.losses import ADVERSARIAL, THRESHOLD, LossName, d_accuracy
+
+
+class EMA(nn.Module):
+    """Exponential moving average of the generator's weights: its samples are steadier than the last step's.
+
+    The decay warms up as min(decay, (1 + n) / (10 + n)) so short runs are not dominated by the initial weights.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        super().__init__()
+        self.module = copy.deepcopy(model).requires_grad_(False)
+        self.decay = decay
+        self.register_buffer("updates", torch.zeros((), dtype=torch.long))
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        self.updates += 1
+        n = self.updates.float()
+        weight = 1.0 - torch.clamp((1 + n) / (10 + n), max=self.decay)  # a tensor: no GPU sync
+        for average, current in zip(self.module.parameters(), model.parameters()):
+            average.lerp_(current.detach(), weight)
+        for average, current in zip(self.module.buffers(), model.buffers()):
+            average.copy_(current)
+
+    def forward(self, *args, **kwargs):
+        return self.module(*args, **kwargs)
+
+
+def default_adam(lr: float) -> OptimizerCallable:
+    return lambda params: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+
+
+class AdversarialModule(L.LightningModule):
+    """Base of the GAN variants: a D step and a G step per batch with their own optimizers.
+
+    Subclasses set `self.generator` and `self.discriminator`, and implement `generate`, `d_loss` and `g_loss`.
+    `trainer.global_step` counts the steps of both optimizers; `g_steps` and `d_steps` count each network.
+    """
+
+    def __init__(
+        self,
+        g_optimizer: OptimizerCallable | None = None,
+        d_optimizer: OptimizerCallable | None = None,
+        g_scheduler: LRSchedulerCallable | None = None,
+        d_scheduler: LRSchedulerCallable | None = None,
+        adversarial_loss: LossName = "non_saturating",
+        d_steps_per_g: int = 1,
+        clip_grad_norm: float | None = None,
+        ema_decay: float | None = 0.999,
+        g_lr: float = 2e-4,
+        d_lr: float = 2e-4,
+    ):
+        super().__init__()
+        if d_steps_per_g < 1:
+            raise ValueError(f"--model.d_steps_per_g must be >= 1, got {d_steps_per_g}")
+        self.automatic_optimization = False
+        self.g_optimizer = g_optimizer or default_adam(g_lr)
+        self.d_optimizer = d_optimizer or default_adam(d_lr)
+        self.g_scheduler, self.d_scheduler = g_scheduler, d_scheduler
+        self.d_criterion, self.g_criterion = ADVERSARIAL[adversarial_loss]
+        self.threshold = THRESHOLD[adversarial_loss]
+        self.d_steps_per_g, self.clip_grad_norm, self.ema_decay = d_steps_per_g, clip_grad_norm, ema_decay
+        self.register_buffer("g_steps", torch.zeros((), dtype=torch.long))
+        self.register_buffer("d_steps", torch.zeros((), dtype=torch.long))
+        self.generator_ema: EMA | None = None
+
+    # --- what a variant provides -------------------------------------------------------------
+    def generate(self, batch: dict) -> Tensor:
+        """The generator's output for this batch (with gradients)."""
+        raise NotImplementedError
+
+    def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
+        """Discriminator loss on real data and on `fake` (already detached), plus values to log."""
+        raise NotImplementedError
+
+    def g_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
+        """Generator loss for `fake`, plus values to log."""
+        raise NotImplementedError
+
+    # --- shared machinery ----------------------------------------------------------------------
+    def setup_ema(self) -> None:
+        """Call at the end of a subclass __init__, once `self.generator` exists."""
+        if self.ema_decay:
+            self.generator_ema = EMA(self.generator, self.ema_decay)
+
+    @property
+    def inference_generator(self) -> nn.Module:
+        """The generator used for validation, sampling and export: the EMA copy when there is one."""
+        return self.generator_ema.module if self.generator_ema is not None else self.generator
+
+    def adversarial_d(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict]:
+        """D loss on logits plus the design's accuracy of D on real and on fake inputs."""
+        acc_real, acc_fake = d_accuracy(real, fake, self.threshold)
+        return self.d_criterion(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
+
+    def configure_optimizers(self):
+        g_opt = self.g_optimizer(self.generator.parameters())
+        d_opt = self.d_optimizer(self.discriminator.parameters())
+        schedulers = [s(o) for s, o in ((self.g_scheduler, g_opt), (self.d_scheduler, d_opt)) if s is not None]
+        return [g_opt, d_opt], schedulers
+
+    def _step(self, optimizer, loss: Tensor) -> None:
+        with self.toggled_optimizer(optimizer):
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            optimizer.step()
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        g_opt, d_opt = self.optimizers()
+        g_due = (self.d_steps + 1) % self.d_steps_per_g == 0
+        with torch.set_grad_enabled(bool(g_due)):
+            fake = self.generate(batch)
+
+        d_loss, d_logs = self.d_loss(batch, fake.detach())
+        self._step(d_opt, d_loss)
+        self.d_steps += 1
+        logs = {"d_loss": d_loss.detach(), **d_logs}
+
+        if g_due:
+            g_loss, g_logs = self.g_loss(batch, fake)
+            self._step(g_opt, g_loss)
+            self.g_steps += 1
+            if self.generator_ema is not None:
+                self.generator_ema.update(self.generator)
+            logs.update(g_loss=g_loss.detach(), **g_logs)
+        self.log_dict({f"train/{k}": v for k, v in logs.items()}, prog_bar=False, batch_size=len(fake))
+        self.log_dict({"d_loss": logs["d_loss"], "g_loss": logs.get("g_loss", torch.nan)}, prog_bar=True, logger=False)
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        # Lightning calls this after AMP unscales the gradients, so the norm is the true one.
+        if self.clip_grad_norm:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, self.clip_grad_norm)
+
+    def on_train_epoch_end(self) -> None:
+        schedulers = self.lr_schedulers()
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []:
+            scheduler.step()
+
+    # --- exact resume: the RNG streams too (weights, optimizers, schedulers, EMA and counters are in state) ---
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["rng"] = {
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        rng = checkpoint.get("rng")
+        if rng is None:
+            return
+        torch.set_rng_state(rng["torch"])
+        if rng["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])
+
+    # --- pictures ------------------------------------------------------------------------------
+    def log_grid(self, name: str, grid: Tensor) -> Path | None:
+        """Save an image grid (3, H, W in [0, 1]) as PNG in the run folder and send it to W&B."""
+        if self.trainer is None or self.trainer.sanity_checking or not self.trainer.is_global_zero:
+            return None
+        folder = Path(self.trainer.default_root_dir) / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}_step{int(self.g_steps):06d}.png"
+        save_image(grid, path)
+        for logger in self.loggers:
+            if hasattr(logger, "log_image"):
+                logger.log_image(key=f"images/{name}", images=[str(path)], step=self.global_step)
+        return path

@@ -1,0 +1,1 @@
+"""Generators and discriminators, plain nn.Modules with no training logic."""

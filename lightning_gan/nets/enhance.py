@@ -1,0 +1,72 @@
+"""Image-to-image networks for enhancement: an encoder-decoder generator and a patch discriminator."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+def conv_block(c_in: int, c_out: int, kernel: int = 3, stride: int = 1) -> nn.Sequential:
+    padding = 1 if stride == 2 else kernel // 2  # keeps H/stride exactly (kernel 4 when stride is 2)
+    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(True),
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.body(x)
+
+
+class EncoderDecoder(nn.Module):
+    """Degraded image (B, in_channels, H, W) in [-1, 1] -> enhanced image (B, 3, H, W).
+
+    Two stride-2 encoder stages, residual blocks at 1/4 resolution, two transposed-conv decoder stages with
+    additive skips from the encoder. With `global_residual` the network predicts a correction added to its input,
+    so an untrained generator starts near the identity instead of a grey image. H and W must be multiples of 4.
+    """
+
+    def __init__(self, in_channels: int = 3, width: int = 32, blocks: int = 4, global_residual: bool = True):
+        super().__init__()
+        self.global_residual = global_residual
+        self.head = conv_block(in_channels, width, 7)
+        self.down1 = conv_block(width, width * 2, 4, 2)
+        self.down2 = conv_block(width * 2, width * 4, 4, 2)
+        self.middle = nn.Sequential(*[ResidualBlock(width * 4) for _ in range(blocks)])
+        self.up2 = nn.Sequential(nn.ConvTranspose2d(width * 4, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2), nn.ReLU(True))
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(width * 2, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True))
+        self.tail = nn.Conv2d(width, 3, 7, 1, 3)
+        if global_residual:
+            nn.init.zeros_(self.tail.weight)
+            nn.init.zeros_(self.tail.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[-1] % 4 or x.shape[-2] % 4:
+            raise ValueError(f"EncoderDecoder needs height and width divisible by 4, got {tuple(x.shape[-2:])}")
+        h0 = self.head(x)
+        h1 = self.down1(h0)
+        h2 = self.middle(self.down2(h1))
+        out = self.tail(self.up1(self.up2(h2) + h1) + h0)
+        return x[:, :3] + out if self.global_residual else out.tanh()
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN (Isola et al. 2017): a map of logits, one per overlapping patch, instead of one per image."""
+
+    def __init__(self, in_channels: int = 6, width: int = 64, layers: int = 3):
+        super().__init__()
+        blocks: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        c = width
+        for i in range(1, layers):
+            c_next = width * min(2 ** i, 8)
+            blocks += [nn.Conv2d(c, c_next, 4, 2, 1, bias=False), nn.BatchNorm2d(c_next), nn.LeakyReLU(0.2, True)]
+            c = c_next
+        blocks += [nn.Conv2d(c, c, 4, 1, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, True), nn.Conv2d(c, 1, 4, 1, 1)]
+        self.net = nn.Sequential(*blocks)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
