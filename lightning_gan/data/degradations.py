@@ -175,8 +175,18 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None) -> Degrade
         mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
         colour = draw.uniform(0, 1, 3, 1, 1)
         return Degraded(clean * (1 - mask) + colour * mask, mask)
+    steps = PRESETS[name]
+    chosen = _choose(draw, torch.tensor([s.p for s in steps], device=draw.device))
     x = clean
-    for step in PRESETS[name]:
+    for k, step in enumerate(steps):
         changed = step.op(x, draw, **getattr(step, mode)).clamp(0, 1)
-        x = changed if step.p >= 1 else torch.where(_per_image(draw.uniform(0, 1) < step.p), changed, x)
+        x = changed if step.p >= 1 else torch.where(_per_image(chosen[:, k]), changed, x)
     return Degraded(x.clamp(0, 1), None)
+
+
+def _choose(draw: Draw, p: Tensor) -> Tensor:
+    """Which steps each image gets (B, steps): each with its chance p, and never none."""
+    u = draw.uniform(0, 1, len(p))
+    chosen = u < p
+    first = F.one_hot((u - p).argmin(dim=1), len(p)).bool()  # the step closest to being chosen
+    return chosen | (first & ~chosen.any(dim=1, keepdim=True))

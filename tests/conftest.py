@@ -1,0 +1,36 @@
+"""Shared fixtures: W&B disabled unless a test asks for it, and small image folders made on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+@pytest.fixture(autouse=True)
+def _no_wandb(monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "disabled")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+
+
+def write_image(path: Path, colour: tuple[int, int, int] = (200, 30, 30), size: int = 24, noise: bool = True) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(abs(hash(path.name)) % 2**32)
+    array = np.empty((size, size, 3), dtype=np.uint8)
+    array[:] = colour
+    if noise:
+        array = np.clip(array.astype(int) + rng.integers(-20, 20, array.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(array).save(path)
+    return path
+
+
+@pytest.fixture
+def two_class_folder(tmp_path: Path) -> Path:
+    """A folder without splits: 40 red and 40 blue product 'photos' in two class folders."""
+    root = tmp_path / "shop"
+    for i in range(40):
+        write_image(root / "red" / f"r{i:02d}.png", (210, 40, 40))
+        write_image(root / "blue" / f"b{i:02d}.jpg", (40, 40, 210))
+    return root

@@ -1,0 +1,86 @@
+"""Degradation presets: value range, per-image randomness, seeded evaluation, and the tensor's own device."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lightning_gan.data.degradations import PRESETS, degrade, scale_of
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+RANDOM_PRESETS = [name for name in PRESETS if name not in ("grayscale", "downscale2", "downscale4")]
+
+
+def batch(n: int = 6, size: int = 32, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 3, size, size, generator=g) * 0.8 + 0.1
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_keep_range_shape_and_device(name, device):
+    clean = batch().to(device)
+    for seeds in (None, torch.arange(len(clean))):
+        out = degrade(clean, name, seeds=seeds)
+        side = 32 // scale_of(name)
+        assert out.image.shape == (6, 3, side, side)
+        assert out.image.device == clean.device
+        assert out.image.min() >= 0 and out.image.max() <= 1
+        if scale_of(name) == 1:
+            assert (out.image - clean).abs().mean() > 1e-3, f"{name} changed nothing"
+
+
+@pytest.mark.parametrize("name", RANDOM_PRESETS)
+def test_training_parameters_differ_per_image(name):
+    same = batch(1).expand(6, -1, -1, -1).contiguous()
+    out = degrade(same, name).image
+    differences = [(out[0] - out[i]).abs().mean().item() for i in range(1, 6)]
+    assert min(differences) > 1e-4
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_evaluation_setting_is_identical_across_calls_and_batchings(name):
+    clean = batch(8)
+    whole = degrade(clean, name, seeds=torch.arange(100, 108)).image
+    assert torch.equal(whole, degrade(clean, name, seeds=torch.arange(100, 108)).image)
+    part = degrade(clean[3:6], name, seeds=torch.arange(103, 106)).image
+    torch.testing.assert_close(whole[3:6], part, atol=1e-5, rtol=0)
+
+
+def test_evaluation_differs_from_training_draws():
+    clean = batch(4)
+    assert not torch.equal(degrade(clean, "noise").image, degrade(clean, "noise").image)
+
+
+def test_noise_evaluation_sigma_is_25():
+    clean = torch.full((4, 3, 64, 64), 0.5)
+    residual = degrade(clean, "noise", seeds=torch.arange(4)).image - clean
+    assert abs(residual.std().item() - 25 / 255) < 0.003
+
+
+def test_stains_return_a_mask_and_leave_the_rest_alone():
+    clean = batch(6)
+    out = degrade(clean, "stains")
+    assert out.mask is not None and out.mask.shape == (6, 1, 32, 32)
+    assert set(out.mask.unique().tolist()) <= {0.0, 1.0}
+    assert (out.mask.flatten(1).sum(1) > 0).all()
+    outside = (1 - out.mask).bool().expand_as(clean)
+    assert torch.equal(out.image[outside], clean[outside])
+
+
+def test_downscale_is_antialiased_average():
+    clean = torch.zeros(1, 3, 32, 32)
+    clean[..., ::2, :] = 1.0  # stripes one pixel high: an antialiased reduction sees mid grey
+    small = degrade(clean, "downscale4").image
+    assert small.shape[-1] == 8 and (small - 0.5).abs().max() < 0.1
+
+
+def test_mixed_always_degrades_every_image():
+    clean = batch(64, 16)
+    out = degrade(clean, "mixed", seeds=torch.arange(64)).image
+    assert ((out - clean).abs().flatten(1).amax(1) > 0).all()
+
+
+def test_unknown_preset_lists_known_ones():
+    with pytest.raises(ValueError, match="lowlight"):
+        degrade(batch(), "sunburn")
