@@ -42,6 +42,12 @@ class EMA(nn.Module):
         return self.module(*args, **kwargs)
 
 
+def _numpy_state_to_tensors() -> dict:
+    """NumPy's RNG state in types a weights-only checkpoint load accepts."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)}
+
+
 def default_adam(lr: float) -> OptimizerCallable:
     return lambda params: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
 
@@ -158,7 +164,7 @@ class AdversarialModule(L.LightningModule):
         checkpoint["rng"] = {
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "numpy": np.random.get_state(),
+            "numpy": _numpy_state_to_tensors(),
             "python": random.getstate(),
         }
 
@@ -169,7 +175,8 @@ class AdversarialModule(L.LightningModule):
         torch.set_rng_state(rng["torch"])
         if rng["cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
-        np.random.set_state(rng["numpy"])
+        state = rng["numpy"]
+        np.random.set_state(("MT19937", state["keys"].numpy().astype(np.uint32), state["pos"], state["has_gauss"], state["gauss"]))
         random.setstate(rng["python"])
 
     # --- pictures ------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Each model's adversarial step: finite losses, the D step moves only D, the G step moves only G."""
+
+from __future__ import annotations
+
+import lightning as L
+import pytest
+import torch
+
+from lightning_gan.data.datamodule import ProductImageDataModule
+from lightning_gan.models.base import EMA
+from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.models.gan_enhance import GANEnhance
+
+
+def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in module.named_parameters()}
+
+
+def changed(before: dict, after: dict) -> bool:
+    return any(not torch.equal(before[k], after[k]) for k in before)
+
+
+class StepWatcher(L.Callback):
+    """Snapshots G and D before the D step, between the steps, and after the G step of the first batch."""
+
+    def __init__(self):
+        self.snaps: list[tuple[dict, dict]] = []
+
+    def _take(self, model):
+        self.snaps.append((snapshot(model.generator), snapshot(model.discriminator)))
+
+    def on_before_optimizer_step(self, trainer, model, optimizer):
+        if trainer.fit_loop.epoch_loop.batch_progress.current.completed == 0:
+            self._take(model)
+
+    def on_train_batch_end(self, trainer, model, outputs, batch, batch_idx):
+        if batch_idx == 0:
+            self._take(model)
+
+
+def tiny_models():
+    return [
+        ("dcgan", DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4), None),
+        ("enhance", GANEnhance(width=8, blocks=1, d_width=8, d_layers=2), "mixed"),
+    ]
+
+
+@pytest.mark.parametrize("name,model,degradation", tiny_models(), ids=lambda v: v if isinstance(v, str) else "")
+def test_d_step_moves_only_d_and_g_step_only_g(name, model, degradation, two_class_folder):
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, degradation=degradation)
+    watcher = StepWatcher()
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, callbacks=[watcher])
+    trainer.fit(model, datamodule=data)
+    (g0, d0), (g1, d1), (g2, d2) = watcher.snaps[:3]
+    assert changed(d0, d1) and not changed(g0, g1), "D step"
+    assert changed(g1, g2) and not changed(d1, d2), "G step"
+    for key in ("train/d_loss", "train/g_loss", "train/d_acc_real", "train/d_acc_fake"):
+        assert torch.isfinite(trainer.logged_metrics[key]), key
+    assert int(model.g_steps) == 2 and int(model.d_steps) == 2
+    assert trainer.global_step == 4  # Lightning counts the steps of both optimizers
+
+
+def test_d_steps_per_g_ratio(two_class_folder):
+    model = DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4, d_steps_per_g=3)
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=4)
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=6, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False)
+    trainer.fit(model, datamodule=data)
+    assert (int(model.d_steps), int(model.g_steps)) == (6, 2)
+
+
+def test_ema_warms_up_then_tracks():
+    net = torch.nn.Linear(2, 2)
+    ema = EMA(net, decay=0.999)
+    with torch.no_grad():
+        net.weight.add_(1.0)
+    ema.update(net)  # first update: weight 1 - 2/11, mostly the new weights
+    gap = (ema.module.weight - net.weight).abs().max().item()
+    assert 0 < gap < 0.25
+    assert not ema.module.weight.requires_grad
+
+
+def test_gan_enhance_starts_as_identity():
+    model = GANEnhance(width=8, blocks=1, d_width=8).eval()
+    degraded = torch.rand(2, 3, 16, 16)
+    torch.testing.assert_close(model.enhance(degraded), degraded, atol=1e-6, rtol=0)
+
+
+def test_dcgan_samples_are_images():
+    model = DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=32, grid_size=4).eval()
+    images = model.sample(3, torch.Generator().manual_seed(0))
+    assert images.shape == (3, 3, 32, 32) and images.min() >= 0 and images.max() <= 1
+    again = model.sample(3, torch.Generator().manual_seed(0))
+    assert torch.equal(images, again)
