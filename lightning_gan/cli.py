@@ -75,11 +75,7 @@ class GANCLI(LightningCLI):
         experiment_dir = Path(cfg.runs_dir) / self.experiment
         if cfg.get("ckpt_path") == "last":
             cfg.ckpt_path = str(latest_checkpoint(experiment_dir))
-        if os.environ.get("LOCAL_RANK") and os.environ.get(RUN_DIR_ENV):
-            self.run_dir = Path(os.environ[RUN_DIR_ENV])
-        else:
-            self.run_dir = new_run_dir(experiment_dir)
-            os.environ[RUN_DIR_ENV] = str(self.run_dir)
+        self.experiment_dir = experiment_dir
         degradation = cfg.data.init_args.get("degradation")
         self.tags = [model_name] + ([degradation] if degradation else [])
 
@@ -98,7 +94,16 @@ class GANCLI(LightningCLI):
         )
         return [CSVLogger(str(self.run_dir), name="", version=""), wandb]
 
+    def _make_run_dir(self) -> Path:
+        """A new run folder, made only once the model and data were built (a bad option leaves nothing behind)."""
+        if os.environ.get("LOCAL_RANK") and os.environ.get(RUN_DIR_ENV):
+            return Path(os.environ[RUN_DIR_ENV])
+        run_dir = new_run_dir(self.experiment_dir)
+        os.environ[RUN_DIR_ENV] = str(run_dir)
+        return run_dir
+
     def instantiate_trainer(self, **kwargs):
+        self.run_dir = self._make_run_dir()
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         callbacks = list(trainer_cfg.get("callbacks") or [])
         metric, mode = getattr(self.model, "monitor", (None, "min"))
@@ -119,6 +124,9 @@ class GANCLI(LightningCLI):
         )
 
     def _report(self) -> None:
+        for logger in self.trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.experiment.finish()  # the next run in this process gets its own W&B run
         if not self.trainer.is_global_zero:
             return
         checkpoints = self.run_dir / "checkpoints"

@@ -1,0 +1,82 @@
+"""End to end: every experiment YAML trains a few steps on the embedded sample and fills its run folder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from lightning_gan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml"))
+QUICK = ["--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
+         "--trainer.check_val_every_n_epoch", "1", "--data.batch_size", "4", "--trainer.enable_progress_bar", "false"]
+
+
+def fit(experiment: str, runs: Path, *extra: str) -> None:
+    main(["fit", "--config", str(ROOT / "experiments" / f"{experiment}.yaml"), "--runs_dir", str(runs), *QUICK, *extra])
+
+
+def test_experiments_exist():
+    assert {"gan_enhance", "dcgan_generate"} <= set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_experiment_fits_and_writes_its_run_folder(experiment, tmp_path, capsys):
+    fit(experiment, tmp_path)
+    run = tmp_path / experiment / "version_0"
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert config["trainer"]["max_epochs"] == 1 and config["name"] == experiment
+    assert (run / "checkpoints" / "last.ckpt").is_file()
+    assert list((run / "checkpoints").glob("best-*.ckpt")), "best checkpoint by the validation metric"
+    assert list((run / "images").glob("*.png"))
+    metrics = (run / "metrics.csv").read_text().splitlines()
+    header = metrics[0].split(",")
+    assert {"val/d_acc_real", "val/d_acc_fake"} <= set(header)
+    assert ("val/psnr" in header) or ("val/swd" in header)
+    checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert len(checkpoint["optimizer_states"]) == 2 and "rng" in checkpoint
+    assert f"Run folder: {run}" in capsys.readouterr().out
+
+
+def test_runs_never_overwrite_and_resume_from_last(tmp_path):
+    fit("dcgan_generate", tmp_path)
+    fit("dcgan_generate", tmp_path, "--ckpt_path", "last", "--trainer.max_epochs", "2")
+    first, second = tmp_path / "dcgan_generate" / "version_0", tmp_path / "dcgan_generate" / "version_1"
+    assert (first / "checkpoints" / "last.ckpt").is_file() and (second / "checkpoints" / "last.ckpt").is_file()
+    resumed = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
+    before = torch.load(first / "checkpoints" / "last.ckpt", weights_only=True)
+    assert resumed["epoch"] == before["epoch"] + 1
+    assert resumed["state_dict"]["g_steps"].item() == 2 * before["state_dict"]["g_steps"].item()
+
+
+def test_resume_without_a_previous_run_says_so(tmp_path):
+    with pytest.raises(SystemExit, match="no .*last.ckpt to resume from"):
+        fit("gan_enhance", tmp_path, "--ckpt_path", "last")
+
+
+def test_own_folder_and_offline_wandb_files(two_class_folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--name", "shop")
+    run = tmp_path / "shop" / "version_0"
+    offline = list((run / "wandb").glob("offline-run-*"))
+    assert len(offline) == 1 and list(offline[0].glob("run-*.wandb"))
+    assert list((offline[0] / "files" / "media" / "images").rglob("*.png")), "image grid sent to W&B"
+
+
+def test_unknown_experiment_lists_the_available_ones():
+    result = subprocess.run(["make", "-s", "train", "EXP=no_such_experiment"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "Unknown experiment EXP=no_such_experiment" in result.stderr
+    assert all(name in result.stderr for name in EXPERIMENTS)
+
+
+def test_bad_option_names_the_option_and_leaves_no_run_folder(tmp_path, capsys):
+    with pytest.raises(BaseException) as caught:
+        fit("gan_enhance", tmp_path, "--data.degradation", "sunburn")
+    assert "--data.degradation 'sunburn' is unknown" in str(caught.value) + capsys.readouterr().err
+    assert not list(tmp_path.rglob("version_*"))
