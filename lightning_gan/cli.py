@@ -130,13 +130,14 @@ class GANCLI(LightningCLI):
         if not self.trainer.is_global_zero:
             return
         checkpoints = self.run_dir / "checkpoints"
-        best = self.trainer.checkpoint_callback.best_model_path if self.trainer.checkpoint_callback else ""
+        callback = self.trainer.checkpoint_callback
+        best = callback.best_model_path if callback and callback.best_model_score is not None else ""
         images = sorted((self.run_dir / "images").glob("*.png"))
         lines = [f"\nRun folder: {self.run_dir}"]
         if (checkpoints / "last.ckpt").exists():
             lines.append(f"  last checkpoint: {checkpoints / 'last.ckpt'}")
         if best:
-            lines.append(f"  best checkpoint: {best} ({self.model.monitor[0]} = {float(self.trainer.checkpoint_callback.best_model_score):.4f})")
+            lines.append(f"  best checkpoint: {best} ({callback.monitor} = {float(callback.best_model_score):.4f})")
         if images:
             lines.append(f"  latest image:    {images[-1]}")
         lines.append(f"  metrics:         {self.run_dir / 'metrics.csv'}")

@@ -80,3 +80,12 @@ def test_bad_option_names_the_option_and_leaves_no_run_folder(tmp_path, capsys):
         fit("gan_enhance", tmp_path, "--data.degradation", "sunburn")
     assert "--data.degradation 'sunburn' is unknown" in str(caught.value) + capsys.readouterr().err
     assert not list(tmp_path.rglob("version_*"))
+
+
+def test_test_subcommand_scores_a_checkpoint_on_the_test_split(tmp_path):
+    fit("gan_enhance", tmp_path)
+    ckpt = tmp_path / "gan_enhance" / "version_0" / "checkpoints" / "last.ckpt"
+    main(["test", "--config", str(ROOT / "experiments" / "gan_enhance.yaml"), "--runs_dir", str(tmp_path),
+          "--ckpt_path", str(ckpt), "--trainer.limit_test_batches", "2", "--data.batch_size", "4"])
+    header = (tmp_path / "gan_enhance" / "version_1" / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert {"test/psnr", "test/psnr_input", "test/ssim"} <= set(header)

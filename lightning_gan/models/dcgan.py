@@ -35,7 +35,7 @@ class DCGAN(AdversarialModule):
         self.discriminator = DCGANDiscriminator(d_width, image_size)
         self.setup_ema()
         self.register_buffer("fixed_z", torch.randn(grid_size, latent_dim, generator=torch.Generator().manual_seed(0)))
-        self._val_real: list[Tensor] = []
+        self._real: list[Tensor] = []  # evaluation images gathered for the epoch's SWD
 
     def noise(self, count: int) -> Tensor:
         return torch.randn(count, self.hparams.latent_dim, device=self.device)
@@ -56,16 +56,28 @@ class DCGAN(AdversarialModule):
         return to_unit(self.inference_generator(z))
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_distance("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_distance("test")
+
+    def _evaluate(self, batch: dict, stage: str) -> None:
         real = batch["clean"]
         fake = self.sample(len(real))
         _, logs = self.adversarial_d(self.discriminator(to_signed(real)), self.discriminator(to_signed(fake)))
-        self.log_dict({f"val/{k}": v for k, v in logs.items()}, batch_size=len(real))
-        self._val_real.append(real)
+        self.log_dict({f"{stage}/{k}": v for k, v in logs.items()}, batch_size=len(real))
+        self._real.append(real)
 
-    def on_validation_epoch_end(self) -> None:
-        real = torch.cat(self._val_real)
-        self._val_real.clear()
+    def _log_distance(self, stage: str) -> None:
+        real = torch.cat(self._real)
+        self._real.clear()
         fake = self.sample(len(real), torch.Generator().manual_seed(1))
-        self.log("val/swd", sliced_wasserstein(real, fake), prog_bar=True)
+        self.log(f"{stage}/swd", sliced_wasserstein(real, fake), prog_bar=True)
         grid = make_grid(to_unit(self.inference_generator(self.fixed_z)), nrow=8)
-        self.log_grid("samples", grid)
+        self.log_grid(f"{stage}_samples", grid)

@@ -65,21 +65,33 @@ class GANEnhance(AdversarialModule):
         return loss, {"g_adv": adversarial.detach(), "g_l1": l1.detach()}
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_fidelity("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_fidelity("test")
+
+    def _evaluate(self, batch: dict, batch_idx: int, stage: str) -> None:
         degraded, clean = batch["degraded"], batch["clean"]
         if degraded.shape != clean.shape:
             raise ValueError("GANEnhance needs degraded and clean images of one size; use a non-resizing preset")
         enhanced = self.enhance(degraded)
         _, logs = self.adversarial_d(self._judge(batch, to_signed(clean)), self._judge(batch, to_signed(enhanced)))
-        self.log_dict({f"val/{k}": v for k, v in logs.items()}, batch_size=len(clean))
+        self.log_dict({f"{stage}/{k}": v for k, v in logs.items()}, batch_size=len(clean))
         self.val_output.update(enhanced, clean)
         self.val_input.update(degraded, clean)
         if batch_idx == 0:
             n = min(self.hparams.grid_images, len(clean))
             rows = torch.cat([degraded[:n], enhanced[:n], clean[:n]])
-            self.log_grid("degraded_enhanced_clean", make_grid(rows, nrow=n))
+            self.log_grid(f"{stage}_degraded_enhanced_clean", make_grid(rows, nrow=n))
 
-    def on_validation_epoch_end(self) -> None:
-        self.log_dict({f"val/{k}": v for k, v in self.val_output.compute().items()}, prog_bar=True)
-        self.log_dict({f"val/{k}": v for k, v in self.val_input.compute().items()})
+    def _log_fidelity(self, stage: str) -> None:
+        self.log_dict({f"{stage}/{k}": v for k, v in self.val_output.compute().items()}, prog_bar=True)
+        self.log_dict({f"{stage}/{k}": v for k, v in self.val_input.compute().items()})
         self.val_output.reset()
         self.val_input.reset()
