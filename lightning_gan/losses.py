@@ -3,7 +3,8 @@ followed by BCELoss is unsafe under autocast, BCE-with-logits is the stable form
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import torch.nn.functional as F
 from torch import Tensor

@@ -7,9 +7,9 @@ import io
 import numpy as np
 import pytest
 import torch
+from conftest import write_image
 from PIL import Image
 
-from conftest import write_image
 from lightning_gan.data import images as images_mod
 from lightning_gan.data.datamodule import SAMPLE_ROOT, ProductImageDataModule, load_images
 from lightning_gan.data.images import decode, decode_all, hash_split, list_split, to_rgb

@@ -94,7 +94,7 @@ def _read_split_list(root: Path, split: str) -> list[ImageRecord]:
                 if len(row) >= 4 and row[1].strip().isdigit():
                     names[row[1].strip()] = (row[0].strip(), row[2].strip())
     records = []
-    for number, line in enumerate((root / f"{split}.txt").read_text().splitlines(), 1):
+    for line in (root / f"{split}.txt").read_text().splitlines():
         if not line.strip():
             continue
         fields = [s.strip() for s in line.split(",")]
