@@ -132,6 +132,7 @@ class GANCLI(LightningCLI):
         checkpoints = self.run_dir / "checkpoints"
         callback = self.trainer.checkpoint_callback
         best = callback.best_model_path if callback and callback.best_model_score is not None else ""
+        best = os.path.relpath(best) if best and not os.path.relpath(best).startswith("..") else best
         images = sorted((self.run_dir / "images").glob("*.png"))
         lines = [f"\nRun folder: {self.run_dir}"]
         if (checkpoints / "last.ckpt").exists():

@@ -186,7 +186,7 @@ class AdversarialModule(L.LightningModule):
             return None
         folder = Path(self.trainer.default_root_dir) / "images"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}_step{int(self.g_steps):06d}.png"
+        path = folder / f"{name}_step{self.global_step:06d}.png"  # the step checkpoints and W&B use
         save_image(grid, path)
         for logger in self.loggers:
             if hasattr(logger, "log_image"):
