@@ -46,13 +46,14 @@ def tiny_models():
 
 
 @pytest.mark.parametrize("name,model,degradation", tiny_models(), ids=lambda v: v if isinstance(v, str) else "")
-def test_d_step_moves_only_d_and_g_step_only_g(name, model, degradation, two_class_folder):
+def test_d_step_moves_only_d_and_g_step_only_g(name, model, degradation, two_class_folder, tmp_path):
     data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, degradation=degradation)
     watcher = StepWatcher()
-    trainer = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, logger=False,
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, logger=False, default_root_dir=tmp_path,
                         enable_checkpointing=False, enable_progress_bar=False, callbacks=[watcher])
     trainer.fit(model, datamodule=data)
     (g0, d0), (g1, d1), (g2, d2) = watcher.snaps[:3]
+    assert list((tmp_path / "images").glob("*.png")), "validation grid saved under default_root_dir"
     assert changed(d0, d1) and not changed(g0, g1), "D step"
     assert changed(g1, g2) and not changed(d1, d2), "G step"
     for key in ("train/d_loss", "train/g_loss", "train/d_acc_real", "train/d_acc_fake"):
@@ -61,10 +62,10 @@ def test_d_step_moves_only_d_and_g_step_only_g(name, model, degradation, two_cla
     assert trainer.global_step == 4  # Lightning counts the steps of both optimizers
 
 
-def test_d_steps_per_g_ratio(two_class_folder):
+def test_d_steps_per_g_ratio(two_class_folder, tmp_path):
     model = DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4, d_steps_per_g=3)
     data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=4)
-    trainer = L.Trainer(max_epochs=1, limit_train_batches=6, limit_val_batches=0, logger=False,
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=6, limit_val_batches=0, logger=False, default_root_dir=tmp_path,
                         enable_checkpointing=False, enable_progress_bar=False)
     trainer.fit(model, datamodule=data)
     assert (int(model.d_steps), int(model.g_steps)) == (6, 2)

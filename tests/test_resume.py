@@ -25,6 +25,7 @@ def fit(root, epochs: int, ckpt_dir, ckpt_path=None) -> GANEnhance:
     data = ProductImageDataModule(root=str(root), image_size=16, batch_size=8, degradation="mixed")
     trainer = L.Trainer(
         max_epochs=epochs, limit_train_batches=3, limit_val_batches=1, logger=False, enable_progress_bar=False,
+        default_root_dir=ckpt_dir,
         callbacks=[ModelCheckpoint(dirpath=ckpt_dir, save_last=True, save_top_k=0)],
     )
     trainer.fit(model, datamodule=data, ckpt_path=ckpt_path)
