@@ -19,6 +19,7 @@ from lightning.pytorch.loggers import CSVLogger, WandbLogger
 from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.models.dcgan import DCGAN  # noqa: F401  (lets YAML say `class_path: DCGAN`)
+from lightning_gan.models.eagan import EAGAN  # noqa: F401
 from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
 
 RUN_DIR_ENV = "LIGHTNING_GAN_RUN_DIR"  # set by rank 0, so DDP worker processes share its run folder

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+import kornia
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -50,3 +51,22 @@ THRESHOLD = {"non_saturating": 0.0, "hinge": 0.0, "least_squares": 0.5}
 def d_accuracy(real: Tensor, fake: Tensor, threshold: float = 0.0) -> tuple[Tensor, Tensor]:
     """The design's evaluation of D: the share of real and of fake outputs it classifies correctly."""
     return (real.detach() > threshold).float().mean(), (fake.detach() <= threshold).float().mean()
+
+
+# --- reconstruction losses of EAGAN (the design's chapter 5), images in [-1, 1] or [0, 1] alike ------------------------
+
+
+def ssim_loss(fake: Tensor, real: Tensor) -> Tensor:
+    """1 - SSIM (11x11 Gaussian window), on images mapped to [0, 1]."""
+    return 1 - kornia.metrics.ssim((fake + 1) / 2, (real + 1) / 2, 11).mean()
+
+
+def gradient_loss(fake: Tensor, real: Tensor) -> Tensor:
+    """L1 between Sobel gradients: penalises blurred edges that L1 on pixels forgives."""
+    return F.l1_loss(kornia.filters.spatial_gradient(fake), kornia.filters.spatial_gradient(real))
+
+
+def weighted_l1(fake: Tensor, real: Tensor, weight: Tensor | None = None) -> Tensor:
+    """L1, optionally weighted per pixel (inpainting counts the hole more)."""
+    error = (fake - real).abs()
+    return error.mean() if weight is None else (error * weight).sum() / (weight.sum() * fake.shape[1]).clamp_min(1)

@@ -11,6 +11,7 @@ import yaml
 
 from lightning_gan.cli import main
 from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.models.eagan import EAGAN
 from lightning_gan.models.gan_enhance import GANEnhance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def test_experiment_fits_and_writes_its_run_folder(experiment, tmp_path, capsys)
     assert ("val/psnr" in header) or ("val/swd" in header)
     checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert len(checkpoint["optimizer_states"]) == 2 and "rng" in checkpoint
-    model_class = {"DCGAN": DCGAN, "GANEnhance": GANEnhance}[config["model"]["class_path"].rsplit(".", 1)[-1]]
+    model_class = {"DCGAN": DCGAN, "GANEnhance": GANEnhance, "EAGAN": EAGAN}[config["model"]["class_path"].rsplit(".", 1)[-1]]
     loaded = model_class.load_from_checkpoint(run / "checkpoints" / "last.ckpt")  # usable outside the CLI
     torch.testing.assert_close(loaded.inference_generator.state_dict(), {
         k.removeprefix("generator_ema.module."): v for k, v in checkpoint["state_dict"].items()

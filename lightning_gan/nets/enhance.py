@@ -57,15 +57,22 @@ class EncoderDecoder(nn.Module):
 class PatchDiscriminator(nn.Module):
     """PatchGAN (Isola et al. 2017): a map of logits, one per overlapping patch, instead of one per image."""
 
-    def __init__(self, in_channels: int = 6, width: int = 64, layers: int = 3):
+    def __init__(self, in_channels: int = 6, width: int = 64, layers: int = 3, spectral_norm: bool = False):
         super().__init__()
+
+        def conv(c_in: int, c_out: int, stride: int) -> list[nn.Module]:
+            # Spectral norm bounds D's Lipschitz constant (Miyato et al. 2018) and replaces batch norm.
+            if spectral_norm:
+                return [nn.utils.parametrizations.spectral_norm(nn.Conv2d(c_in, c_out, 4, stride, 1)), nn.LeakyReLU(0.2, True)]
+            return [nn.Conv2d(c_in, c_out, 4, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+
         blocks: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         c = width
         for i in range(1, layers):
             c_next = width * min(2 ** i, 8)
-            blocks += [nn.Conv2d(c, c_next, 4, 2, 1, bias=False), nn.BatchNorm2d(c_next), nn.LeakyReLU(0.2, True)]
+            blocks += conv(c, c_next, 2)
             c = c_next
-        blocks += [nn.Conv2d(c, c, 4, 1, 1, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, True), nn.Conv2d(c, 1, 4, 1, 1)]
+        blocks += [*conv(c, c, 1), nn.Conv2d(c, 1, 4, 1, 1)]
         self.net = nn.Sequential(*blocks)
 
     def forward(self, x: Tensor) -> Tensor:

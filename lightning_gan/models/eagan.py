@@ -1,0 +1,63 @@
+"""EAGAN: the design's enhancement GAN of chapter 5, for enhancement, denoising, inpainting, super-resolution and
+colorization."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from torch import Tensor
+
+from lightning_gan.losses import gradient_loss, ssim_loss
+from lightning_gan.models.enhance_base import EnhancementGAN
+from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator
+from lightning_gan.nets.enhance import PatchDiscriminator
+
+
+class EAGAN(EnhancementGAN):
+    """Residual-block generator with batch norm (or a U-Net) and a patch discriminator (optionally spectral-normed).
+
+    Loss G = adversarial + l1 + ssim_weight * (1 - SSIM) + gradient_weight * Sobel-gradient L1
+    + perceptual_weight * VGG19-feature L1. The perceptual term needs VGG19 weights in the torch hub cache; with
+    `perceptual_weight: 0` (the default configs) nothing pretrained is needed.
+
+    Args:
+        generator: `resnet` (SRResNet-style; the only choice for scale > 1) or `unet`.
+        width: generator width.
+        blocks: residual blocks (resnet) or U-Net depth (unet).
+        d_width: discriminator width.
+        d_layers: stride-2 layers of the patch discriminator.
+        spectral_norm: spectral normalisation in the discriminator instead of batch norm.
+        ssim_weight: weight of 1 - SSIM.
+        gradient_weight: weight of the Sobel-gradient L1 loss.
+        perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
+    """
+
+    def __init__(self, generator: Literal["resnet", "unet"] = "resnet", width: int = 64, blocks: int = 8,
+                 d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
+                 gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
+        in_channels = 3 + self.use_mask
+        if generator == "unet":
+            if self.scale != 1:
+                raise ValueError("--model.generator unet does not upsample; use resnet for --model.scale > 1")
+            net = UNetGenerator(in_channels, width, blocks)
+        else:
+            net = ResNetGenerator(in_channels, width, blocks, self.scale)
+        self.set_networks(net, PatchDiscriminator(6, d_width, d_layers, spectral_norm))
+        self.ssim_weight, self.gradient_weight, self.perceptual_weight = ssim_weight, gradient_weight, perceptual_weight
+        self.perceptual = None
+        if perceptual_weight > 0:
+            from lightning_gan.perceptual import PerceptualLoss  # only when used: it needs VGG19 weights
+
+            self.perceptual = PerceptualLoss()
+
+    def extra_losses(self, fake: Tensor, real: Tensor) -> dict[str, Tensor]:
+        terms = {}
+        if self.ssim_weight:
+            terms["g_ssim"] = self.ssim_weight * ssim_loss(fake, real)
+        if self.gradient_weight:
+            terms["g_gradient"] = self.gradient_weight * gradient_loss(fake, real)
+        if self.perceptual is not None:
+            terms["g_perceptual"] = self.perceptual_weight * self.perceptual(fake, real)
+        return terms

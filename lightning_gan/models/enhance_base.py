@@ -1,0 +1,120 @@
+"""`EnhancementGAN`: what every image-to-image variant shares (enhance, denoise, inpaint, super-resolve, colorize)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.utils import make_grid
+
+from lightning_gan.losses import weighted_l1
+from lightning_gan.metrics import fidelity_metrics, to_signed, to_unit
+from lightning_gan.models.base import AdversarialModule
+
+
+def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
+    """Bicubic resize to `size` (no-op when already there): puts a low-resolution input beside its target."""
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image
+    return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+
+
+class EnhancementGAN(AdversarialModule):
+    """A generator that takes the degraded photo (plus the damage mask when `use_mask`) and a conditional patch
+    discriminator that judges (degraded, candidate) pairs, as in pix2pix. Loss G = adversarial_weight * adversarial
+    + l1_weight * L1 (hole pixels count 1 + hole_weight) + the variant's `extra_losses`.
+
+    Validation logs PSNR/SSIM of the output (`val/psnr`, `val/ssim`) and of the degraded input, bicubically enlarged
+    for super-resolution (`val/psnr_input`, `val/ssim_input`), and a degraded / enhanced / clean grid.
+    """
+
+    monitor = ("val/psnr", "max")
+
+    def __init__(self, scale: int = 1, use_mask: bool = False, l1_weight: float = 100.0, hole_weight: float = 0.0,
+                 adversarial_weight: float = 1.0, grid_images: int = 8, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.use_mask = scale, use_mask
+        self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
+        self.grid_images = grid_images
+        self.val_output = fidelity_metrics()
+        self.val_input = fidelity_metrics("_input")
+
+    def set_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
+        self.generator, self.discriminator = generator, discriminator
+        self.setup_ema()
+
+    # --- inputs ------------------------------------------------------------------------------------
+    def network_input(self, degraded: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Degraded images in [0, 1] (and the mask) as the generator's input in [-1, 1]."""
+        x = to_signed(degraded)
+        if self.use_mask:
+            if mask is None:
+                raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
+            if mask.shape[-2:] != degraded.shape[-2:]:
+                raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
+            x = torch.cat([x, to_signed(mask)], dim=1)
+        return x
+
+    def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:
+        """Degraded images in [0, 1] to restored images in [0, 1] (the EMA generator unless one is given)."""
+        return to_unit((generator or self.inference_generator)(self.network_input(degraded, mask)))
+
+    def generate(self, batch: dict) -> Tensor:
+        return self.generator(self.network_input(batch["degraded"], batch.get("mask")))
+
+    def _judge(self, batch: dict, image: Tensor) -> Tensor:
+        condition = enlarge(to_signed(batch["degraded"]), image.shape[-2:])
+        return self.discriminator(torch.cat([condition, image], dim=1))
+
+    # --- losses ------------------------------------------------------------------------------------
+    def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
+        return self.adversarial_d(self._judge(batch, to_signed(batch["clean"])), self._judge(batch, fake))
+
+    def extra_losses(self, fake: Tensor, real: Tensor) -> dict[str, Tensor]:
+        """Weighted extra generator loss terms of a variant, by name."""
+        return {}
+
+    def g_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
+        real = to_signed(batch["clean"])
+        mask = batch.get("mask")
+        weight = None if mask is None or not self.hole_weight else 1 + self.hole_weight * mask
+        terms = {
+            "g_adv": self.adversarial_weight * self.g_criterion(self._judge(batch, fake)),
+            "g_l1": self.l1_weight * weighted_l1(fake, real, weight),
+            **self.extra_losses(fake, real),
+        }
+        return sum(terms.values()), {k: v.detach() for k, v in terms.items()}
+
+    # --- evaluation --------------------------------------------------------------------------------
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, batch_idx, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_fidelity("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_fidelity("test")
+
+    def _evaluate(self, batch: dict, batch_idx: int, stage: str) -> None:
+        clean = batch["clean"]
+        enhanced = self.enhance(batch["degraded"], batch.get("mask"))
+        if enhanced.shape != clean.shape:
+            raise ValueError(f"output {tuple(enhanced.shape)} does not match the clean images {tuple(clean.shape)}: "
+                             f"does --model.scale ({self.scale}) match the degradation preset?")
+        before = enlarge(batch["degraded"], clean.shape[-2:]).clamp(0, 1)
+        _, logs = self.adversarial_d(self._judge(batch, to_signed(clean)), self._judge(batch, to_signed(enhanced)))
+        self.log_dict({f"{stage}/{k}": v for k, v in logs.items()}, batch_size=len(clean))
+        self.val_output.update(enhanced, clean)
+        self.val_input.update(before, clean)
+        if batch_idx == 0:
+            n = min(self.grid_images, len(clean))
+            self.log_grid(f"{stage}_degraded_enhanced_clean", make_grid(torch.cat([before[:n], enhanced[:n], clean[:n]]), nrow=n))
+
+    def _log_fidelity(self, stage: str) -> None:
+        self.log_dict({f"{stage}/{k}": v for k, v in self.val_output.compute().items()}, prog_bar=True)
+        self.log_dict({f"{stage}/{k}": v for k, v in self.val_input.compute().items()})
+        self.val_output.reset()
+        self.val_input.reset()
