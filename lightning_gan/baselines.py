@@ -1,0 +1,130 @@
+"""Classical image processing (the design's chapter 2) as baselines, scored exactly like the GANs.
+
+Every baseline has one signature: `baseline(degraded, mask=None, scale=1) -> restored`, batches (B, 3, H, W) in
+[0, 1] in, the same (or `scale` times larger) out. No training, no weights.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import kornia
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _on_luma(x: Tensor, op: Callable[[Tensor], Tensor]) -> Tensor:
+    """Apply `op` to the Y channel of YCbCr only, so colours are not shifted."""
+    ycbcr = kornia.color.rgb_to_ycbcr(x)
+    y = op(ycbcr[:, :1].clamp(0, 1))
+    return kornia.color.ycbcr_to_rgb(torch.cat([y, ycbcr[:, 1:]], dim=1)).clamp(0, 1)
+
+
+def histogram_equalization(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return _on_luma(x, kornia.enhance.equalize)
+
+
+def clahe(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return _on_luma(x, lambda y: kornia.enhance.equalize_clahe(y, clip_limit=2.0, grid_size=(8, 8)))
+
+
+def auto_contrast(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    """Stretch each image's 1st..99th luminance percentiles to 0..1 (same gain on all channels)."""
+    luma = kornia.color.rgb_to_grayscale(x).flatten(1)
+    low = luma.quantile(0.01, dim=1).view(-1, 1, 1, 1)
+    high = luma.quantile(0.99, dim=1).view(-1, 1, 1, 1)
+    return ((x - low) / (high - low).clamp_min(1e-3)).clamp(0, 1)
+
+
+def gamma_correction(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    """Per-image gamma that maps the mean luminance to 0.5."""
+    mean = kornia.color.rgb_to_grayscale(x).mean(dim=(1, 2, 3)).clamp(1e-3, 0.999)
+    gamma = torch.log(torch.full_like(mean, 0.5)) / torch.log(mean)
+    return x.clamp_min(1e-6) ** gamma.view(-1, 1, 1, 1)
+
+
+def gray_world(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    """Gray-world white balance: scale each channel so its mean equals the mean of all channels."""
+    means = x.mean(dim=(2, 3), keepdim=True)
+    return (x * means.mean(dim=1, keepdim=True) / means.clamp_min(1e-3)).clamp(0, 1)
+
+
+def gaussian_filter(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return kornia.filters.gaussian_blur2d(x, (5, 5), (1.0, 1.0))
+
+
+def median_filter(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return kornia.filters.median_blur(x, (3, 3))
+
+
+def bilateral_filter(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return kornia.filters.bilateral_blur(x, (5, 5), 0.1, (1.5, 1.5))
+
+
+def unsharp_mask(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return kornia.filters.unsharp_mask(x, (5, 5), (1.0, 1.0)).clamp(0, 1)
+
+
+def bicubic(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return F.interpolate(x, scale_factor=scale, mode="bicubic", align_corners=False).clamp(0, 1) if scale > 1 else x
+
+
+def bilinear(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False) if scale > 1 else x
+
+
+def nearest(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    return F.interpolate(x, scale_factor=scale, mode="nearest") if scale > 1 else x
+
+
+def diffusion_fill(x: Tensor, mask: Tensor | None = None, scale: int = 1, iterations: int = 300) -> Tensor:
+    """Fill the masked hole by repeated 4-neighbour averaging (heat diffusion from its border); the rest is kept."""
+    if mask is None:
+        return x
+    hole = mask.bool().expand_as(x)
+    kernel = torch.tensor([[0, 0.25, 0], [0.25, 0, 0.25], [0, 0.25, 0]], device=x.device, dtype=x.dtype)
+    kernel = kernel.view(1, 1, 3, 3).repeat(x.shape[1], 1, 1, 1)
+    filled = torch.where(hole, x.mean(dim=(2, 3), keepdim=True).expand_as(x), x)
+    for _ in range(iterations):
+        smooth = F.conv2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
+        filled = torch.where(hole, smooth, x)
+    return filled
+
+
+def identity(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
+    """The degraded input itself (enlarged by nearest neighbour for super-resolution): the floor to beat."""
+    return nearest(x, scale=scale)
+
+
+BASELINES: dict[str, Callable[..., Tensor]] = {
+    "histogram_equalization": histogram_equalization,
+    "clahe": clahe,
+    "auto_contrast": auto_contrast,
+    "gamma_correction": gamma_correction,
+    "gray_world": gray_world,
+    "gaussian_filter": gaussian_filter,
+    "median_filter": median_filter,
+    "bilateral_filter": bilateral_filter,
+    "unsharp_mask": unsharp_mask,
+    "bicubic": bicubic,
+    "bilinear": bilinear,
+    "nearest": nearest,
+    "diffusion_fill": diffusion_fill,
+}
+
+
+UPSAMPLERS = ("bicubic", "bilinear", "nearest")
+
+
+def baselines_for(scale: int, has_mask: bool) -> list[str]:
+    """The baselines that make sense for a task: upsamplers for super-resolution, the rest otherwise."""
+    if scale > 1:
+        return list(UPSAMPLERS)
+    return [n for n in BASELINES if n not in UPSAMPLERS and (has_mask or n != "diffusion_fill")]
+
+
+def get_baseline(name: str) -> Callable[..., Tensor]:
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+    return BASELINES[name]
