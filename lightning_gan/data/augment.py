@@ -22,6 +22,13 @@ def resize(images: Tensor, size: int) -> Tensor:
     return F.interpolate(images, size=(size, size), mode="bicubic", antialias=True, align_corners=False).clamp(0, 1)
 
 
+def center_crop(images: Tensor, size: int) -> Tensor:
+    """The central size x size window, at the cached resolution."""
+    images = to_float(images)
+    top, left = (images.shape[-2] - size) // 2, (images.shape[-1] - size) // 2
+    return images[..., top : top + size, left : left + size]
+
+
 def augment(images: Tensor, size: int, flip: bool = True, rotation: float = 10.0,
             crop_scale: tuple[float, float] = (0.7, 1.0)) -> Tensor:
     """Random flip, rotation (degrees, +-`rotation`) and crop of relative side in `crop_scale`, resampled to `size`.
@@ -41,3 +48,21 @@ def augment(images: Tensor, size: int, flip: bool = True, rotation: float = 10.0
     ], dim=1)
     grid = F.affine_grid(theta, [n, 3, size, size], align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False).clamp(0, 1)
+
+
+def native_crops(images: Tensor, size: int, flip: bool = True) -> Tensor:
+    """Random size x size crops at the cached resolution, with optional flips: no resampling, so restoration
+    targets stay as sharp as the photos."""
+    images = to_float(images)
+    n, _, height, width = images.shape
+    if height < size or width < size:
+        raise ValueError(f"native crops of {size}px need cached images at least that large, got {height}x{width}")
+    device = images.device
+    top = torch.randint(0, height - size + 1, (n, 1), device=device) + torch.arange(size, device=device)
+    left = torch.randint(0, width - size + 1, (n, 1), device=device) + torch.arange(size, device=device)
+    crops = images[torch.arange(n, device=device)[:, None, None], :, top[:, :, None], left[:, None, :]]
+    crops = crops.permute(0, 3, 1, 2)  # advanced indexing put the channel axis last
+    if flip:
+        mirrored = torch.rand(n, device=device) < 0.5
+        crops = torch.where(mirrored.view(-1, 1, 1, 1), crops.flip(-1), crops)
+    return crops

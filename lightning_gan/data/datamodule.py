@@ -12,7 +12,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from lightning_gan.data.augment import augment, resize
+from lightning_gan.data.augment import augment, center_crop, native_crops, resize
 from lightning_gan.data.degradations import PRESETS, degrade
 from lightning_gan.data.images import ImageRecord, decode_all, list_split
 
@@ -75,6 +75,8 @@ class ProductImageDataModule(L.LightningDataModule):
         flip: horizontal flips.
         rotation: maximum rotation, degrees.
         crop_scale: range of the crop side relative to the image.
+        native_crops: train on random image_size crops of the cached images instead (no rotation, no resampling:
+            restoration targets stay sharp), validate on their central 2 x image_size crop; pair with a larger load_size.
         label: which class the `label` field holds: the fine product class or its coarse family.
         cache_dir: optional folder for an on-disk decode cache.
         val_fraction: validation share for folders without splits.
@@ -94,6 +96,7 @@ class ProductImageDataModule(L.LightningDataModule):
         flip: bool = True,
         rotation: float = 10.0,
         crop_scale: tuple[float, float] = (0.7, 1.0),
+        native_crops: bool = False,
         label: Literal["fine", "coarse"] = "fine",
         cache_dir: str | None = None,
         val_fraction: float = 0.1,
@@ -128,7 +131,8 @@ class ProductImageDataModule(L.LightningDataModule):
             self.datasets["train"] = self._build("train")
             if stage in (None, "fit") and len(self.datasets["train"]) == 0:
                 raise ValueError(f"no readable training image in {self.root} (looked for jpg/jpeg/png/webp/bmp)")
-        for split in ("val", "test"):
+        wanted = {"fit": ("val",), "validate": ("val",), "test": ("test",)}.get(stage or "", ("val", "test"))
+        for split in wanted:
             if split not in self.datasets:
                 self.datasets[split] = self._build(split)
 
@@ -163,8 +167,12 @@ class ProductImageDataModule(L.LightningDataModule):
         """On the device: uint8 to float, augmentation (training only), then the degradation preset."""
         hp = self.hparams
         training = self.trainer is not None and self.trainer.training
-        if training and hp.augment:
+        if training and hp.native_crops:
+            clean = native_crops(batch["image"], hp.image_size, hp.flip and hp.augment)
+        elif training and hp.augment:
             clean = augment(batch["image"], hp.image_size, hp.flip, hp.rotation, tuple(hp.crop_scale))
+        elif hp.native_crops:
+            clean = center_crop(batch["image"], min(2 * hp.image_size, self.load_size))
         else:
             clean = resize(batch["image"], hp.image_size)
         out = {"clean": clean, "label": batch["label"], "index": batch["index"]}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Train the shipped EAGAN models on the full Grocery Store train split (selection on val), one after another.
+#   bash benchmarks/train_pretrained.sh [MINUTES_PER_MODEL=14] [TASKS="denoise enhance inpaint sr4x"]
+# Random 64x64 crops at the photos' own resolution (load_size 348, no resampling), a fixed wall-clock budget each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MINUTES=${1:-14}
+TASKS=${2:-"denoise enhance inpaint sr4x"}
+DATA=${DATA:-../shared/data/grocery-store}
+for task in $TASKS; do
+  WANDB_MODE=${WANDB_MODE:-offline} .venv/bin/python -m lightning_gan fit --config "experiments/eagan_${task}.yaml" \
+    --name "pretrained_${task}" --data.root "$DATA" --data.load_size 348 --data.native_crops true \
+    --data.cache_dir .cache --trainer.max_epochs -1 --trainer.max_time "00:00:${MINUTES}:00" \
+    --trainer.enable_progress_bar false
+done
