@@ -8,6 +8,7 @@ model's validation metric), images/ (PNG grids) and wandb/ (the offline W&B run)
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -151,8 +152,18 @@ class GANCLI(LightningCLI):
     after_fit = after_validate = after_test = _report
 
 
+TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate"}
+
+
 def main(args: list[str] | None = None) -> None:
-    GANCLI(args=args if args is not None else sys.argv[1:])
+    """`fit`, `validate`, `test` go to LightningCLI; `enhance` and `evaluate` are plain tools."""
+    args = list(sys.argv[1:] if args is None else args)
+    if args and args[0] in TOOLS:
+        code = importlib.import_module(TOOLS[args[0]]).main(args[1:])
+        if code:
+            raise SystemExit(code)
+        return
+    GANCLI(args=args)
 
 
 if __name__ == "__main__":

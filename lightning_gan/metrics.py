@@ -77,3 +77,22 @@ def sliced_wasserstein(a: Tensor, b: Tensor, levels: int = 3, patches_per_image:
         sorted_b = (pb @ projections).sort(dim=0).values
         distances.append((sorted_a - sorted_b).abs().mean())
     return torch.stack(distances).mean() * 1e3
+
+
+ALEXNET_FILE = "alexnet-owt-7be5be79.pth"  # the torchvision backbone torchmetrics' LPIPS ('alex') loads
+
+
+def lpips_metric(device: str | torch.device = "cpu"):
+    """(LPIPS module, None) when its AlexNet backbone is in the torch hub cache, else (None, why not)."""
+    from pathlib import Path
+
+    path = Path(torch.hub.get_dir()) / "checkpoints" / ALEXNET_FILE
+    if not path.is_file():
+        return None, (f"LPIPS not computed: its AlexNet weights are not at {path} (nothing is downloaded at run time; "
+                      f"copy https://download.pytorch.org/models/{ALEXNET_FILE} there to enable it)")
+    from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+
+    try:
+        return LearnedPerceptualImagePatchSimilarity(net_type="alex").to(device).eval(), None
+    except Exception as error:  # noqa: BLE001 - report and go on without LPIPS
+        return None, f"LPIPS not computed: {error}"

@@ -38,13 +38,21 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def decode(path: Path, size: int) -> torch.Tensor:
-    """Decode one file to a (3, size, size) uint8 tensor: short side resized to `size`, centre cropped."""
+def read_rgb(path: Path) -> Image.Image:
+    """Open and fully decode one file as RGB (raises OSError and friends for unreadable files)."""
     with Image.open(path) as image:
         image.load()
-        image = to_rgb(image)
-    image = ImageOps.fit(image, (size, size), Image.Resampling.BICUBIC)
+        return to_rgb(image)
+
+
+def to_tensor(image: Image.Image) -> torch.Tensor:
+    """PIL RGB image to a (3, H, W) uint8 tensor."""
     return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).contiguous()
+
+
+def decode(path: Path, size: int) -> torch.Tensor:
+    """Decode one file to a (3, size, size) uint8 tensor: short side resized to `size`, centre cropped."""
+    return to_tensor(ImageOps.fit(read_rgb(path), (size, size), Image.Resampling.BICUBIC))
 
 
 def decode_all(records: list[ImageRecord], size: int) -> tuple[list[ImageRecord], torch.Tensor]:

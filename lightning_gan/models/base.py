@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import random
 from pathlib import Path
 
@@ -40,6 +41,17 @@ class EMA(nn.Module):
 
     def forward(self, *args, **kwargs):
         return self.module(*args, **kwargs)
+
+
+MODEL_MODULES = ("lightning_gan.models.dcgan", "lightning_gan.models.gan_enhance", "lightning_gan.models.eagan")
+
+
+def model_class(class_path: str) -> type[L.LightningModule]:
+    """The class named in a checkpoint, imported only from this project's model modules."""
+    module_name, _, name = class_path.rpartition(".")
+    if module_name not in MODEL_MODULES:
+        raise ValueError(f"unknown model class {class_path!r}; known modules: {', '.join(MODEL_MODULES)}")
+    return getattr(importlib.import_module(module_name), name)
 
 
 def _numpy_state_to_tensors() -> dict:
@@ -161,6 +173,7 @@ class AdversarialModule(L.LightningModule):
 
     # --- exact resume: the RNG streams too (weights, optimizers, schedulers, EMA and counters are in state) ---
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["lightning_gan_class"] = f"{type(self).__module__}.{type(self).__name__}"
         checkpoint["rng"] = {
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],

@@ -48,7 +48,7 @@ class ResNetGenerator(nn.Module):
 class UNetGenerator(nn.Module):
     """U-Net (Ronneberger et al. 2015): `depth` stride-2 levels with skip concatenations; predicts a correction.
 
-    Inputs whose sides are not multiples of 2**depth are reflect-padded and the output cropped back.
+    Inputs whose sides are not multiples of 2**depth are edge-padded and the output cropped back.
     """
 
     def __init__(self, in_channels: int = 3, width: int = 32, depth: int = 3):
@@ -77,7 +77,7 @@ class UNetGenerator(nn.Module):
         height, width = x.shape[-2:]
         multiple = 2**self.depth
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else x
+        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
         skips, h = [], self.head(padded)
         for down in self.down:
             skips.append(h)

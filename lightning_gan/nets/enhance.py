@@ -30,6 +30,8 @@ class EncoderDecoder(nn.Module):
     so an untrained generator starts near the identity instead of a grey image. H and W must be multiples of 4.
     """
 
+    size_multiple = 4
+
     def __init__(self, in_channels: int = 3, width: int = 32, blocks: int = 4, global_residual: bool = True):
         super().__init__()
         self.global_residual = global_residual

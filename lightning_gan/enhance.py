@@ -1,0 +1,168 @@
+"""`lightning-gan enhance`: restore one photo or a folder of photos into an output folder.
+
+Keeps each file's format, EXIF (orientation applied, so the tag is reset) and alpha channel; never writes into
+the input folder; never overwrites without --overwrite; writes to a temporary name, then renames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from tqdm import tqdm
+
+from lightning_gan.data.images import IMAGE_SUFFIXES, scan, to_rgb, to_tensor
+from lightning_gan.inference import ModelError, Restorer, load_restorer
+
+SAVE_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".bmp": "BMP"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan enhance", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", type=Path, help="an image file or a folder (searched recursively)")
+    parser.add_argument("output", type=Path, help="output folder (created; must not be inside the input folder)")
+    parser.add_argument("--model", required=True, help="checkpoint path, shipped model name, or baseline name")
+    parser.add_argument("--mask", type=Path, help="inpainting mask: an image (white = fill) or a folder of masks "
+                        "with the same relative names as the inputs")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto (GPU when present)")
+    parser.add_argument("--tile", type=int, default=512, help="tile side in input pixels (memory bound)")
+    parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    return parser
+
+
+def read_image(path: Path) -> tuple[Image.Image, Image.Image | None, bytes | None, str]:
+    """RGB pixels (EXIF orientation applied), the alpha channel if any, the EXIF bytes, and the original mode."""
+    with Image.open(path) as image:
+        image.load()
+        exif = image.info.get("exif")
+        mode = image.mode
+        upright = ImageOps.exif_transpose(image)
+        alpha = None
+        if upright.mode in ("RGBA", "LA", "PA"):
+            alpha = upright.getchannel("A")
+        elif "transparency" in upright.info:
+            alpha = upright.convert("RGBA").getchannel("A")
+        return to_rgb(upright), alpha, exif, mode
+
+
+def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
+    if not exif_bytes:
+        return None
+    exif = Image.Exif()
+    exif.load(exif_bytes)
+    exif[0x0112] = 1  # pixels are stored upright now
+    return exif.tobytes()
+
+
+def write_image(path: Path, rgb: np.ndarray, alpha: Image.Image | None, exif: bytes | None, mode: str) -> None:
+    """Save atomically in the format of the file name, with alpha and EXIF when the format takes them."""
+    image = Image.fromarray(rgb, "RGB")
+    if mode in ("L", "LA", "I", "I;16"):
+        image = image.convert("L")
+    if alpha is not None:
+        image.putalpha(alpha.resize(image.size, Image.Resampling.BICUBIC))
+    fmt = SAVE_FORMAT[path.suffix.lower()]
+    if fmt == "JPEG" and image.mode in ("RGBA", "LA"):
+        image = image.convert("RGB" if image.mode == "RGBA" else "L")  # JPEG has no alpha
+    options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    exif = _reset_orientation(exif)
+    if exif and fmt in ("JPEG", "PNG", "WEBP"):
+        options["exif"] = exif
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        image.save(temporary, format=fmt, **options)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def plan(input_path: Path, output: Path) -> list[tuple[Path, Path]]:
+    """(source, destination) pairs; refuses to write into the input folder."""
+    if not input_path.exists():
+        raise FileNotFoundError(f"input not found: {input_path}")
+    if input_path.is_dir():
+        if _inside(output, input_path):
+            raise ValueError(f"output folder {output} is inside the input folder {input_path}; choose another")
+        return [(p, output / p.relative_to(input_path)) for p in scan(input_path)]
+    if input_path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"{input_path} is not a supported image ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    if output.resolve() == input_path.parent.resolve():
+        raise ValueError(f"output folder {output} is the input's own folder; choose another")
+    return [(input_path, output / input_path.name)]
+
+
+def load_mask(mask: Path | None, source: Path, input_root: Path, size: tuple[int, int]) -> torch.Tensor | None:
+    if mask is None:
+        return None
+    path = mask / source.relative_to(input_root) if mask.is_dir() else mask
+    if not path.is_file():
+        raise FileNotFoundError(f"no mask for {source}: {path} not found")
+    with Image.open(path) as image:
+        gray = ImageOps.exif_transpose(image).convert("L")
+    if gray.size != size:
+        raise ValueError(f"mask {path} is {gray.size[0]}x{gray.size[1]} but {source} is {size[0]}x{size[1]}")
+    return (torch.from_numpy(np.asarray(gray).copy()) > 127).float()[None, None]
+
+
+def restore_file(restorer: Restorer, source: Path, mask: torch.Tensor | None, tile: int, overlap: int):
+    rgb, alpha, exif, mode = read_image(source)
+    x = to_tensor(rgb)[None].float() / 255
+    y = restorer(x, mask, tile=tile, overlap=overlap)
+    array = (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    return array, alpha, exif, mode
+
+
+def run(args: argparse.Namespace) -> int:
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    restorer = load_restorer(args.model, device)
+    if restorer.use_mask and args.mask is None:
+        raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")
+    input_root = args.input if args.input.is_dir() else args.input.parent
+    jobs = plan(args.input, args.output)
+    if not jobs:
+        raise ValueError(f"no images in {args.input}")
+    written, existing, failed = 0, [], []
+    for source, target in tqdm(jobs, desc=f"enhance ({restorer.name})", unit="img"):
+        if target.exists() and not args.overwrite:
+            existing.append(target)
+            continue
+        try:
+            with Image.open(source) as probe:
+                size = ImageOps.exif_transpose(probe).size
+            mask = load_mask(args.mask, source, input_root, size)
+            result = restore_file(restorer, source, mask, args.tile, args.overlap)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_image(target, *result)
+            written += 1
+        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+            failed.append(f"{source}: {error}")
+    print(f"wrote {written} image(s) to {args.output}")
+    if existing:
+        print(f"kept {len(existing)} existing file(s) (use --overwrite to replace), e.g. {existing[0]}")
+    if failed:
+        print(f"skipped {len(failed)} file(s):\n  " + "\n  ".join(failed), file=sys.stderr)
+    return 1 if failed and not written else 0
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ModelError, ValueError, FileNotFoundError) as error:
+        print(f"lightning-gan enhance: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,192 @@
+"""`lightning-gan evaluate`: score models and classical baselines on the same seeded degraded photos.
+
+    lightning-gan evaluate --model denoise --data ../shared/data/grocery-store --degradation noise --baselines all
+
+Whole images (not crops), each degraded with the preset's fixed evaluation setting and its own seed. PSNR and SSIM
+on RGB in [0, 1]; for super-resolution also on the Y channel (BT.601) with a border of `scale` pixels cropped, the
+protocol of the SR papers; LPIPS when its backbone weights are in the torch hub cache. Writes a JSON file, prints a
+Markdown table, and saves a PNG of the worst and best case of the first model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchvision.utils import save_image
+from tqdm import tqdm
+
+from lightning_gan.baselines import BASELINES, baselines_for
+from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
+from lightning_gan.data.degradations import PRESETS, degrade, scale_of
+from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
+from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
+from lightning_gan.metrics import lpips_metric
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", action="append", default=[], help="checkpoint, shipped model or baseline name (repeatable)")
+    parser.add_argument("--data", type=Path, default=SAMPLE_ROOT, help="image folder (default: the embedded sample)")
+    parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="split of a folder that has splits")
+    parser.add_argument("--degradation", required=True, help=f"preset: {', '.join(PRESETS)}")
+    parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
+    parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
+    parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
+    parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    parser.add_argument("--tile", type=int, default=512, help="tile side for large images")
+    parser.add_argument("--out", type=Path, default=Path("results.json"), help="JSON output (not overwritten without --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    return parser
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """ITU-R BT.601 Y in [0, 1] (MATLAB's rgb2ycbcr, used by the SR papers)."""
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    return (16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0
+
+
+def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips) -> dict[str, float]:
+    row = {
+        "psnr": peak_signal_noise_ratio(output, clean, data_range=1.0).item(),
+        "ssim": structural_similarity_index_measure(output, clean, data_range=1.0).item(),
+    }
+    if scale > 1:
+        crop = (..., slice(scale, -scale), slice(scale, -scale))
+        y_out, y_clean = luma(output)[crop], luma(clean)[crop]
+        row["psnr_y"] = peak_signal_noise_ratio(y_out, y_clean, data_range=1.0).item()
+        row["ssim_y"] = structural_similarity_index_measure(y_out, y_clean, data_range=1.0).item()
+    if lpips is not None:
+        row["lpips"] = lpips(output * 2 - 1, clean * 2 - 1).item()
+    return row
+
+
+def records_of(data: Path, split: str, every: int, limit: int | None) -> list[ImageRecord]:
+    if not data.is_dir():
+        raise FileNotFoundError(f"--data folder not found: {data}")
+    has_splits = any((data / s).is_dir() or (data / f"{s}.txt").is_file() for s in ("train", "val", "test"))
+    records = list_split(data, split) if has_splits else [ImageRecord(p, "", "") for p in scan(data)]
+    records = records[::every][:limit]
+    if not records:
+        raise ValueError(f"no images in {data}" + (f" (split {split})" if has_splits else ""))
+    return records
+
+
+def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str) -> list[Restorer]:
+    methods = [load_restorer(spec, device) for spec in args.model]
+    for model in methods:
+        if model.name not in BASELINES and model.scale != scale:
+            raise ModelError(f"{model.name} works at scale x{model.scale} but --degradation {args.degradation} is x{scale}")
+    names = baselines_for(scale, has_mask) if args.baselines == "all" else [n for n in args.baselines.split(",") if n]
+    for name in names:
+        if name not in BASELINES:
+            raise ModelError(f"--baselines: unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+    methods += [baseline_restorer(n, scale, device) for n in names if n not in args.model]
+    if not methods:
+        raise ValueError("nothing to evaluate: give --model and/or --baselines")
+    return methods
+
+
+def evaluate(args: argparse.Namespace) -> dict:
+    if args.degradation not in PRESETS:
+        raise ValueError(f"--degradation {args.degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
+    if args.out.exists() and not args.overwrite:
+        raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    scale = scale_of(args.degradation)
+    records = records_of(args.data, args.split, args.every, args.limit)
+    methods = restorers(args, scale, args.degradation == "stains", device)
+    lpips, lpips_note = lpips_metric(device)
+    if lpips_note:
+        print(f"note: {lpips_note}", file=sys.stderr)
+    totals: dict[str, list[dict]] = {m.name: [] for m in methods}
+    if scale == 1:
+        totals["input"] = []
+    seconds = {m.name: 0.0 for m in methods}
+    cases = []  # (psnr of the first method, degraded, output, clean)
+    skipped = []
+    for index, record in enumerate(tqdm(records, desc="evaluate", unit="img")):
+        try:
+            clean = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
+        except (OSError, ValueError, SyntaxError) as error:
+            skipped.append(f"{record.path}: {error}")
+            continue
+        height, width = (clean.shape[-2] // scale) * scale, (clean.shape[-1] // scale) * scale
+        clean = clean[..., :height, :width]  # SR protocol: crop to a multiple of the scale
+        degraded = degrade(clean, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index]))
+        if scale == 1:
+            totals["input"].append(scores(degraded.image, clean, scale, lpips))
+        for number, method in enumerate(methods):
+            start = time.perf_counter()
+            output = method(degraded.image, degraded.mask, tile=args.tile)
+            seconds[method.name] += time.perf_counter() - start
+            row = scores(output, clean, scale, lpips)
+            totals[method.name].append(row)
+            if number == 0:
+                cases.append((row["psnr"], degraded.image.cpu(), output.cpu(), clean.cpu(), str(record.path)))
+    if not cases:
+        raise ValueError("no readable image to evaluate")
+    rows = []
+    for name, per_image in totals.items():
+        row = {"method": name, **{k: sum(r[k] for r in per_image) / len(per_image) for k in per_image[0]}}
+        row["images"] = len(per_image)
+        if name in seconds:
+            row["seconds_per_image"] = seconds[name] / len(per_image)
+        rows.append(row)
+    rows.sort(key=lambda r: -r.get("psnr_y", r["psnr"]))
+    return {
+        "data": str(args.data), "split": args.split, "degradation": args.degradation, "scale": scale,
+        "every": args.every, "eval_seed": args.eval_seed, "device": device, "lpips": lpips_note or "computed",
+        "skipped": skipped, "rows": rows, "_cases": cases,
+    }
+
+
+def markdown(result: dict) -> str:
+    keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y", "lpips") if k in result["rows"][0]]
+    lines = [f"| method | {' | '.join(keys)} | images |", "|---" * (len(keys) + 2) + "|"]
+    for row in result["rows"]:
+        lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k or k == "lpips" else f"{row[k]:.2f}"
+                                                           for k in keys) + f" | {row['images']} |")
+    return "\n".join(lines)
+
+
+def save_cases(cases: list, path: Path) -> None:
+    """Worst and best image of the first method: degraded | output | clean, each scaled to 256 px high."""
+    ordered = sorted(cases, key=lambda c: c[0])
+    picks = [ordered[0], ordered[-1]] if len(ordered) > 1 else ordered[:1]
+    tiles = []
+    for _, degraded, output, clean, _ in picks:
+        for image in (degraded, output, clean):
+            h, w = image.shape[-2:]
+            tiles.append(F.interpolate(image, size=(256, max(1, round(256 * w / h))), mode="bicubic", align_corners=False))
+    width = max(t.shape[-1] for t in tiles)
+    tiles = [F.pad(t, (0, width - t.shape[-1])) for t in tiles]
+    save_image(torch.cat(tiles).clamp(0, 1), path, nrow=3, padding=4, pad_value=1.0)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = evaluate(args)
+    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"lightning-gan evaluate: error: {error}", file=sys.stderr)
+        return 2
+    cases = result.pop("_cases")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    picture = args.out.with_name(args.out.stem + "_worst_best.png")
+    save_cases(cases, picture)
+    result["cases"] = {"worst": min(cases, key=lambda c: c[0])[4], "best": max(cases, key=lambda c: c[0])[4], "png": str(picture)}
+    temporary = args.out.with_name(f".{args.out.name}.partial")
+    temporary.write_text(json.dumps(result, indent=2))
+    temporary.replace(args.out)
+    print(markdown(result))
+    print(f"\nwrote {args.out} and {picture}")
+    return 0

@@ -1,0 +1,168 @@
+"""Restoring whole photos of any size: load a model (checkpoint, shipped name or baseline), tile, blend."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from lightning_gan.baselines import BASELINES
+
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+
+
+class ModelError(ValueError):
+    """A model spec that cannot be used for the requested job (named in the message)."""
+
+
+@dataclass
+class Restorer:
+    """Degraded (B, 3, H, W) in [0, 1] (plus a mask for inpainting) -> restored (B, 3, H*scale, W*scale)."""
+
+    name: str
+    fn: Callable[[Tensor, Tensor | None], Tensor]
+    scale: int = 1
+    use_mask: bool = False
+    device: torch.device = torch.device("cpu")
+
+    @torch.no_grad()
+    def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = 512, overlap: int = 48) -> Tensor:
+        if self.use_mask and mask is None:
+            raise ModelError(f"{self.name} inpaints: give it a mask (white = area to fill)")
+        if mask is not None and mask.shape[-2:] != degraded.shape[-2:]:
+            raise ModelError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
+        degraded = degraded.to(self.device)
+        mask = mask.to(self.device) if mask is not None else None
+        return tiled(self.fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
+
+
+def _ramp(n: int, overlap: int, start_inside: bool, end_inside: bool, device: torch.device) -> Tensor:
+    """1-D tile weights: ~0 over the first overlap/2 pixels of an edge inside the image (where zero padding distorts
+    the output), then a linear ramp over the next overlap/2, so neighbouring tiles cross-fade using only their clean
+    interiors. Edges on the image border keep weight 1: no other tile covers them."""
+    r = torch.ones(n, device=device)
+    k = min(overlap // 2, n // 4)
+    if k > 0:
+        edge = torch.cat([torch.full((k,), 1e-4, device=device), torch.linspace(1.0 / (k + 1), k / (k + 1), k, device=device)])
+        if start_inside:
+            r[: 2 * k] = edge
+        if end_inside:
+            r[n - 2 * k :] = edge.flip(0)
+    return r
+
+
+def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, length - tile, step)) + [length - tile]
+    return sorted(set(starts))
+
+
+def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Tensor | None, scale: int,
+          tile: int = 512, overlap: int = 48) -> Tensor:
+    """Run `fn` on overlapping tiles and cross-fade them: memory stays bounded for any image size."""
+    _, _, height, width = image.shape
+    if height <= tile and width <= tile:
+        return fn(image, mask)
+    if overlap * 2 >= tile:
+        raise ValueError(f"tile ({tile}) must be more than twice the overlap ({overlap})")
+    out = torch.zeros(image.shape[0], 3, height * scale, width * scale, device=image.device)
+    weight = torch.zeros(1, 1, height * scale, width * scale, device=image.device)
+    for top in _starts(height, tile, overlap):
+        for left in _starts(width, tile, overlap):
+            h, w = min(tile, height), min(tile, width)
+            window = (..., slice(top, top + h), slice(left, left + w))
+            result = fn(image[window], mask[window] if mask is not None else None)
+            rows = _ramp(h * scale, overlap * scale, top > 0, top + h < height, image.device)
+            cols = _ramp(w * scale, overlap * scale, left > 0, left + w < width, image.device)
+            blend = rows.view(1, 1, -1, 1) * cols.view(1, 1, 1, -1)
+            target = (..., slice(top * scale, (top + h) * scale), slice(left * scale, (left + w) * scale))
+            out[target] += result * blend
+            weight[target] += blend
+    return out / weight
+
+
+# --- loading ------------------------------------------------------------------------------------------------------
+
+
+def pretrained_names() -> list[str]:
+    return sorted(p.stem for p in PRETRAINED_DIR.glob("*.safetensors"))
+
+
+def _from_module(name: str, model, device: torch.device) -> Restorer:
+    from lightning_gan.models.enhance_base import EnhancementGAN
+
+    if not isinstance(model, EnhancementGAN):
+        raise ModelError(f"{name} is a {type(model).__name__} model (generation); this needs an enhancement model "
+                         "(GANEnhance or EAGAN)")
+    model = model.to(device).eval()
+    generator = model.inference_generator
+
+    multiple = getattr(generator, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
+
+    def run(x: Tensor, m: Tensor | None) -> Tensor:
+        height, width = x.shape[-2:]
+        padded = model.enhance(pad_to_multiple(x, multiple), pad_to_multiple(m, multiple) if m is not None else None, generator)
+        return padded[..., : height * model.scale, : width * model.scale]
+
+    return Restorer(name, run, model.scale, model.use_mask, device)
+
+
+def load_checkpoint_model(path: Path):
+    """The LightningModule saved in a checkpoint of this project (its class is recorded at save time)."""
+    from lightning_gan.models.base import model_class
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same clear message
+        raise ModelError(f"cannot read checkpoint {path}: {error}") from error
+    class_path = checkpoint.get("lightning_gan_class") or checkpoint.get("hyper_parameters", {}).get("_class_path")
+    if class_path is None:
+        raise ModelError(f"{path} is not a lightning-gan checkpoint (no model class recorded)")
+    return model_class(class_path).load_from_checkpoint(path, map_location="cpu")
+
+
+def load_pretrained_model(name: str):
+    """A shipped model: fp16 generator weights (safetensors) plus the model's hyper-parameters (JSON card)."""
+    from safetensors.torch import load_file
+
+    from lightning_gan.models.base import model_class
+
+    card = json.loads((PRETRAINED_DIR / f"{name}.json").read_text())
+    model = model_class(card["class_path"])(**card["hparams"])
+    weights = {k: v.float() for k, v in load_file(PRETRAINED_DIR / f"{name}.safetensors").items()}
+    model.inference_generator.load_state_dict(weights)
+    return model
+
+
+def load_restorer(spec: str, device: str | torch.device = "cpu") -> Restorer:
+    """`spec`: a checkpoint path, a shipped pretrained name, or a baseline name."""
+    device = torch.device(device)
+    if spec in BASELINES:
+        fn = BASELINES[spec]
+        scale = 1
+        return Restorer(spec, lambda x, m: fn(x, m, scale), scale, False, device)
+    if spec in pretrained_names():
+        return _from_module(spec, load_pretrained_model(spec), device)
+    path = Path(spec)
+    if path.is_file():
+        return _from_module(str(path), load_checkpoint_model(path), device)
+    raise ModelError(f"--model {spec!r} is neither a checkpoint file, a shipped model ({', '.join(pretrained_names()) or 'none'}) "
+                     f"nor a baseline ({', '.join(BASELINES)})")
+
+
+def baseline_restorer(name: str, scale: int, device: str | torch.device = "cpu") -> Restorer:
+    fn = BASELINES[name]
+    return Restorer(name, lambda x, m: fn(x, m, scale), scale, False, torch.device(device))
+
+
+def pad_to_multiple(image: Tensor, multiple: int) -> Tensor:
+    """Reflect-pad the bottom/right so both sides are multiples of `multiple`."""
+    pad_h, pad_w = (-image.shape[-2]) % multiple, (-image.shape[-1]) % multiple
+    return F.pad(image, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else image
