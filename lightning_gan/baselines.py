@@ -6,7 +6,7 @@ Every baseline has one signature: `baseline(degraded, mask=None, scale=1) -> res
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import kornia
 import torch
