@@ -40,3 +40,56 @@ def test_d_accuracy():
     assert acc_real.item() == 0.75 and acc_fake.item() == 0.75
     acc_real, _ = d_accuracy(torch.tensor([0.4, 0.6]), torch.tensor([0.0]), THRESHOLD["least_squares"])
     assert acc_real.item() == 0.5
+
+
+def test_gradient_loss_is_zero_for_identical_images_and_grows_with_blur():
+    import kornia
+
+    from lightning_gan.losses import gradient_loss
+
+    image = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert gradient_loss(image, image).item() == 0
+    losses = [gradient_loss(kornia.filters.gaussian_blur2d(image, (9, 9), (s, s)), image).item() for s in (0.5, 1.0, 2.0)]
+    assert 0 < losses[0] < losses[1] < losses[2]
+
+
+def test_ssim_loss():
+    from lightning_gan.losses import ssim_loss
+
+    image = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert ssim_loss(image, image).item() < 1e-4
+    assert ssim_loss(image.clamp(-0.2, 0.2), image).item() > 0.1
+
+
+def test_weighted_l1_counts_the_hole():
+    from lightning_gan.losses import weighted_l1
+
+    real, fake = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
+    fake[..., 0, 0] = 1.0
+    hole = torch.zeros(1, 1, 4, 4)
+    hole[..., 0, 0] = 1.0
+    assert weighted_l1(fake, real, 1 + 5 * hole) > weighted_l1(fake, real)
+
+
+def test_perceptual_loss_explains_missing_weights(tmp_path, monkeypatch):
+    from lightning_gan.perceptual import MissingWeightsError, PerceptualLoss
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(MissingWeightsError, match="perceptual_weight 0"):
+        PerceptualLoss()
+
+
+def test_perceptual_loss_loads_cached_weights(tmp_path, monkeypatch):
+    import torchvision
+
+    from lightning_gan.perceptual import RELU3_4, VGG19_FILE, PerceptualLoss
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    features = torchvision.models.vgg19(weights=None).features[:RELU3_4]  # stand-in weights, same layout
+    (tmp_path / "checkpoints").mkdir()
+    torch.save({f"features.{k}": v for k, v in features.state_dict().items()}, tmp_path / "checkpoints" / VGG19_FILE)
+    loss = PerceptualLoss().train()
+    assert not loss.features.training
+    a = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert loss(a, a).item() == 0
+    assert loss(a, -a).item() > 0

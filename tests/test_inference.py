@@ -1,0 +1,161 @@
+"""Whole-photo restoration: tiling, model loading and its errors, and the enhance command's file handling."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from lightning_gan.cli import main
+from lightning_gan.enhance import main as enhance_main
+from lightning_gan.inference import ModelError, load_restorer, tiled
+from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.models.eagan import EAGAN
+from lightning_gan.nets.eagan import ResNetGenerator
+
+
+def save_checkpoint(model, path):
+    """A checkpoint like the CLI's, without training: what load_restorer needs."""
+    import lightning as L
+
+    trainer = L.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False, max_epochs=0)
+    trainer.strategy.connect(model)
+    trainer.save_checkpoint(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sr_checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    model = EAGAN(width=8, blocks=2, d_width=8, scale=2)
+    torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # not the identity
+    return save_checkpoint(model, tmp_path_factory.mktemp("ckpt") / "sr.ckpt")
+
+
+@pytest.mark.parametrize("scale", [1, 4])
+def test_tiled_equals_whole_image(scale):
+    torch.manual_seed(0)
+    net = ResNetGenerator(3, 8, 3, scale).eval()
+    torch.nn.init.normal_(net.tail.weight, std=0.1)
+    image = torch.rand(1, 3, 150, 203)
+    with torch.no_grad():
+        whole = net(image)
+        parts = tiled(lambda x, m: net(x), image, None, scale, tile=64, overlap=24)
+    assert parts.shape == whole.shape
+    assert (parts - whole).abs().max() < 1e-3
+
+
+def test_super_resolution_checkpoint_enlarges(sr_checkpoint):
+    restorer = load_restorer(str(sr_checkpoint))
+    assert restorer.scale == 2
+    assert restorer(torch.rand(1, 3, 21, 34)).shape == (1, 3, 42, 68)
+    assert restorer(torch.rand(1, 3, 1, 1)).shape == (1, 3, 2, 2)  # 1x1 images are a handled case
+
+
+def test_wrong_kind_of_model_is_a_clear_error(tmp_path):
+    dcgan = save_checkpoint(DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4), tmp_path / "g.ckpt")
+    with pytest.raises(ModelError, match="DCGAN model \\(generation\\)"):
+        load_restorer(str(dcgan))
+    with pytest.raises(ModelError, match="neither a checkpoint"):
+        load_restorer("no_such_model")
+    (tmp_path / "junk.ckpt").write_text("not a checkpoint")
+    with pytest.raises(ModelError, match="cannot read checkpoint"):
+        load_restorer(str(tmp_path / "junk.ckpt"))
+
+
+def test_inpainting_needs_a_mask_of_the_right_size(tmp_path):
+    restorer = load_restorer(str(save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, use_mask=True), tmp_path / "i.ckpt")))
+    image = torch.rand(1, 3, 20, 20)
+    with pytest.raises(ModelError, match="mask"):
+        restorer(image)
+    with pytest.raises(ModelError, match="mask size"):
+        restorer(image, torch.zeros(1, 1, 10, 10))
+    assert restorer(image, torch.zeros(1, 1, 20, 20)).shape == image.shape
+
+
+def photo(path, mode="RGB", size=(40, 30), exif_orientation=None):
+    array = np.random.default_rng(0).integers(0, 255, (size[1], size[0], 4), dtype=np.uint8)
+    image = Image.fromarray(array, "RGBA").convert(mode)
+    kwargs = {}
+    if exif_orientation:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        kwargs["exif"] = exif
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **kwargs)
+    return path
+
+
+def test_enhance_folder_keeps_format_alpha_and_orientation(sr_checkpoint, tmp_path, capsys):
+    src = tmp_path / "in"
+    photo(src / "a.png", "RGBA")
+    photo(src / "sub" / "b.jpg", "RGB", exif_orientation=6)
+    photo(src / "c.png", "L")
+    (src / "broken.jpg").write_bytes(b"nope")
+    out = tmp_path / "out"
+    assert enhance_main([str(src), str(out), "--model", str(sr_checkpoint), "--device", "cpu"]) == 0
+    with Image.open(out / "a.png") as a:
+        assert a.mode == "RGBA" and a.size == (80, 60)
+    with Image.open(out / "sub" / "b.jpg") as b:
+        assert b.format == "JPEG" and b.size == (60, 80)  # rotated upright, then x2
+        assert b.getexif().get(0x0112, 1) == 1
+    with Image.open(out / "c.png") as c:
+        assert c.mode == "L"
+    assert not (out / "broken.jpg").exists()
+    assert "broken.jpg" in capsys.readouterr().err
+    assert not list(out.rglob("*.partial"))
+
+
+def test_enhance_never_overwrites_without_the_flag(tmp_path):
+    src = photo(tmp_path / "in" / "x.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.png").write_bytes(b"precious")
+    assert enhance_main([str(src), str(out), "--model", "gaussian_filter"]) == 0
+    assert (out / "x.png").read_bytes() == b"precious"
+    assert enhance_main([str(src), str(out), "--model", "gaussian_filter", "--overwrite"]) == 0
+    with Image.open(out / "x.png") as image:
+        assert image.size == (40, 30)
+
+
+def test_enhance_refuses_to_write_into_its_input(tmp_path, capsys):
+    src = tmp_path / "in"
+    photo(src / "x.png")
+    assert enhance_main([str(src), str(src / "out"), "--model", "median_filter"]) == 2
+    assert "inside the input folder" in capsys.readouterr().err
+    assert not (src / "out").exists()
+
+
+def test_evaluate_writes_json_table_and_picture(tmp_path, capsys):
+    out = tmp_path / "res.json"
+    main(["evaluate", "--degradation", "noise", "--model", "median_filter", "--baselines", "gaussian_filter",
+          "--limit", "3", "--out", str(out), "--device", "cpu"])
+    result = json.loads(out.read_text())
+    methods = {row["method"]: row for row in result["rows"]}
+    assert set(methods) == {"median_filter", "gaussian_filter", "input"}
+    assert all(row["images"] == 3 for row in result["rows"])
+    assert methods["gaussian_filter"]["psnr"] > methods["input"]["psnr"]
+    assert "| gaussian_filter |" in capsys.readouterr().out
+    assert (tmp_path / "res_worst_best.png").is_file()
+    with pytest.raises(SystemExit):  # the JSON exists: no silent overwrite
+        main(["evaluate", "--degradation", "noise", "--baselines", "all", "--limit", "1", "--out", str(out)])
+
+
+def test_evaluate_super_resolution_reports_y_channel(tmp_path):
+    out = tmp_path / "sr.json"
+    main(["evaluate", "--degradation", "downscale4", "--baselines", "all", "--limit", "2", "--out", str(out)])
+    rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {"bicubic", "bilinear", "nearest"}
+    assert rows["bicubic"]["psnr_y"] > rows["nearest"]["psnr_y"]
+
+
+def test_evaluate_rejects_unknown_names(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--degradation", "sunburn", "--baselines", "all", "--out", str(tmp_path / "x.json")])
+    assert "sunburn" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--degradation", "noise", "--baselines", "magic", "--out", str(tmp_path / "y.json")])
+    assert "unknown baseline 'magic'" in capsys.readouterr().err
