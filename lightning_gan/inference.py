@@ -128,15 +128,30 @@ def load_checkpoint_model(path: Path):
     return model_class(class_path).load_from_checkpoint(path, map_location="cpu")
 
 
-def load_pretrained_model(name: str):
+def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict:
+    """Save a checkpoint's EMA generator as `out_dir/name.safetensors` (fp16) and its card as `name.json`."""
+    from safetensors.torch import save_file
+
+    model = load_checkpoint_model(ckpt)
+    state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.inference_generator.state_dict().items()}
+    hparams = {k: v for k, v in dict(model.hparams).items() if not k.startswith("_") and not k.endswith(("_optimizer", "_scheduler"))}
+    hparams["perceptual_weight"] = 0.0  # inference never needs VGG19
+    card = {"name": name, "class_path": f"{type(model).__module__}.{type(model).__name__}", "hparams": hparams, **facts}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file(state, out_dir / f"{name}.safetensors")
+    (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2))
+    return card
+
+
+def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     """A shipped model: fp16 generator weights (safetensors) plus the model's hyper-parameters (JSON card)."""
     from safetensors.torch import load_file
 
     from lightning_gan.models.base import model_class
 
-    card = json.loads((PRETRAINED_DIR / f"{name}.json").read_text())
+    card = json.loads((folder / f"{name}.json").read_text())
     model = model_class(card["class_path"])(**card["hparams"])
-    weights = {k: v.float() for k, v in load_file(PRETRAINED_DIR / f"{name}.safetensors").items()}
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in load_file(folder / f"{name}.safetensors").items()}
     model.inference_generator.load_state_dict(weights)
     return model
 

@@ -159,3 +159,14 @@ def test_evaluate_rejects_unknown_names(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--degradation", "noise", "--baselines", "magic", "--out", str(tmp_path / "y.json")])
     assert "unknown baseline 'magic'" in capsys.readouterr().err
+
+
+def test_pretrained_export_roundtrip(sr_checkpoint, tmp_path):
+    from lightning_gan.inference import export_pretrained, load_checkpoint_model, load_pretrained_model
+
+    card = export_pretrained(sr_checkpoint, "tiny_sr", tmp_path, {"degradation": "downscale2"})
+    assert card["hparams"]["scale"] == 2 and (tmp_path / "tiny_sr.safetensors").stat().st_size < 200_000
+    shipped = load_pretrained_model("tiny_sr", tmp_path).eval()
+    original = load_checkpoint_model(sr_checkpoint).eval()
+    image = torch.rand(1, 3, 16, 16)
+    torch.testing.assert_close(shipped.enhance(image), original.enhance(image), atol=2e-3, rtol=0)  # fp16 weights

@@ -1,0 +1,78 @@
+"""Export a trained enhancement checkpoint as a shipped pretrained model (fp16 safetensors + JSON card).
+
+    python scripts/export_pretrained.py CKPT NAME --results results.json --train-minutes 13 --hardware "2-core CPU"
+
+Writes lightning_gan/pretrained/NAME.safetensors (the EMA generator) and NAME.json (class, hyper-parameters,
+training facts, test scores), then regenerates lightning_gan/pretrained/MODEL_CARD.md from every card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
+
+
+def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware: str, note: str) -> dict:
+    checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
+    data = checkpoint.get("datamodule_hyper_parameters", {})
+    facts = {
+        "degradation": data.get("degradation"),
+        "training": {
+            "data": str(data.get("root")), "split": "train (model selection on val)",
+            "crops": f"{data.get('image_size')}px native-resolution crops" if data.get("native_crops") else f"{data.get('image_size')}px",
+            "epochs": checkpoint["epoch"] + 1, "generator_steps": int(checkpoint["state_dict"]["g_steps"]),
+            "minutes": minutes, "hardware": hardware, "checkpoint": str(ckpt),
+        },
+        "test": json.loads(results.read_text()) if results else None,
+        "note": note,
+    }
+    return export_pretrained(ckpt, name, PRETRAINED_DIR, facts)
+
+
+def model_card() -> str:
+    lines = ["# Shipped pretrained models", "",
+             "EMA generators trained by `benchmarks/train_pretrained.sh`, exported by `scripts/export_pretrained.py`.",
+             "Scores: `lightning-gan evaluate` on the Grocery Store test split (whole photos, seeded evaluation degradation).", ""]
+    for path in sorted(PRETRAINED_DIR.glob("*.json")):
+        card = json.loads(path.read_text())
+        t = card["training"]
+        shape = ", ".join(f"{k}={card['hparams'][k]}" for k in ("generator", "width", "blocks", "scale", "use_mask"))
+        lines += [f"## `{card['name']}`", "",
+                  f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
+                  f"- degradation: `{card['degradation']}`; data: {t['data']}, {t['split']}, {t['crops']}",
+                  f"- training: {t['epochs']} epochs, {t['generator_steps']} generator steps, {t['minutes']} min on {t['hardware']}",
+                  f"- size: {(PRETRAINED_DIR / (card['name'] + '.safetensors')).stat().st_size / 1e6:.1f} MB (fp16)"]
+        if card.get("note"):
+            lines.append(f"- note: {card['note']}")
+        test = card.get("test")
+        if test:
+            keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y") if k in test["rows"][0]]
+            lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos):", "",
+                      "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+            for row in test["rows"]:
+                lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k else f"{row[k]:.2f}" for k in keys) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("name")
+    parser.add_argument("--results", type=Path, help="the evaluate JSON of this checkpoint on the test split")
+    parser.add_argument("--train-minutes", type=float, required=True)
+    parser.add_argument("--hardware", required=True)
+    parser.add_argument("--note", default="")
+    args = parser.parse_args()
+    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note)
+    (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
+    print(f"exported {args.name} to {PRETRAINED_DIR}")
+
+
+if __name__ == "__main__":
+    main()
