@@ -157,13 +157,15 @@ TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate
 
 def main(args: list[str] | None = None) -> None:
     """`fit`, `validate`, `test` go to LightningCLI; `enhance` and `evaluate` are plain tools."""
-    args = list(sys.argv[1:] if args is None else args)
-    if args and args[0] in TOOLS:
-        code = importlib.import_module(TOOLS[args[0]]).main(args[1:])
+    argv = list(sys.argv[1:] if args is None else args)
+    if not argv or argv[0] in ("-h", "--help"):
+        print("lightning-gan: fit | validate | test (LightningCLI, below) | enhance | evaluate (--help on each)\n")
+    if argv and argv[0] in TOOLS:
+        code = importlib.import_module(TOOLS[argv[0]]).main(argv[1:])
         if code:
             raise SystemExit(code)
         return
-    GANCLI(args=args)
+    GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
 
 
 if __name__ == "__main__":
