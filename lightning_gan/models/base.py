@@ -69,6 +69,18 @@ class AdversarialModule(L.LightningModule):
 
     Subclasses set `self.generator` and `self.discriminator`, and implement `generate`, `d_loss` and `g_loss`.
     `trainer.global_step` counts the steps of both optimizers; `g_steps` and `d_steps` count each network.
+
+    Args:
+        g_optimizer: generator optimizer (class_path + init_args in YAML); default Adam(g_lr, betas 0.5/0.999).
+        d_optimizer: discriminator optimizer; default Adam(d_lr, betas 0.5/0.999).
+        g_scheduler: generator LR scheduler, stepped once per epoch.
+        d_scheduler: discriminator LR scheduler, stepped once per epoch.
+        adversarial_loss: non_saturating (BCE on logits), hinge or least_squares.
+        d_steps_per_g: discriminator steps per generator step.
+        clip_grad_norm: clip each network's gradient norm to this (after AMP unscaling); None = off.
+        ema_decay: decay of the generator's EMA copy used for validation and inference; None = no EMA.
+        g_lr: generator learning rate of the default optimizer.
+        d_lr: discriminator learning rate of the default optimizer.
     """
 
     def __init__(

@@ -26,6 +26,14 @@ class EnhancementGAN(AdversarialModule):
 
     Validation logs PSNR/SSIM of the output (`val/psnr`, `val/ssim`) and of the degraded input, bicubically enlarged
     for super-resolution (`val/psnr_input`, `val/ssim_input`), and a degraded / enhanced / clean grid.
+
+    Args:
+        scale: output size / input size (super-resolution: match the downscale preset).
+        use_mask: the damage mask is a fourth input channel (inpainting).
+        l1_weight: weight of the L1 reconstruction loss.
+        hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
+        adversarial_weight: weight of the adversarial loss.
+        grid_images: images in the validation grid.
     """
 
     monitor = ("val/psnr", "max")
