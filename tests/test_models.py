@@ -98,3 +98,14 @@ def test_dcgan_samples_are_images():
     assert images.shape == (3, 3, 32, 32) and images.min() >= 0 and images.max() <= 1
     again = model.sample(3, torch.Generator().manual_seed(0))
     assert torch.equal(images, again)
+
+
+def test_untrained_inpainter_starts_from_the_diffusion_fill():
+    from lightning_gan.baselines import diffusion_fill
+    from lightning_gan.data.degradations import degrade
+
+    model = EAGAN(width=8, blocks=1, d_width=8, use_mask=True).eval()
+    clean = torch.rand(2, 3, 32, 32)
+    stained = degrade(clean, "stains", seeds=torch.tensor([0, 1]))
+    torch.testing.assert_close(model.enhance(stained.image, stained.mask), diffusion_fill(stained.image, stained.mask),
+                               atol=1e-5, rtol=0)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.utils import make_grid
 
+from lightning_gan.baselines import diffusion_fill
 from lightning_gan.losses import weighted_l1
 from lightning_gan.metrics import fidelity_metrics, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
@@ -30,6 +31,7 @@ class EnhancementGAN(AdversarialModule):
     Args:
         scale: output size / input size (super-resolution: match the downscale preset).
         use_mask: the damage mask is a fourth input channel (inpainting).
+        prefill_holes: with a mask, the generator refines a diffusion fill of the hole instead of the raw stain.
         l1_weight: weight of the L1 reconstruction loss.
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
@@ -38,10 +40,10 @@ class EnhancementGAN(AdversarialModule):
 
     monitor = ("val/psnr", "max")
 
-    def __init__(self, scale: int = 1, use_mask: bool = False, l1_weight: float = 100.0, hole_weight: float = 0.0,
-                 adversarial_weight: float = 1.0, grid_images: int = 8, **kwargs):
+    def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, l1_weight: float = 100.0,
+                 hole_weight: float = 0.0, adversarial_weight: float = 1.0, grid_images: int = 8, **kwargs):
         super().__init__(**kwargs)
-        self.scale, self.use_mask = scale, use_mask
+        self.scale, self.use_mask, self.prefill_holes = scale, use_mask, prefill_holes
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
         self.grid_images = grid_images
         self.val_output = fidelity_metrics()
@@ -54,14 +56,16 @@ class EnhancementGAN(AdversarialModule):
     # --- inputs ------------------------------------------------------------------------------------
     def network_input(self, degraded: Tensor, mask: Tensor | None = None) -> Tensor:
         """Degraded images in [0, 1] (and the mask) as the generator's input in [-1, 1]."""
-        x = to_signed(degraded)
-        if self.use_mask:
-            if mask is None:
-                raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
-            if mask.shape[-2:] != degraded.shape[-2:]:
-                raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
-            x = torch.cat([x, to_signed(mask)], dim=1)
-        return x
+        if not self.use_mask:
+            return to_signed(degraded)
+        if mask is None:
+            raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
+        if mask.shape[-2:] != degraded.shape[-2:]:
+            raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
+        if self.prefill_holes:
+            # Holes can be far wider than the generator's receptive field: start from a diffusion fill, refine it.
+            degraded = diffusion_fill(degraded, mask)
+        return torch.cat([to_signed(degraded), to_signed(mask)], dim=1)
 
     def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:
         """Degraded images in [0, 1] to restored images in [0, 1] (the EMA generator unless one is given)."""
