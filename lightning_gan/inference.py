@@ -160,9 +160,7 @@ def load_restorer(spec: str, device: str | torch.device = "cpu") -> Restorer:
     """`spec`: a checkpoint path, a shipped pretrained name, or a baseline name."""
     device = torch.device(device)
     if spec in BASELINES:
-        fn = BASELINES[spec]
-        scale = 1
-        return Restorer(spec, lambda x, m: fn(x, m, scale), scale, False, device)
+        return baseline_restorer(spec, 1, device)
     if spec in pretrained_names():
         return _from_module(spec, load_pretrained_model(spec), device)
     path = Path(spec)
