@@ -103,11 +103,6 @@ def diffusion_fill(x: Tensor, mask: Tensor | None = None, scale: int = 1, iterat
     return filled
 
 
-def identity(x: Tensor, mask: Tensor | None = None, scale: int = 1) -> Tensor:
-    """The degraded input itself (enlarged by nearest neighbour for super-resolution): the floor to beat."""
-    return nearest(x, scale=scale)
-
-
 BASELINES: dict[str, Callable[..., Tensor]] = {
     "histogram_equalization": histogram_equalization,
     "clahe": clahe,
