@@ -55,7 +55,8 @@ def model_card() -> str:
             lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos):", "",
                       "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
             for row in test["rows"]:
-                lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k else f"{row[k]:.2f}" for k in keys) + " |")
+                method = f"**{card['name']}** (this model)" if row["method"].endswith(".ckpt") else row["method"]
+                lines.append(f"| {method} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k else f"{row[k]:.2f}" for k in keys) + " |")
         lines.append("")
     return "\n".join(lines)
 
