@@ -119,12 +119,10 @@ def load_mask(mask: Path | None, source: Path, input_root: Path, size: tuple[int
     return (torch.from_numpy(np.asarray(gray).copy()) > 127).float()[None, None]
 
 
-def restore_file(restorer: Restorer, source: Path, mask: torch.Tensor | None, tile: int, overlap: int):
-    rgb, alpha, exif, mode = read_image(source)
+def restore_rgb(restorer: Restorer, rgb: Image.Image, mask: torch.Tensor | None, tile: int, overlap: int) -> np.ndarray:
     x = to_tensor(rgb)[None].float() / 255
     y = restorer(x, mask, tile=tile, overlap=overlap)
-    array = (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
-    return array, alpha, exif, mode
+    return (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,12 +140,11 @@ def run(args: argparse.Namespace) -> int:
             existing.append(target)
             continue
         try:
-            with Image.open(source) as probe:
-                size = ImageOps.exif_transpose(probe).size
-            mask = load_mask(args.mask, source, input_root, size)
-            result = restore_file(restorer, source, mask, args.tile, args.overlap)
+            rgb, alpha, exif, mode = read_image(source)  # decoded once; the mask is checked against its size
+            mask = load_mask(args.mask, source, input_root, rgb.size)
+            array = restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_image(target, *result)
+            write_image(target, array, alpha, exif, mode)
             written += 1
         except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
             failed.append(f"{source}: {error}")
