@@ -13,13 +13,17 @@ import os
 import sys
 from pathlib import Path
 
+import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, WandbLogger
 
-from lightning_gan.data.datamodule import ProductImageDataModule
+from lightning_gan.data.datamodule import ProductImageDataModule  # noqa: F401  (lets YAML use short class names)
+from lightning_gan.data.unpaired import UnpairedDataModule  # noqa: F401
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.models.dcgan import DCGAN  # noqa: F401  (lets YAML say `class_path: DCGAN`)
+from lightning_gan.models.cgan import ConditionalGAN  # noqa: F401
+from lightning_gan.models.cyclegan import CycleGAN  # noqa: F401
+from lightning_gan.models.dcgan import DCGAN  # noqa: F401
 from lightning_gan.models.eagan import EAGAN  # noqa: F401
 from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
 
@@ -52,7 +56,7 @@ class GANCLI(LightningCLI):
     def __init__(self, args: list[str] | None = None, run: bool = True):
         super().__init__(
             AdversarialModule,
-            ProductImageDataModule,
+            L.LightningDataModule,
             subclass_mode_model=True,
             subclass_mode_data=True,
             seed_everything_default=0,
@@ -152,14 +156,15 @@ class GANCLI(LightningCLI):
     after_fit = after_validate = after_test = _report
 
 
-TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate"}
+TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
+         "translate": "lightning_gan.translate"}
 
 
 def main(args: list[str] | None = None) -> None:
-    """`fit`, `validate`, `test` go to LightningCLI; `enhance` and `evaluate` are plain tools."""
+    """`fit`, `validate`, `test` go to LightningCLI; the other commands are plain tools."""
     argv = list(sys.argv[1:] if args is None else args)
     if not argv or argv[0] in ("-h", "--help"):
-        print("lightning-gan: fit | validate | test (LightningCLI, below) | enhance | evaluate (--help on each)\n")
+        print(f"lightning-gan: fit | validate | test (LightningCLI, below) | {' | '.join(TOOLS)} (--help on each)\n")
     if argv and argv[0] in TOOLS:
         code = importlib.import_module(TOOLS[argv[0]]).main(argv[1:])
         if code:

@@ -70,3 +70,16 @@ def weighted_l1(fake: Tensor, real: Tensor, weight: Tensor | None = None) -> Ten
     """L1, optionally weighted per pixel (inpainting counts the hole more)."""
     error = (fake - real).abs()
     return error.mean() if weight is None else (error * weight).sum() / (weight.sum() * fake.shape[1]).clamp_min(1)
+
+
+# --- CycleGAN (Zhu et al. 2017) ---------------------------------------------------------------------------------------
+
+
+def cycle_loss(real: Tensor, reconstructed: Tensor) -> Tensor:
+    """L1 between an image and its round trip through both generators (A -> B -> A)."""
+    return F.l1_loss(reconstructed, real)
+
+
+def identity_loss(real: Tensor, mapped: Tensor) -> Tensor:
+    """L1 between a domain-B image and G_A2B of it: keeps colours when the input already looks like the target."""
+    return F.l1_loss(mapped, real)

@@ -43,7 +43,8 @@ class EMA(nn.Module):
         return self.module(*args, **kwargs)
 
 
-MODEL_MODULES = ("lightning_gan.models.dcgan", "lightning_gan.models.gan_enhance", "lightning_gan.models.eagan")
+MODEL_MODULES = ("lightning_gan.models.dcgan", "lightning_gan.models.cgan", "lightning_gan.models.cyclegan",
+                 "lightning_gan.models.gan_enhance", "lightning_gan.models.eagan")
 
 
 def model_class(class_path: str) -> type[L.LightningModule]:
@@ -60,8 +61,19 @@ def _numpy_state_to_tensors() -> dict:
     return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)}
 
 
+def batch_size(batch: dict) -> int:
+    return len(next(v for v in batch.values() if isinstance(v, Tensor)))
+
+
 def default_adam(lr: float) -> OptimizerCallable:
     return lambda params: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+
+
+class ConstantThenLinearLR(torch.optim.lr_scheduler.LambdaLR):
+    """CycleGAN's schedule, stepped per epoch: the base rate for `constant_epochs`, then linearly to 0 over `decay_epochs`."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, constant_epochs: int = 100, decay_epochs: int = 100):
+        super().__init__(optimizer, lambda epoch: 1.0 - max(0, epoch + 1 - constant_epochs) / (decay_epochs + 1))
 
 
 class AdversarialModule(L.LightningModule):
@@ -111,8 +123,8 @@ class AdversarialModule(L.LightningModule):
         self.generator_ema: EMA | None = None
 
     # --- what a variant provides -------------------------------------------------------------
-    def generate(self, batch: dict) -> Tensor:
-        """The generator's output for this batch (with gradients)."""
+    def generate(self, batch: dict) -> Tensor | tuple[Tensor, ...]:
+        """The generator's output for this batch (with gradients); a tuple when there are several generators."""
         raise NotImplementedError
 
     def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
@@ -157,7 +169,8 @@ class AdversarialModule(L.LightningModule):
         with torch.set_grad_enabled(bool(g_due)):
             fake = self.generate(batch)
 
-        d_loss, d_logs = self.d_loss(batch, fake.detach())
+        detached = tuple(f.detach() for f in fake) if isinstance(fake, tuple) else fake.detach()
+        d_loss, d_logs = self.d_loss(batch, detached)
         self._step(d_opt, d_loss)
         self.d_steps += 1
         logs = {"d_loss": d_loss.detach(), **d_logs}
@@ -169,7 +182,7 @@ class AdversarialModule(L.LightningModule):
             if self.generator_ema is not None:
                 self.generator_ema.update(self.generator)
             logs.update(g_loss=g_loss.detach(), **g_logs)
-        self.log_dict({f"train/{k}": v for k, v in logs.items()}, prog_bar=False, batch_size=len(fake))
+        self.log_dict({f"train/{k}": v for k, v in logs.items()}, prog_bar=False, batch_size=batch_size(batch))
         self.log_dict({"d_loss": logs["d_loss"], "g_loss": logs.get("g_loss", torch.nan)}, prog_bar=True, logger=False)
 
     def on_before_optimizer_step(self, optimizer) -> None:

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid
 
+from lightning_gan.diffaugment import diff_augment, parse_policy
 from lightning_gan.metrics import sliced_wasserstein, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -23,37 +24,52 @@ class DCGAN(AdversarialModule):
         d_width: discriminator width (channels of its first layer).
         image_size: output side, a power of two >= 16 (match --data.image_size).
         grid_size: number of images in the fixed-noise sample grid.
+        diff_augment: DiffAugment policy for D's inputs, real and fake ("color,translation,cutout"; "" = off).
     """
 
     monitor = ("val/swd", "min")
 
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64, image_size: int = 64,
-                 grid_size: int = 64, **kwargs):
+                 grid_size: int = 64, diff_augment: str = "color,translation,cutout", **kwargs):
         super().__init__(**kwargs)
         self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
-        self.generator = DCGANGenerator(latent_dim, g_width, image_size)
-        self.discriminator = DCGANDiscriminator(d_width, image_size)
-        self.setup_ema()
+        self.policy = parse_policy(diff_augment)
         self.register_buffer("fixed_z", torch.randn(grid_size, latent_dim, generator=torch.Generator().manual_seed(0)))
-        self._real: list[Tensor] = []  # evaluation images gathered for the epoch's SWD
+        self.build()
+        self._real: list[Tensor] = []  # evaluation images (and labels) gathered for the epoch's SWD
+        self._labels: list[Tensor] = []
 
-    def noise(self, count: int) -> Tensor:
-        return torch.randn(count, self.hparams.latent_dim, device=self.device)
+    def build(self) -> None:
+        hp = self.hparams
+        self.generator = DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size)
+        self.discriminator = DCGANDiscriminator(hp.d_width, hp.image_size)
+        self.setup_ema()
+
+    def noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
+        return torch.randn(count, self.hparams.latent_dim, generator=generator).to(self.device)
 
     def generate(self, batch: dict) -> Tensor:
         return self.generator(self.noise(len(batch["clean"])))
 
+    def judge(self, image: Tensor, batch: dict) -> Tensor:
+        """D's logits for images in [-1, 1], seen through DiffAugment."""
+        return self.discriminator(diff_augment(image, self.policy))
+
     def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
-        return self.adversarial_d(self.discriminator(to_signed(batch["clean"])), self.discriminator(fake))
+        return self.adversarial_d(self.judge(to_signed(batch["clean"]), batch), self.judge(fake, batch))
 
     def g_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
-        return self.g_criterion(self.discriminator(fake)), {}
+        return self.g_criterion(self.judge(fake, batch)), {}
 
     @torch.no_grad()
-    def sample(self, count: int, generator: torch.Generator | None = None) -> Tensor:
-        """`count` images in [0, 1] from the EMA generator."""
-        z = torch.randn(count, self.hparams.latent_dim, generator=generator).to(self.device)
-        return to_unit(self.inference_generator(z))
+    def sample(self, count: int, generator: torch.Generator | None = None, labels: Tensor | None = None) -> Tensor:
+        """`count` images in [0, 1] from the EMA generator (`labels` is for the conditional subclass)."""
+        return to_unit(self.inference_generator(self.noise(count, generator)))
+
+    @torch.no_grad()
+    def sample_grid(self) -> Tensor:
+        """The fixed-noise contact sheet, 8 per row."""
+        return make_grid(to_unit(self.inference_generator(self.fixed_z)), nrow=8)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._evaluate(batch, "val")
@@ -68,16 +84,24 @@ class DCGAN(AdversarialModule):
         self._log_distance("test")
 
     def _evaluate(self, batch: dict, stage: str) -> None:
-        real = batch["clean"]
-        fake = self.sample(len(real))
-        _, logs = self.adversarial_d(self.discriminator(to_signed(real)), self.discriminator(to_signed(fake)))
+        real, labels = batch["clean"], batch["label"]
+        fake = self.sample(len(real), labels=labels)
+        real_logits = self.discriminator(to_signed(real), *self._condition(labels))
+        fake_logits = self.discriminator(to_signed(fake), *self._condition(labels))
+        _, logs = self.adversarial_d(real_logits, fake_logits)
         self.log_dict({f"{stage}/{k}": v for k, v in logs.items()}, batch_size=len(real))
         self._real.append(real)
+        self._labels.append(labels)
+
+    def _condition(self, labels: Tensor) -> tuple:
+        return ()
 
     def _log_distance(self, stage: str) -> None:
-        real = torch.cat(self._real)
+        if not self._real:
+            return
+        real, labels = torch.cat(self._real), torch.cat(self._labels)
         self._real.clear()
-        fake = self.sample(len(real), torch.Generator().manual_seed(1))
+        self._labels.clear()
+        fake = self.sample(len(real), torch.Generator().manual_seed(1), labels=labels)
         self.log(f"{stage}/swd", sliced_wasserstein(real, fake), prog_bar=True)
-        grid = make_grid(to_unit(self.inference_generator(self.fixed_z)), nrow=8)
-        self.log_grid(f"{stage}_samples", grid)
+        self.log_grid(f"{stage}_samples", self.sample_grid())

@@ -11,7 +11,7 @@ def init_dcgan(module: nn.Module) -> None:
     """DCGAN's initialisation: conv weights N(0, 0.02), batch-norm scales N(1, 0.02)."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 

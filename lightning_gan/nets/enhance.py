@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from torch import Tensor, nn
 
 
@@ -59,14 +61,16 @@ class EncoderDecoder(nn.Module):
 class PatchDiscriminator(nn.Module):
     """PatchGAN (Isola et al. 2017): a map of logits, one per overlapping patch, instead of one per image."""
 
-    def __init__(self, in_channels: int = 6, width: int = 64, layers: int = 3, spectral_norm: bool = False):
+    def __init__(self, in_channels: int = 6, width: int = 64, layers: int = 3, spectral_norm: bool = False,
+                 norm: Literal["batch", "instance"] = "batch"):
         super().__init__()
+        make_norm = nn.BatchNorm2d if norm == "batch" else nn.InstanceNorm2d
 
         def conv(c_in: int, c_out: int, stride: int) -> list[nn.Module]:
             # Spectral norm bounds D's Lipschitz constant (Miyato et al. 2018) and replaces batch norm.
             if spectral_norm:
                 return [nn.utils.parametrizations.spectral_norm(nn.Conv2d(c_in, c_out, 4, stride, 1)), nn.LeakyReLU(0.2, True)]
-            return [nn.Conv2d(c_in, c_out, 4, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+            return [nn.Conv2d(c_in, c_out, 4, stride, 1, bias=False), make_norm(c_out), nn.LeakyReLU(0.2, True)]
 
         blocks: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         c = width

@@ -1,0 +1,92 @@
+"""Conditional GAN: generate a product image of a given class (the design's section 3.4.1)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torchvision.utils import make_grid
+
+from lightning_gan.diffaugment import diff_augment
+from lightning_gan.losses import LossName
+from lightning_gan.metrics import to_unit
+from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
+
+
+class ConditionalGAN(DCGAN):
+    """DCGAN conditioned on the product class: conditional batch norm in G, a projection discriminator.
+
+    The classes come from the datamodule (`--data.label fine|coarse`) when training starts and are stored in the
+    checkpoint, so `lightning-gan generate --label NAME` knows them. Labels outside the training classes (-1) are
+    left out of validation.
+
+    Args:
+        classes: class names, index = label; None = take them from the datamodule at fit time.
+        embed_dim: size of the class embedding joined to z.
+        grid_classes: classes shown in the sample grid (one row each, evenly spread over all classes).
+        adversarial_loss: hinge by default, the loss of the projection-discriminator paper.
+    """
+
+    def __init__(self, classes: list[str] | None = None, embed_dim: int = 32, grid_classes: int = 8,
+                 adversarial_loss: LossName = "hinge", **kwargs):
+        super().__init__(adversarial_loss=adversarial_loss, **kwargs)
+
+    def build(self) -> None:
+        hp = self.hparams
+        if not hp.get("classes"):
+            self.generator = self.discriminator = None  # built in setup(), once the datamodule knows the classes
+            return
+        self.generator = ConditionalGenerator(len(hp.classes), hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim)
+        self.discriminator = ProjectionDiscriminator(len(hp.classes), hp.d_width, hp.image_size)
+        self.setup_ema()
+
+    def setup(self, stage: str) -> None:
+        if self.generator is not None:
+            return
+        classes = getattr(self.trainer.datamodule, "classes", None) if self.trainer else None
+        if not classes:
+            raise ValueError("ConditionalGAN needs class labels: use a datamodule with labelled folders, or set --model.classes")
+        self.hparams["classes"] = list(classes)
+        self.build()
+        self.to(self.device)
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.hparams.classes or [])
+
+    def label_of(self, name: str) -> int:
+        if name not in self.classes:
+            raise ValueError(f"unknown label {name!r}; known labels: {', '.join(self.classes)}")
+        return self.classes.index(name)
+
+    def generate(self, batch: dict) -> Tensor:
+        labels = batch["label"].clamp_min(0)
+        return self.generator(self.noise(len(labels)), labels)
+
+    def judge(self, image: Tensor, batch: dict) -> Tensor:
+        return self.discriminator(diff_augment(image, self.policy), batch["label"].clamp_min(0))
+
+    def _condition(self, labels: Tensor) -> tuple:
+        return (labels.clamp_min(0),)
+
+    @torch.no_grad()
+    def sample(self, count: int, generator: torch.Generator | None = None, labels: Tensor | None = None) -> Tensor:
+        """`count` images in [0, 1]; `labels` (count,) picks each one's class (default: classes in turn)."""
+        if labels is None:
+            labels = torch.arange(count) % len(self.classes)
+        z = self.noise(count, generator)
+        return to_unit(self.inference_generator(z, labels.clamp_min(0).to(self.device)))
+
+    @torch.no_grad()
+    def sample_grid(self) -> Tensor:
+        """One row per shown class, the same 8 noise vectors in every row (so rows differ by class only)."""
+        rows = min(self.hparams.grid_classes, len(self.classes))
+        shown = torch.linspace(0, len(self.classes) - 1, rows).round().long()
+        labels = shown.repeat_interleave(8).to(self.device)
+        z = self.fixed_z[:8].repeat(rows, 1)
+        return make_grid(to_unit(self.inference_generator(z, labels)), nrow=8)
+
+    def _evaluate(self, batch: dict, stage: str) -> None:
+        known = batch["label"] >= 0
+        if known.any():
+            super()._evaluate({k: v[known] for k, v in batch.items()}, stage)
