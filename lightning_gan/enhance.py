@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,32 @@ def restore_rgb(restorer: Restorer, rgb: Image.Image, mask: torch.Tensor | None,
     return (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 
+def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.Image], np.ndarray], overwrite: bool,
+                  desc: str, output: Path) -> int:
+    """Run `convert(source, rgb) -> uint8 array` over (source, target) pairs, keeping alpha, EXIF and format.
+
+    Existing targets are kept unless `overwrite`; unreadable files are skipped and listed at the end."""
+    written, existing, failed = 0, [], []
+    for source, target in tqdm(jobs, desc=desc, unit="img"):
+        if target.exists() and not overwrite:
+            existing.append(target)
+            continue
+        try:
+            rgb, alpha, exif, mode = read_image(source)  # decoded once
+            array = convert(source, rgb)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_image(target, array, alpha, exif, mode)
+            written += 1
+        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+            failed.append(f"{source}: {error}")
+    print(f"wrote {written} image(s) to {output}")
+    if existing:
+        print(f"kept {len(existing)} existing file(s) (use --overwrite to replace), e.g. {existing[0]}")
+    if failed:
+        print(f"skipped {len(failed)} file(s):\n  " + "\n  ".join(failed), file=sys.stderr)
+    return 1 if failed and not written else 0
+
+
 def run(args: argparse.Namespace) -> int:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     restorer = load_restorer(args.model, device)
@@ -134,26 +161,12 @@ def run(args: argparse.Namespace) -> int:
     jobs = plan(args.input, args.output)
     if not jobs:
         raise ValueError(f"no images in {args.input}")
-    written, existing, failed = 0, [], []
-    for source, target in tqdm(jobs, desc=f"enhance ({restorer.name})", unit="img"):
-        if target.exists() and not args.overwrite:
-            existing.append(target)
-            continue
-        try:
-            rgb, alpha, exif, mode = read_image(source)  # decoded once; the mask is checked against its size
-            mask = load_mask(args.mask, source, input_root, rgb.size)
-            array = restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_image(target, array, alpha, exif, mode)
-            written += 1
-        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
-            failed.append(f"{source}: {error}")
-    print(f"wrote {written} image(s) to {args.output}")
-    if existing:
-        print(f"kept {len(existing)} existing file(s) (use --overwrite to replace), e.g. {existing[0]}")
-    if failed:
-        print(f"skipped {len(failed)} file(s):\n  " + "\n  ".join(failed), file=sys.stderr)
-    return 1 if failed and not written else 0
+
+    def convert(source: Path, rgb: Image.Image) -> np.ndarray:
+        mask = load_mask(args.mask, source, input_root, rgb.size)  # checked against the decoded size
+        return restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
+
+    return process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", args.output)
 
 
 def main(argv: list[str]) -> int:

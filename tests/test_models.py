@@ -8,6 +8,7 @@ import torch
 
 from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.models.base import EMA
+from lightning_gan.models.cgan import ConditionalGAN
 from lightning_gan.models.dcgan import DCGAN
 from lightning_gan.models.eagan import EAGAN
 from lightning_gan.models.gan_enhance import GANEnhance
@@ -42,6 +43,7 @@ class StepWatcher(L.Callback):
 def tiny_models():
     return [
         ("dcgan", DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4), None),
+        ("cgan", ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8), None),
         ("enhance", GANEnhance(width=8, blocks=1, d_width=8, d_layers=2), "mixed"),
         ("eagan_sr", EAGAN(width=8, blocks=1, d_width=8, d_layers=2, scale=2, spectral_norm=True), "downscale2"),
         ("eagan_inpaint", EAGAN(generator="unet", width=8, blocks=2, d_width=8, d_layers=2, use_mask=True, hole_weight=5.0),

@@ -64,13 +64,14 @@ class CycleGAN(AdversarialModule):
         pool_size: fakes kept per discriminator (50 in the paper; 0 = no pool).
         adversarial_loss: least squares in the paper.
         grid_images: validation images shown in the grid.
+        image_size: the side it trains at (set from the datamodule); `translate` works at this size by default.
     """
 
     monitor = ("val/swd_b", "min")
 
     def __init__(self, width: int = 64, blocks: int = 6, d_width: int = 64, d_layers: int = 3, cycle_weight: float = 10.0,
                  identity_weight: float = 5.0, pool_size: int = 50, adversarial_loss: LossName = "least_squares",
-                 grid_images: int = 8, **kwargs):
+                 grid_images: int = 8, image_size: int = 64, **kwargs):
         super().__init__(adversarial_loss=adversarial_loss, **kwargs)
         self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         self.generator = nn.ModuleDict({"a2b": ResnetGenerator(width, blocks), "b2a": ResnetGenerator(width, blocks)})

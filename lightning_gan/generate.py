@@ -1,0 +1,125 @@
+"""`lightning-gan generate`: product images from a DCGAN or conditional GAN checkpoint (its EMA generator).
+
+    lightning-gan generate --model runs/cgan_generate/version_0/checkpoints/last.ckpt --label Banana -n 16 out/
+
+The same --seed gives the same images again (noise is drawn on the CPU). --grid writes one contact sheet instead
+of single files; --interpolate writes a strip that walks between two latent points. Existing files are kept
+unless --overwrite; files are written under a temporary name, then renamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision.utils import make_grid, save_image
+
+from lightning_gan.inference import ModelError, load_checkpoint_model
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan generate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("output", type=Path, help="output folder (created)")
+    parser.add_argument("--model", type=Path, required=True, help="DCGAN or ConditionalGAN checkpoint (.ckpt)")
+    parser.add_argument("-n", "--count", type=int, default=16, help="number of images (frames with --interpolate)")
+    parser.add_argument("--label", help="class to generate (conditional models); default: the classes in turn")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed: the same seed gives the same images")
+    parser.add_argument("--grid", action="store_true", help="write one contact sheet (grid.png) instead of single files")
+    parser.add_argument("--interpolate", action="store_true", help="write a strip walking between two latent points")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing files")
+    return parser
+
+
+def load_generator_model(path: Path, device: str):
+    from lightning_gan.models.dcgan import DCGAN
+
+    if not path.is_file():
+        raise FileNotFoundError(f"--model: checkpoint not found: {path}")
+    model = load_checkpoint_model(path)
+    if not isinstance(model, DCGAN):
+        raise ModelError(f"{path} holds a {type(model).__name__}; generate needs a DCGAN or ConditionalGAN checkpoint")
+    return model.to(device).eval()
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation: Gaussian latents keep their typical norm along the way (White 2016)."""
+    cos = (a * b).sum() / (a.norm() * b.norm())
+    omega = cos.clamp(-1, 1).acos()
+    if omega.abs() < 1e-4:
+        return torch.lerp(a, b, t[:, None])
+    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / torch.sin(omega)
+
+
+def labels_for(model, label: str | None, count: int) -> Tensor | None:
+    classes = getattr(model, "classes", None)
+    if classes is None:
+        if label is not None:
+            raise ModelError(f"--label {label!r}: this {type(model).__name__} model is unconditional")
+        return None
+    if label is None:
+        return torch.arange(count) % len(classes)
+    return torch.full((count,), model.label_of(label), dtype=torch.long)
+
+
+@torch.no_grad()
+def images(model, count: int, seed: int, labels: Tensor | None, interpolate: bool) -> Tensor:
+    """`count` images in [0, 1], deterministic for a seed."""
+    generator = torch.Generator().manual_seed(seed)
+    if interpolate:
+        ends = torch.randn(2, model.hparams.latent_dim, generator=generator)
+        z = slerp(ends[0], ends[1], torch.linspace(0, 1, count))
+    else:
+        z = torch.randn(count, model.hparams.latent_dim, generator=generator)
+    z = z.to(model.device)
+    if labels is None:
+        return model.inference_generator(z).add(1).div(2).clamp(0, 1)
+    return model.inference_generator(z, labels.to(model.device)).add(1).div(2).clamp(0, 1)
+
+
+def save_png(image: Tensor, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        save_image(image, temporary, format="PNG")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.count < 1:
+        raise ValueError(f"--count must be at least 1, got {args.count}")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    model = load_generator_model(args.model, device)
+    labels = labels_for(model, args.label, args.count)
+    batch = images(model, args.count, args.seed, labels, args.interpolate)
+    if args.interpolate or args.grid:
+        name = "interpolation.png" if args.interpolate else "grid.png"
+        pictures = {name: make_grid(batch, nrow=args.count if args.interpolate else 8, padding=2)}
+    else:
+        classes = getattr(model, "classes", None)
+        tag = (lambda i: f"{classes[int(labels[i])]}_") if classes else (lambda i: "")  # noqa: E731
+        pictures = {f"{tag(i)}{args.seed}_{i:04d}.png": image for i, image in enumerate(batch)}
+    existing = [name for name in pictures if (args.output / name).exists()]
+    if existing and not args.overwrite:
+        raise FileExistsError(f"{args.output / existing[0]} exists ({len(existing)} file(s) in all); "
+                              "use --overwrite, another --seed or another folder")
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, image in pictures.items():
+        save_png(image, args.output / name)
+    print(f"wrote {len(pictures)} file(s) to {args.output}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"lightning-gan generate: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,90 @@
+"""`lightning-gan translate`: turn photos into the other domain of a CycleGAN checkpoint (e.g. store -> catalogue).
+
+    lightning-gan translate --model runs/cyclegan_catalog/version_0/checkpoints/best-step*.ckpt photos/ catalogue/
+
+Each photo is resized so its shorter side is --size (default: the side the model trained at; 0 = full resolution,
+tiled), translated, and resized back, so the output has the input's size, format, EXIF and alpha. The same
+file rules as `enhance`: never into the input folder, no overwrite without --overwrite, bad files skipped and listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from lightning_gan.enhance import plan, process_files, restore_rgb
+from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model, pad_to_multiple
+from lightning_gan.metrics import to_signed, to_unit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan translate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", type=Path, help="an image file or a folder (searched recursively)")
+    parser.add_argument("output", type=Path, help="output folder (created; must not be inside the input folder)")
+    parser.add_argument("--model", type=Path, required=True, help="CycleGAN checkpoint (.ckpt)")
+    parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="a2b: domain A to B (store -> catalogue)")
+    parser.add_argument("--size", type=int, default=None, help="shorter side to translate at (default: training size; 0 = full)")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    parser.add_argument("--tile", type=int, default=512, help="tile side for large images")
+    parser.add_argument("--overlap", type=int, default=48, help="tile overlap")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    return parser
+
+
+def load_translator(path: Path, direction: str, device: str) -> tuple[Restorer, int]:
+    """The checkpoint's (EMA) generator for `direction` as a Restorer, and the side it trained at."""
+    from lightning_gan.models.cyclegan import CycleGAN
+
+    if not path.is_file():
+        raise FileNotFoundError(f"--model: checkpoint not found: {path}")
+    model = load_checkpoint_model(path)
+    if not isinstance(model, CycleGAN):
+        raise ModelError(f"{path} holds a {type(model).__name__}; translate needs a CycleGAN checkpoint")
+    model = model.to(device).eval()
+    generator = model.translator(direction)
+
+    def run(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        height, width = x.shape[-2:]
+        return to_unit(generator(to_signed(pad_to_multiple(x, generator.size_multiple))))[..., :height, :width]
+
+    return Restorer(f"cyclegan-{direction}", run, 1, False, torch.device(device)), int(model.hparams.image_size)
+
+
+def translate_rgb(translator: Restorer, rgb: Image.Image, size: int, tile: int, overlap: int) -> np.ndarray:
+    """Translate at shorter side `size` (0 = as is) and return the result at the input's size."""
+    working = rgb
+    if size and min(rgb.size) != size:
+        scale = size / min(rgb.size)
+        working = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS)
+    array = restore_rgb(translator, working, None, tile, overlap)
+    if working.size != rgb.size:
+        array = np.asarray(Image.fromarray(array).resize(rgb.size, Image.Resampling.BICUBIC))
+    return array
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.size is not None and args.size < 0:
+        raise ValueError(f"--size must be >= 0, got {args.size}")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    translator, trained_size = load_translator(args.model, args.direction, device)
+    size = trained_size if args.size is None else args.size
+    jobs = plan(args.input, args.output)
+    if not jobs:
+        raise ValueError(f"no images in {args.input}")
+    convert = lambda source, rgb: translate_rgb(translator, rgb, size, args.tile, args.overlap)  # noqa: E731
+    return process_files(jobs, convert, args.overwrite, f"translate ({args.direction})", args.output)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ModelError, ValueError, FileNotFoundError) as error:
+        print(f"lightning-gan translate: error: {error}", file=sys.stderr)
+        return 2
