@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 MINUTES=${1:-10}
 DATA=${DATA:-../shared/data/grocery-store}
 PY=.venv/bin/python
-COMMON=(--trainer.max_epochs -1 --trainer.max_time "00:00:${MINUTES}:00" --trainer.enable_progress_bar false)
+COMMON=(--trainer.max_epochs -1 --trainer.max_time "00:00:$(printf %02d "$MINUTES"):00" --trainer.enable_progress_bar false)
 export WANDB_MODE=${WANDB_MODE:-offline}
 $PY -m lightning_gan fit --config experiments/dcgan_generate.yaml --name bench_dcgan --model.init_args.diff_augment "" \
   --data.root "$DATA" --data.cache_dir .cache "${COMMON[@]}"

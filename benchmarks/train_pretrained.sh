@@ -10,6 +10,6 @@ DATA=${DATA:-../shared/data/grocery-store}
 for task in $TASKS; do
   WANDB_MODE=${WANDB_MODE:-offline} .venv/bin/python -m lightning_gan fit --config "experiments/eagan_${task}.yaml" \
     --name "pretrained_${task}" --data.root "$DATA" --data.load_size 348 --data.native_crops true \
-    --data.cache_dir .cache --trainer.max_epochs -1 --trainer.max_time "00:00:${MINUTES}:00" \
+    --data.cache_dir .cache --trainer.max_epochs -1 --trainer.max_time "00:00:$(printf %02d "$MINUTES"):00" \
     --trainer.enable_progress_bar false
 done
