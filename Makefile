@@ -1,6 +1,7 @@
 # lightning-gan: `make train` and `make test` do all set-up on a fresh machine.
 #   make train [EXP=gan_enhance] [ARGS='--trainer.max_epochs 50 --data.root ../shared/data/grocery-store']
 #   make test
+#   make compare EXP=dcgan_generate      (table, plot and HTML report of that experiment's runs)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ EXP ?= gan_enhance
 ARGS ?=
 EXPERIMENTS := $(basename $(notdir $(wildcard experiments/*.yaml)))
 
-.PHONY: install train test lint check-exp experiments clean-runs
+.PHONY: install train test lint check-exp experiments clean-runs compare
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +30,12 @@ experiments:
 train: check-exp $(STAMP)
 	WANDB_MODE=$${WANDB_MODE:-offline} $(PY) -m lightning_gan fit --config experiments/$(EXP).yaml $(ARGS)
 
+compare: $(STAMP)
+	@if [ ! -d runs/$(EXP) ]; then echo "No runs/$(EXP) yet: run make train EXP=$(EXP) first" >&2; exit 2; fi
+	$(PY) -m lightning_gan compare runs/$(EXP) $(ARGS)
+
 test: $(STAMP)
 	$(PY) -m pytest -q $(ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check lightning_gan tests scripts
+	$(PY) -m ruff check lightning_gan tests scripts benchmarks

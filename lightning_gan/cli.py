@@ -20,12 +20,13 @@ from lightning.pytorch.loggers import CSVLogger, WandbLogger
 
 from lightning_gan.data.datamodule import ProductImageDataModule  # noqa: F401  (lets YAML use short class names)
 from lightning_gan.data.unpaired import UnpairedDataModule  # noqa: F401
-from lightning_gan.models.base import AdversarialModule
+from lightning_gan.models.base import AdversarialModule, TrainingStopped
 from lightning_gan.models.cgan import ConditionalGAN  # noqa: F401
 from lightning_gan.models.cyclegan import CycleGAN  # noqa: F401
 from lightning_gan.models.dcgan import DCGAN  # noqa: F401
 from lightning_gan.models.eagan import EAGAN  # noqa: F401
 from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
+from lightning_gan.run_summary import RunSummary
 
 RUN_DIR_ENV = "LIGHTNING_GAN_RUN_DIR"  # set by rank 0, so DDP worker processes share its run folder
 
@@ -50,6 +51,15 @@ def latest_checkpoint(experiment_dir: Path) -> Path:
     if not found:
         raise SystemExit(f"--ckpt_path last: no {experiment_dir}/version_*/checkpoints/last.ckpt to resume from")
     return found[-1]
+
+
+class BestCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint that tolerates validation epochs without the monitored metric (a model may compute its
+    expensive metrics only every N validation epochs): those epochs update last.ckpt only."""
+
+    def _save_topk_checkpoint(self, trainer, monitor_candidates: dict) -> None:
+        if self.monitor is None or self.monitor in monitor_candidates:
+            super()._save_topk_checkpoint(trainer, monitor_candidates)
 
 
 class GANCLI(LightningCLI):
@@ -113,7 +123,9 @@ class GANCLI(LightningCLI):
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         callbacks = list(trainer_cfg.get("callbacks") or [])
         metric, mode = getattr(self.model, "monitor", (None, "min"))
-        callbacks.append(ModelCheckpoint(
+        if self.subcommand == "fit":
+            callbacks.append(RunSummary(self.run_dir, self.experiment))
+        callbacks.append(BestCheckpoint(
             dirpath=self.run_dir / "checkpoints",
             filename="best-step{step}",
             auto_insert_metric_name=False,
@@ -157,7 +169,7 @@ class GANCLI(LightningCLI):
 
 
 TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
-         "translate": "lightning_gan.translate"}
+         "translate": "lightning_gan.translate", "compare": "lightning_gan.compare"}
 
 
 def main(args: list[str] | None = None) -> None:
@@ -170,7 +182,15 @@ def main(args: list[str] | None = None) -> None:
         if code:
             raise SystemExit(code)
         return
-    GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
+    try:
+        GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
+    except TrainingStopped as error:
+        import wandb
+
+        if wandb.run is not None:
+            wandb.run.finish(exit_code=3)
+        print(f"lightning-gan: training stopped: {error}", file=sys.stderr)
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tile", type=int, default=512, help="tile side for large images")
     parser.add_argument("--out", type=Path, default=Path("results.json"), help="JSON output (not overwritten without --overwrite)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--wandb", default=os.environ.get("WANDB_MODE", "offline"), choices=["offline", "online", "disabled"],
+                        help="log the table as a W&B run (job_type eval) beside --out; default $WANDB_MODE or offline")
+    parser.add_argument("--wandb-project", default="lightning-gan", help="W&B project")
     return parser
 
 
@@ -172,6 +176,24 @@ def save_cases(cases: list, path: Path) -> None:
     save_image(torch.cat(tiles).clamp(0, 1), path, nrow=3, padding=4, pad_value=1.0)
 
 
+def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
+    """The result rows as a W&B table in a run of job_type eval, grouped by degradation preset."""
+    if args.wandb == "disabled":
+        return
+    import wandb
+
+    folder = args.out.parent.resolve()
+    run = wandb.init(project=args.wandb_project, dir=str(folder), mode=args.wandb, job_type="eval",
+                     group=f"evaluate-{result['degradation']}", tags=[result["degradation"], *args.model],
+                     config={k: result[k] for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")})
+    keys = sorted({k for row in result["rows"] for k in row})
+    table = wandb.Table(columns=keys, data=[[row.get(k) for k in keys] for row in result["rows"]])
+    run.log({"evaluation": table})
+    run.finish()
+    where = f" (upload: wandb sync {run.dir.rsplit('/files', 1)[0]})" if args.wandb == "offline" else ""
+    print(f"W&B run: {run.id}{where}")
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -189,4 +211,5 @@ def main(argv: list[str]) -> int:
     temporary.replace(args.out)
     print(markdown(result))
     print(f"\nwrote {args.out} and {picture}")
+    log_to_wandb(result, args)
     return 0

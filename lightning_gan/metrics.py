@@ -96,3 +96,79 @@ def lpips_metric(device: str | torch.device = "cpu"):
         return LearnedPerceptualImagePatchSimilarity(net_type="alex").to(device).eval(), None
     except Exception as error:  # noqa: BLE001 - report and go on without LPIPS
         return None, f"LPIPS not computed: {error}"
+
+
+# --- generation metrics: SWD always; FID, KID and IS with the Inception weights or any feature extractor -----------
+
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"  # torch-fidelity's port of the TF FID Inception
+INCEPTION_URL = f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_FILE}"
+GENERATION_METRICS = ("swd", "fid", "kid", "is")
+
+
+def inception_weights() -> tuple[str | None, str | None]:
+    """(path, None) when the FID Inception weights are in the torch hub cache, else (None, what to do)."""
+    from pathlib import Path
+
+    path = Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
+    if path.is_file():
+        return str(path), None
+    return None, (f"FID/KID/IS not computed: the Inception weights are not at {path} (nothing is downloaded at run "
+                  f"time). Fetch {INCEPTION_URL} on a machine with internet and copy it there, or pass a "
+                  "feature_extractor; SWD is computed without them.")
+
+
+def _feature_metrics(names: tuple[str, ...], extractor: torch.nn.Module | None, weights: str | None, subset: int) -> dict:
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.inception import InceptionScore
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    feature = extractor if extractor is not None else 2048
+    extra = {} if extractor is not None else {"feature_extractor_weights_path": weights}
+    built = {}
+    if "fid" in names:
+        built["fid"] = FrechetInceptionDistance(feature=feature, normalize=True, **extra)
+    if "kid" in names:
+        built["kid"] = KernelInceptionDistance(feature=feature, normalize=True, subset_size=subset, **extra)
+    if "is" in names:
+        # IS converts to uint8 whenever normalize is set, so a custom extractor gets the float images as they are.
+        is_feature = extractor if extractor is not None else "logits_unbiased"
+        built["is"] = InceptionScore(feature=is_feature, normalize=extractor is None, splits=min(10, subset), **extra)
+    return built
+
+
+@torch.no_grad()
+def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list[str] = GENERATION_METRICS,
+                       feature_extractor: torch.nn.Module | None = None, batch: int = 64) -> tuple[dict[str, float], list[str]]:
+    """Scores of generated images `fake` against `real` (both (N, 3, H, W) in [0, 1]) and notes on what was skipped.
+
+    swd: sliced Wasserstein on Laplacian patches (x1e3, no weights needed). fid, kid (the mean over subsets of up
+    to 100 images) and is (Inception Score of `fake`, higher is better) use the standard Inception weights from
+    the hub cache, or `feature_extractor` (any module mapping [0, 1] images to (N, F) features; for IS its output
+    is taken as class logits). Without either, they are left out with a note.
+    """
+    unknown = [n for n in names if n not in GENERATION_METRICS]
+    if unknown:
+        raise ValueError(f"unknown generation metric {', '.join(unknown)}; known: {', '.join(GENERATION_METRICS)}")
+    scores: dict[str, float] = {}
+    notes: list[str] = []
+    if "swd" in names:
+        scores["swd"] = sliced_wasserstein(real, fake).item()
+    wanted = tuple(n for n in names if n != "swd")
+    if not wanted:
+        return scores, notes
+    weights, note = (None, None) if feature_extractor is not None else inception_weights()
+    if note:
+        return scores, [note]
+    subset = min(100, len(real), len(fake))
+    metrics = {k: m.to(real.device) for k, m in _feature_metrics(wanted, feature_extractor, weights, subset).items()}
+    for chunk in real.split(batch):
+        for name in ("fid", "kid"):
+            if name in metrics:
+                metrics[name].update(chunk, real=True)
+    for chunk in fake.split(batch):
+        for name, metric in metrics.items():
+            metric.update(chunk, real=False) if name != "is" else metric.update(chunk)
+    for name, metric in metrics.items():
+        value = metric.compute()
+        scores[name] = float(value[0] if isinstance(value, tuple) else value)
+    return scores, notes

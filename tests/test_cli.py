@@ -37,13 +37,13 @@ def test_experiment_fits_and_writes_its_run_folder(experiment, tmp_path, capsys)
     assert list((run / "images").glob("*.png"))
     metrics = (run / "metrics.csv").read_text().splitlines()
     header = metrics[0].split(",")
-    metric, _ = model_class(config["model"]["class_path"]).monitor
+    loaded = model_class(config["model"]["class_path"]).load_from_checkpoint(run / "checkpoints" / "last.ckpt")
+    metric, _ = loaded.monitor
     assert metric in header
     if metric != "val/swd_b":  # CycleGAN's validation translates only; the others also score D
         assert {"val/d_acc_real", "val/d_acc_fake"} <= set(header)
     checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert len(checkpoint["optimizer_states"]) == 2 and "rng" in checkpoint
-    loaded = model_class(config["model"]["class_path"]).load_from_checkpoint(run / "checkpoints" / "last.ckpt")  # usable outside the CLI
     torch.testing.assert_close(loaded.inference_generator.state_dict(), {
         k.removeprefix("generator_ema.module."): v for k, v in checkpoint["state_dict"].items()
         if k.startswith("generator_ema.module.")})

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import importlib
+import math
 import random
 from pathlib import Path
+from typing import Literal
 
 import lightning as L
 import numpy as np
 import torch
 from lightning.pytorch.cli import LRSchedulerCallable, OptimizerCallable
+from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 from torchvision.utils import save_image
 
@@ -69,6 +72,10 @@ def default_adam(lr: float) -> OptimizerCallable:
     return lambda params: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
 
 
+class TrainingStopped(RuntimeError):
+    """Raised by the training guards (non-finite loss, collapsed discriminator); the CLI exits non-zero on it."""
+
+
 class ConstantThenLinearLR(torch.optim.lr_scheduler.LambdaLR):
     """CycleGAN's schedule, stepped per epoch: the base rate for `constant_epochs`, then linearly to 0 over `decay_epochs`."""
 
@@ -93,6 +100,10 @@ class AdversarialModule(L.LightningModule):
         ema_decay: decay of the generator's EMA copy used for validation and inference; None = no EMA.
         g_lr: generator learning rate of the default optimizer.
         d_lr: discriminator learning rate of the default optimizer.
+        nonfinite: on a NaN/inf loss, "stop" the run (last good checkpoint kept, exit code 3) or "skip" that step.
+        collapse_steps: stop when D's loss stays under `collapse_d_loss` for this many G steps while G's loss rose
+            over them (D has won: G gets no useful gradient any more); 0 = never.
+        collapse_d_loss: D loss regarded as "near zero".
     """
 
     def __init__(
@@ -107,6 +118,9 @@ class AdversarialModule(L.LightningModule):
         ema_decay: float | None = 0.999,
         g_lr: float = 2e-4,
         d_lr: float = 2e-4,
+        nonfinite: Literal["stop", "skip"] = "stop",
+        collapse_steps: int = 1000,
+        collapse_d_loss: float = 0.01,
     ):
         super().__init__()
         if d_steps_per_g < 1:
@@ -121,6 +135,8 @@ class AdversarialModule(L.LightningModule):
         self.register_buffer("g_steps", torch.zeros((), dtype=torch.long))
         self.register_buffer("d_steps", torch.zeros((), dtype=torch.long))
         self.generator_ema: EMA | None = None
+        self.nonfinite, self.collapse_steps, self.collapse_d_loss = nonfinite, collapse_steps, collapse_d_loss
+        self._collapse_streak, self._collapse_start_g, self.skipped_steps = 0, 0.0, 0
 
     # --- what a variant provides -------------------------------------------------------------
     def generate(self, batch: dict) -> Tensor | tuple[Tensor, ...]:
@@ -171,19 +187,55 @@ class AdversarialModule(L.LightningModule):
 
         detached = tuple(f.detach() for f in fake) if isinstance(fake, tuple) else fake.detach()
         d_loss, d_logs = self.d_loss(batch, detached)
-        self._step(d_opt, d_loss)
+        d_value = self._guarded_step(d_opt, d_loss, "d_loss")
         self.d_steps += 1
         logs = {"d_loss": d_loss.detach(), **d_logs}
 
         if g_due:
             g_loss, g_logs = self.g_loss(batch, fake)
-            self._step(g_opt, g_loss)
+            g_value = self._guarded_step(g_opt, g_loss, "g_loss", d_value)
             self.g_steps += 1
             if self.generator_ema is not None:
                 self.generator_ema.update(self.generator)
             logs.update(g_loss=g_loss.detach(), **g_logs)
+            self._watch_collapse(d_value, g_value)
         self.log_dict({f"train/{k}": v for k, v in logs.items()}, prog_bar=False, batch_size=batch_size(batch))
         self.log_dict({"d_loss": logs["d_loss"], "g_loss": logs.get("g_loss", torch.nan)}, prog_bar=True, logger=False)
+
+    # --- guards ------------------------------------------------------------------------------------
+    def _guarded_step(self, optimizer, loss: Tensor, name: str, d_value: float | None = None) -> float:
+        """Step unless the loss is NaN/inf: then stop the run, or skip this step. Returns the loss value."""
+        value = loss.detach().float().item()  # one host sync per optimizer step: the price of the guard
+        if math.isfinite(value):
+            self._step(optimizer, loss)
+            return value
+        if self.nonfinite == "skip":
+            self.skipped_steps += 1
+            optimizer.zero_grad(set_to_none=True)
+            rank_zero_warn(f"skipped a step: {name} = {value} at step {self.global_step} ({self.skipped_steps} skipped)")
+            return value
+        others = f", d_loss = {d_value:.4g}" if d_value is not None else ""
+        self._stop(f"non-finite loss at step {self.global_step} (G step {int(self.g_steps)}): {name} = {value}{others}. "
+                   "Lower the learning rates, set --model.clip_grad_norm, or --model.nonfinite skip")
+
+    def _watch_collapse(self, d_value: float, g_value: float) -> None:
+        if not self.collapse_steps or d_value >= self.collapse_d_loss:
+            self._collapse_streak = 0
+            return
+        if self._collapse_streak == 0:
+            self._collapse_start_g = g_value
+        self._collapse_streak += 1
+        if self._collapse_streak >= self.collapse_steps and g_value > self._collapse_start_g:
+            self._stop(f"the discriminator collapsed at step {self.global_step} (G step {int(self.g_steps)}): d_loss < "
+                       f"{self.collapse_d_loss} for {self._collapse_streak} G steps while g_loss rose "
+                       f"{self._collapse_start_g:.4g} -> {g_value:.4g}. Try DiffAugment, a lower D learning rate, or "
+                       "--model.collapse_steps 0 to train on")
+
+    def _stop(self, reason: str) -> None:
+        folder = Path(self._trainer.default_root_dir) / "checkpoints" if self._trainer is not None else None
+        last = folder / "last.ckpt" if folder is not None else None
+        kept = f"the last good checkpoint is {last}" if last is not None and last.is_file() else "no checkpoint was saved yet"
+        raise TrainingStopped(f"{reason}; {kept}")
 
     def on_before_optimizer_step(self, optimizer) -> None:
         # Lightning calls this after AMP unscales the gradients, so the norm is the true one.

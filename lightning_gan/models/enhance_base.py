@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -9,7 +11,7 @@ from torchvision.utils import make_grid
 
 from lightning_gan.baselines import diffusion_fill
 from lightning_gan.losses import weighted_l1
-from lightning_gan.metrics import fidelity_metrics, to_signed, to_unit
+from lightning_gan.metrics import fidelity_metrics, lpips_metric, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
 
 
@@ -36,13 +38,20 @@ class EnhancementGAN(AdversarialModule):
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
         grid_images: images in the validation grid.
+        monitor: the metric that picks the best checkpoint (val/lpips needs the AlexNet weights in the hub cache).
     """
 
-    monitor = ("val/psnr", "max")
-
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, l1_weight: float = 100.0,
-                 hole_weight: float = 0.0, adversarial_weight: float = 1.0, grid_images: int = 8, **kwargs):
+                 hole_weight: float = 0.0, adversarial_weight: float = 1.0, grid_images: int = 8,
+                 monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", **kwargs):
         super().__init__(**kwargs)
+        self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
+        self._lpips: list = []  # LPIPS network when monitored; kept out of the state dict
+        if monitor == "val/lpips":
+            lpips, note = lpips_metric()
+            if lpips is None:
+                raise ValueError(f"--model.monitor val/lpips: {note}")
+            self._lpips.append(lpips)
         self.scale, self.use_mask, self.prefill_holes = scale, use_mask, prefill_holes
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
         self.grid_images = grid_images
@@ -120,6 +129,8 @@ class EnhancementGAN(AdversarialModule):
         _, logs = self.adversarial_d(self._judge(batch, to_signed(clean)), self._judge(batch, to_signed(enhanced)))
         self.log_dict({f"{stage}/{k}": v for k, v in logs.items()}, batch_size=len(clean))
         self.val_output.update(enhanced, clean)
+        if self._lpips:
+            self._lpips[0].to(clean.device).update(to_signed(enhanced), to_signed(clean))
         self.val_input.update(before, clean)
         if batch_idx == 0:
             n = min(self.grid_images, len(clean))
@@ -130,3 +141,6 @@ class EnhancementGAN(AdversarialModule):
         self.log_dict({f"{stage}/{k}": v for k, v in self.val_input.compute().items()})
         self.val_output.reset()
         self.val_input.reset()
+        if self._lpips:
+            self.log(f"{stage}/lpips", self._lpips[0].compute())
+            self._lpips[0].reset()

@@ -1,0 +1,168 @@
+"""Generation metrics, training guards, run summaries, `compare`, and the evaluation W&B table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import kornia
+import pytest
+import torch
+from torch import nn
+
+from lightning_gan.cli import main
+from lightning_gan.compare import compare
+from lightning_gan.data.datamodule import SAMPLE_ROOT, load_images
+from lightning_gan.data.images import list_split
+from lightning_gan.inference import load_checkpoint_model
+from lightning_gan.metrics import generation_metrics, inception_weights, sliced_wasserstein
+from lightning_gan.models.base import TrainingStopped
+from lightning_gan.models.dcgan import DCGAN
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ["--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1",
+         "--data.batch_size", "4", "--trainer.enable_progress_bar", "false", "--model.init_args.g_width", "8",
+         "--model.init_args.d_width", "8"]
+
+
+@pytest.fixture(scope="module")
+def photos() -> torch.Tensor:
+    """The embedded sample's 81 test photos at 32 x 32, in [0, 1]."""
+    _, images = load_images(list_split(SAMPLE_ROOT, "test"), 32)
+    return images.float() / 255
+
+
+def tiny_extractor() -> nn.Module:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 16, 3, 2), nn.ReLU(), nn.Conv2d(16, 32, 3, 2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    net.num_features = 32
+    return net
+
+
+# --- metrics ---------------------------------------------------------------------------------------------
+
+
+def test_swd_is_zero_for_a_set_against_itself_and_grows_with_the_shift(photos):
+    assert sliced_wasserstein(photos, photos).item() == pytest.approx(0.0, abs=1e-6)
+    shifts = [sliced_wasserstein(photos, (photos + s).clamp(0, 1)).item() for s in (0.02, 0.05, 0.1, 0.2)]
+    assert all(a < b for a, b in zip(shifts, shifts[1:])), shifts
+    blurred = kornia.filters.gaussian_blur2d(photos, (7, 7), (2.0, 2.0))
+    assert sliced_wasserstein(photos, blurred).item() > shifts[0]
+
+
+def test_fid_and_kid_with_a_small_feature_extractor(photos):
+    extractor = tiny_extractor()
+    same, notes = generation_metrics(photos, photos, ("swd", "fid", "kid", "is"), feature_extractor=extractor)
+    shifted, _ = generation_metrics(photos, (photos + 0.2).clamp(0, 1), ("fid", "kid"), feature_extractor=extractor)
+    assert notes == [] and set(same) == {"swd", "fid", "kid", "is"}
+    assert abs(same["fid"]) < 1e-6 and abs(same["kid"]) < 1e-4
+    assert shifted["fid"] > 1e-3 and shifted["fid"] > 1000 * abs(same["fid"])
+    assert shifted["kid"] > 10 * abs(same["kid"]) + 1e-4
+
+
+def test_missing_inception_weights_give_a_note_and_swd_still_works(photos, monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    scores, notes = generation_metrics(photos[:20], photos[20:40], ("swd", "fid"))
+    assert set(scores) == {"swd"} and len(notes) == 1
+    assert str(tmp_path / "checkpoints") in notes[0] and "feature_extractor" in notes[0]
+    with pytest.raises(ValueError, match="unknown generation metric lpips"):
+        generation_metrics(photos, photos, ("lpips",))
+
+
+def test_dcgan_metric_options_are_checked(monkeypatch, tmp_path):
+    with pytest.raises(ValueError, match="unknown bogus"):
+        DCGAN(metrics=["swd", "bogus"])
+    with pytest.raises(ValueError, match="must be one of the computed metrics: val/swd"):
+        DCGAN(monitor="val/fid")
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    assert inception_weights()[0] is None
+    with pytest.raises(ValueError, match="Inception weights are not at"):
+        DCGAN(metrics=["swd", "fid"], monitor="val/fid")
+    with pytest.warns(UserWarning, match="FID/KID/IS not computed"):
+        model = DCGAN(metrics=["swd", "kid"])
+    assert model.metric_names == ("swd",)
+
+
+# --- guards --------------------------------------------------------------------------------------------------
+
+
+def explode_after_first_epoch(tmp_path: Path) -> Path:
+    """A config whose learning rates grow x1e30 after epoch 0, so the losses turn NaN in epoch 1."""
+    scheduler = {"class_path": "torch.optim.lr_scheduler.StepLR", "init_args": {"step_size": 1, "gamma": 1.0e30}}
+    path = tmp_path / "explode.yaml"
+    path.write_text(json.dumps({"model": {"init_args": {"g_scheduler": scheduler, "d_scheduler": scheduler}}}))
+    return path
+
+
+def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
+    args = ["fit", "--config", str(ROOT / "experiments" / "dcgan_generate.yaml"), "--config", str(explode_after_first_epoch(tmp_path)),
+            "--runs_dir", str(tmp_path), "--trainer.max_epochs", "2", *QUICK]
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 3
+    message = capsys.readouterr().err
+    assert "non-finite loss at step" in message and "= nan" in message and "last good checkpoint" in message
+    run = tmp_path / "dcgan_generate" / "version_0"
+    model = load_checkpoint_model(run / "checkpoints" / "last.ckpt")
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"].startswith("stopped: non-finite loss")
+
+    main([*args, "--model.init_args.nonfinite", "skip"])  # the same run, skipping the bad steps, finishes
+    assert json.loads((tmp_path / "dcgan_generate" / "version_1" / "summary.json").read_text())["status"] == "finished"
+
+
+def test_collapse_guard_needs_a_low_d_loss_and_a_rising_g_loss():
+    model = DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, collapse_steps=5, collapse_d_loss=0.01)
+    for g in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5):  # G improving: no stop
+        model._watch_collapse(0.001, g)
+    model._watch_collapse(0.5, 1.0)  # D recovers: the count starts again
+    for g in (1.0, 1.1, 1.2, 1.3):
+        model._watch_collapse(0.001, g)
+    with pytest.raises(TrainingStopped, match=r"collapsed at step 0 .*1 -> 1.4"):
+        model._watch_collapse(0.001, 1.4)
+
+
+# --- compare -------------------------------------------------------------------------------------------------
+
+
+def test_compare_two_runs_table_plot_and_html_match_the_run_files(tmp_path, capsys):
+    base = ["fit", "--config", str(ROOT / "experiments" / "dcgan_generate.yaml"), "--runs_dir", str(tmp_path), *QUICK]
+    main([*base, "--trainer.max_epochs", "2"])
+    main([*base, "--trainer.max_epochs", "3", "--model.init_args.diff_augment", ""])
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "dcgan_generate")]) is None
+    table = capsys.readouterr().out
+    out = tmp_path / "dcgan_generate" / "comparison"
+    assert (out / "comparison.png").stat().st_size > 1000
+    html = (out / "comparison.html").read_text()
+    assert "<table>" in html and "data:image/png;base64," in html
+    rows = json.loads((out / "comparison.json").read_text())
+    assert [Path(r["run"]).name for r in rows] == ["version_0", "version_1"]
+    for row in rows:
+        with open(Path(row["run"]) / "metrics.csv", newline="") as f:
+            swd = [float(r["val/swd"]) for r in csv.DictReader(f) if r["val/swd"]]
+        summary = json.loads((Path(row["run"]) / "summary.json").read_text())
+        assert row["metrics"]["val/swd"]["best"] == min(swd) and row["metrics"]["val/swd"]["final"] == swd[-1]
+        assert row["g_steps"] == summary["g_steps"] and row["wall_seconds"] == summary["wall_seconds"]
+        assert f"{min(swd):.2f} / {swd[-1]:.2f}" in table
+    assert 'model.diff_augment=""' in table and "trainer.max_epochs=3" in table
+    assert "model.g_width" not in table  # equal in both runs: not a difference
+
+
+def test_compare_names_a_folder_without_runs(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", str(tmp_path)])
+    assert stop.value.code == 2 and "no metrics.csv" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError):
+        compare([tmp_path / "nothing"], None, None)
+
+
+def test_evaluate_logs_its_table_to_an_offline_wandb_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    main(["evaluate", "--model", "gaussian_filter", "--degradation", "noise", "--limit", "2", "--out", "ev/r.json",
+          "--wandb", "offline"])
+    runs = list((tmp_path / "ev" / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert len(runs) == 1 and runs[0].stat().st_size > 0
+    assert json.loads((tmp_path / "ev" / "r.json").read_text())["rows"][0]["method"] in ("gaussian_filter", "input")
