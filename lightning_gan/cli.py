@@ -53,6 +53,12 @@ def latest_checkpoint(experiment_dir: Path) -> Path:
     return found[-1]
 
 
+def _bf16_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
 class BestCheckpoint(ModelCheckpoint):
     """ModelCheckpoint that tolerates validation epochs without the monitored metric (a model may compute its
     expensive metrics only every N validation epochs): those epochs update last.ckpt only."""
@@ -92,6 +98,13 @@ class GANCLI(LightningCLI):
         if cfg.get("ckpt_path") == "last":
             cfg.ckpt_path = str(latest_checkpoint(experiment_dir))
         self.experiment_dir = experiment_dir
+        trainer = cfg.trainer
+        if trainer.get("strategy") == "ddp":
+            # The D step leaves G's parameters without gradients and the G step D's (they are frozen then):
+            # DDP must be told to expect unused parameters, or it waits for their gradients forever.
+            trainer.strategy = "ddp_find_unused_parameters_true"
+        if trainer.get("precision") is None and trainer.get("accelerator") in ("auto", "gpu", "cuda") and _bf16_gpu():
+            trainer.precision = "bf16-mixed"  # the default on GPUs that support it; --trainer.precision overrides
         degradation = cfg.data.init_args.get("degradation")
         self.tags = [model_name] + ([degradation] if degradation else [])
 

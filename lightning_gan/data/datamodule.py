@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +32,41 @@ class CachedImages(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return {"image": self.images[index], "label": self.labels[index], "index": index}
+
+
+class DeviceBatches:
+    """Batches cut from a uint8 image tensor that lives on the accelerator: no workers, no host-to-device copies.
+
+    The training loop then does no per-sample CPU work at all (Real-ESRGAN-style: augmentation and degradation run
+    batched on the device afterwards). Under DDP each rank takes its own shard of one shared permutation, as
+    DistributedSampler would. An iterable with a length, which Lightning accepts as a dataloader.
+    """
+
+    def __init__(self, data: CachedImages, batch_size: int, shuffle: bool, drop_last: bool, rank: int = 0,
+                 world_size: int = 1, seed: int = 0, epoch: Callable[[], int] = lambda: 0):
+        self.data, self.batch_size, self.shuffle, self.drop_last = data, batch_size, shuffle, drop_last
+        self.rank, self.world_size, self.seed, self.epoch = rank, world_size, seed, epoch
+
+    def _indices(self) -> torch.Tensor:
+        count = len(self.data)
+        if self.shuffle:  # the same permutation on every rank (seeded by epoch), then sharded
+            order = torch.randperm(count, generator=torch.Generator().manual_seed(self.seed + self.epoch()))
+        else:
+            order = torch.arange(count)
+        per_rank = count // self.world_size if self.drop_last else -(-count // self.world_size)
+        order = torch.cat([order, order[: per_rank * self.world_size - count]]) if per_rank * self.world_size > count else order
+        return order[self.rank : per_rank * self.world_size : self.world_size]
+
+    def __len__(self) -> int:
+        shard = len(self._indices())
+        return shard // self.batch_size if self.drop_last and shard >= self.batch_size else -(-shard // self.batch_size)
+
+    def __iter__(self):
+        indices = self._indices().to(self.data.images.device)
+        batches = len(self)
+        for k in range(batches):
+            index = indices[k * self.batch_size : (k + 1) * self.batch_size]
+            yield {"image": self.data.images[index], "label": self.data.labels[index], "index": index}
 
 
 def _cache_key(records: list[ImageRecord], size: int) -> str:
@@ -79,6 +115,8 @@ class ProductImageDataModule(L.LightningDataModule):
             restoration targets stay sharp), validate on their central 2 x image_size crop; pair with a larger load_size.
         label: which class the `label` field holds: the fine product class or its coarse family.
         cache_dir: optional folder for an on-disk decode cache.
+        device_cache: keep the decoded images on the accelerator and cut batches there (None = when training on a
+            GPU and the images take under a quarter of its free memory).
         val_fraction: validation share for folders without splits.
         test_fraction: test share for folders without splits.
         eval_seed: seed of the fixed evaluation degradations.
@@ -99,6 +137,7 @@ class ProductImageDataModule(L.LightningDataModule):
         native_crops: bool = False,
         label: Literal["fine", "coarse"] = "fine",
         cache_dir: str | None = None,
+        device_cache: bool | None = None,
         val_fraction: float = 0.1,
         test_fraction: float = 0.1,
         eval_seed: int = 0,
@@ -115,6 +154,7 @@ class ProductImageDataModule(L.LightningDataModule):
         self.load_size = load_size or image_size + image_size // 4
         self.datasets: dict[str, CachedImages] = {}
         self.classes: list[str] = []
+        self._shuffle_seed = 0
 
     def _build(self, split: str) -> CachedImages:
         hp = self.hparams
@@ -127,6 +167,7 @@ class ProductImageDataModule(L.LightningDataModule):
         return CachedImages(images, labels, kept)
 
     def setup(self, stage: str | None = None) -> None:
+        self._shuffle_seed = torch.initial_seed() % 2**31  # the run's seed, the same on every DDP rank
         if "train" not in self.datasets:
             self.datasets["train"] = self._build("train")
             if stage in (None, "fit") and len(self.datasets["train"]) == 0:
@@ -140,11 +181,32 @@ class ProductImageDataModule(L.LightningDataModule):
     def num_classes(self) -> int:
         return len(self.classes)
 
-    def _loader(self, split: str, train: bool = False) -> DataLoader | list:
+    def _device(self) -> torch.device | None:
+        """Where the images should live: the accelerator when `device_cache` says so (or, unset, when they fit)."""
+        if self.trainer is None:
+            return None
+        device = self.trainer.strategy.root_device
+        if self.hparams.device_cache is False or (self.hparams.device_cache is None and device.type != "cuda"):
+            return None
+        if self.hparams.device_cache is None:
+            free, _ = torch.cuda.mem_get_info(device)
+            if sum(d.images.numel() for d in self.datasets.values()) > free // 4:
+                return None
+        return device
+
+    def _loader(self, split: str, train: bool = False) -> DataLoader | DeviceBatches | list:
         data = self.datasets[split]
         if len(data) == 0:
             return []
         hp = self.hparams
+        device = self._device()
+        if device is not None:
+            if data.images.device != device:
+                data.images, data.labels = data.images.to(device), data.labels.to(device)
+            trainer = self.trainer
+            return DeviceBatches(data, hp.batch_size, shuffle=train, drop_last=train and len(data) >= hp.batch_size,
+                                 rank=trainer.global_rank, world_size=trainer.world_size, seed=self._shuffle_seed,
+                                 epoch=lambda: trainer.current_epoch)
         return DataLoader(
             data,
             batch_size=hp.batch_size,
