@@ -182,7 +182,8 @@ class GANCLI(LightningCLI):
 
 
 TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
-         "translate": "lightning_gan.translate", "compare": "lightning_gan.compare"}
+         "translate": "lightning_gan.translate", "compare": "lightning_gan.compare",
+         "export": "lightning_gan.export"}
 
 
 def main(args: list[str] | None = None) -> None:

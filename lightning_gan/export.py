@@ -1,0 +1,127 @@
+"""`lightning-gan export`: a trained generator as ONNX or TorchScript, for serving without this package.
+
+    lightning-gan export --model runs/eagan_enhance/version_0/checkpoints/last.ckpt --format onnx --out enhance.onnx
+    lightning-gan export --model denoise --format torchscript --out denoise.pt
+
+What the exported graph takes and gives (all float32, NCHW):
+- enhancement models (GANEnhance, EAGAN): `image` (B, 3, H, W) in [0, 1], H and W any size (dynamic) -> `restored`
+  (B, 3, H*scale, W*scale) in [0, 1]; inpainting models also take `mask` (B, 1, H, W) and expect the holes already
+  filled (e.g. by diffusion, as `lightning_gan.baselines.diffusion_fill` does); sides must suit the generator (the
+  encoder-decoder needs multiples of 4);
+- DCGAN: `z` (B, latent_dim) -> `image` (B, 3, S, S) in [0, 1]; ConditionalGAN also takes `label` (B,) int64;
+- CycleGAN: `image` -> `translated` for --direction a2b or b2a.
+The (EMA) inference generator is exported, in eval mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
+from lightning_gan.metrics import to_signed, to_unit
+
+
+class ImageToImage(nn.Module):
+    """[0, 1] image (and mask) in, [0, 1] image out."""
+
+    def __init__(self, generator: nn.Module, use_mask: bool):
+        super().__init__()
+        self.generator, self.use_mask = generator, use_mask
+
+    def forward(self, image: Tensor, mask: Tensor | None = None) -> Tensor:
+        x = to_signed(image)
+        if self.use_mask:
+            x = torch.cat([x, to_signed(mask)], dim=1)
+        return to_unit(self.generator(x))
+
+
+class NoiseToImage(nn.Module):
+    def __init__(self, generator: nn.Module, conditional: bool):
+        super().__init__()
+        self.generator, self.conditional = generator, conditional
+
+    def forward(self, z: Tensor, label: Tensor | None = None) -> Tensor:
+        return to_unit(self.generator(z, label) if self.conditional else self.generator(z))
+
+
+def exportable(model, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
+    """(module, example inputs, input names, output names, image-to-image?) for a loaded model."""
+    from lightning_gan.models.cyclegan import CycleGAN
+    from lightning_gan.models.dcgan import DCGAN
+    from lightning_gan.models.enhance_base import EnhancementGAN
+
+    if isinstance(model, EnhancementGAN):
+        module = ImageToImage(model.inference_generator, model.use_mask)
+        image = torch.rand(1, 3, 64, 64)
+        if model.use_mask:
+            return module, (image, (torch.rand(1, 1, 64, 64) > 0.8).float()), ["image", "mask"], ["restored"], True
+        return module, (image,), ["image"], ["restored"], True
+    if isinstance(model, CycleGAN):
+        return ImageToImage(model.translator(direction), False), (torch.rand(1, 3, 64, 64),), ["image"], ["translated"], True
+    if isinstance(model, DCGAN):
+        z = torch.randn(2, model.hparams.latent_dim)
+        if hasattr(model, "classes"):
+            return NoiseToImage(model.inference_generator, True), (z, torch.tensor([0, 1 % len(model.classes)])), \
+                ["z", "label"], ["image"], False
+        return NoiseToImage(model.inference_generator, False), (z,), ["z"], ["image"], False
+    raise ModelError(f"cannot export a {type(model).__name__}")
+
+
+def load_any(spec: str):
+    if spec in pretrained_names():
+        return load_pretrained_model(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise FileNotFoundError(f"--model {spec!r} is neither a checkpoint file nor a shipped model ({', '.join(pretrained_names())})")
+    return load_checkpoint_model(path)
+
+
+def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) -> Path:
+    module, example, inputs, outputs, image_to_image = exportable(model.cpu().eval(), direction)
+    module.eval()
+    temporary = out.with_name(f".{out.name}.partial")
+    try:
+        with torch.no_grad():
+            if fmt == "torchscript":
+                torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(temporary))
+            else:
+                axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image else {0: "batch"} for name in inputs}
+                axes |= {name: {0: "batch", 2: "out_height", 3: "out_width"} if image_to_image else {0: "batch"} for name in outputs}
+                torch.onnx.export(module, example, str(temporary), input_names=inputs, output_names=outputs,
+                                  dynamic_axes=axes, opset_version=opset, dynamo=False)
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan export", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="checkpoint (.ckpt) or shipped model name")
+    parser.add_argument("--format", required=True, choices=["onnx", "torchscript"])
+    parser.add_argument("--out", type=Path, required=True, help="output file (not replaced without --overwrite)")
+    parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="CycleGAN: which generator")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset")
+    parser.add_argument("--overwrite", action="store_true")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.out.exists() and not args.overwrite:
+            raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        export(load_any(args.model), args.format, args.out, args.direction, args.opset)
+    except (ModelError, ValueError, FileNotFoundError, FileExistsError, ImportError) as error:
+        print(f"lightning-gan export: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({args.format}, {args.out.stat().st_size / 1e6:.1f} MB)")
+    return 0
