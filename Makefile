@@ -3,6 +3,7 @@
 #   make test
 #   make compare EXP=dcgan_generate      (table, plot and HTML report of that experiment's runs)
 #   make bench [ARGS='--data ../shared/data/grocery-store']   (training images/s and enhance latency; small on CPU)
+#   make app                             (the web app on http://127.0.0.1:7860)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,12 +12,12 @@ EXP ?= gan_enhance
 ARGS ?=
 EXPERIMENTS := $(basename $(notdir $(wildcard experiments/*.yaml)))
 
-.PHONY: install train test lint check-exp experiments clean-runs compare bench
+.PHONY: install train test lint check-exp experiments clean-runs compare bench app app-screenshot browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,app]'
 	@touch $@
 
 install: $(STAMP)
@@ -38,8 +39,23 @@ compare: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/throughput.py $$( $(PY) -c "import torch; print('' if torch.cuda.is_available() else '--quick')" ) $(ARGS)
 
-test: $(STAMP)
+# The web app's end-to-end test drives Debian's Chromium through chromedriver (no browser downloads).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing Debian's chromium and chromium-driver for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null \
+		|| { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	fi
+
+test: $(STAMP) browser
 	$(PY) -m pytest -q $(ARGS)
+
+app: $(STAMP)
+	$(PY) -m lightning_gan app $(ARGS)
+
+app-screenshot: $(STAMP) browser
+	LIGHTNING_GAN_SCREENSHOT=docs/images/app.png $(PY) -m pytest -q tests/test_app.py -k browser
 
 lint: $(STAMP)
 	$(PY) -m ruff check lightning_gan tests scripts benchmarks

@@ -183,7 +183,7 @@ class GANCLI(LightningCLI):
 
 TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
          "translate": "lightning_gan.translate", "compare": "lightning_gan.compare",
-         "export": "lightning_gan.export"}
+         "export": "lightning_gan.export", "app": "lightning_gan.app"}
 
 
 def main(args: list[str] | None = None) -> None:

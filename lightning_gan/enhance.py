@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -126,30 +127,45 @@ def restore_rgb(restorer: Restorer, rgb: Image.Image, mask: torch.Tensor | None,
     return (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 
+@dataclass
+class Report:
+    """What a batch of files came to: written targets, existing targets left alone, failures with their reason."""
+
+    written: list[Path] = field(default_factory=list)
+    existing: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def print(self, output: Path) -> int:
+        print(f"wrote {len(self.written)} image(s) to {output}")
+        if self.existing:
+            print(f"kept {len(self.existing)} existing file(s) (use --overwrite to replace), e.g. {self.existing[0]}")
+        if self.failed:
+            print(f"skipped {len(self.failed)} file(s):\n  " + "\n  ".join(self.failed), file=sys.stderr)
+        return 1 if self.failed and not self.written else 0
+
+
 def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.Image], np.ndarray], overwrite: bool,
-                  desc: str, output: Path) -> int:
+                  desc: str, progress: Callable[[int, int], None] | None = None) -> Report:
     """Run `convert(source, rgb) -> uint8 array` over (source, target) pairs, keeping alpha, EXIF and format.
 
-    Existing targets are kept unless `overwrite`; unreadable files are skipped and listed at the end."""
-    written, existing, failed = 0, [], []
-    for source, target in tqdm(jobs, desc=desc, unit="img"):
+    Existing targets are kept unless `overwrite`; unreadable files are skipped and reported. `progress(done, total)`
+    is called after each file (the web app's progress bar); the terminal gets a tqdm bar."""
+    report = Report()
+    for done, (source, target) in enumerate(tqdm(jobs, desc=desc, unit="img", disable=progress is not None), start=1):
         if target.exists() and not overwrite:
-            existing.append(target)
+            report.existing.append(target)
             continue
         try:
             rgb, alpha, exif, mode = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_image(target, array, alpha, exif, mode)
-            written += 1
+            report.written.append(target)
         except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
-            failed.append(f"{source}: {error}")
-    print(f"wrote {written} image(s) to {output}")
-    if existing:
-        print(f"kept {len(existing)} existing file(s) (use --overwrite to replace), e.g. {existing[0]}")
-    if failed:
-        print(f"skipped {len(failed)} file(s):\n  " + "\n  ".join(failed), file=sys.stderr)
-    return 1 if failed and not written else 0
+            report.failed.append(f"{source}: {error}")
+        if progress is not None:
+            progress(done, len(jobs))
+    return report
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         mask = load_mask(args.mask, source, input_root, rgb.size)  # checked against the decoded size
         return restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
 
-    return process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", args.output)
+    return process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})").print(args.output)
 
 
 def main(argv: list[str]) -> int:

@@ -109,7 +109,8 @@ def _from_module(name: str, model, device: torch.device) -> Restorer:
     def run(x: Tensor, m: Tensor | None) -> Tensor:
         height, width = x.shape[-2:]
         padded = model.enhance(pad_to_multiple(x, multiple), pad_to_multiple(m, multiple) if m is not None else None, generator)
-        return padded[..., : height * model.scale, : width * model.scale]
+        out = padded[..., : height * model.scale, : width * model.scale]
+        return out if m is None else torch.where(m > 0.5, out, x)  # inpainting: pixels outside the mask are kept
 
     return Restorer(name, run, model.scale, model.use_mask, device)
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if not jobs:
         raise ValueError(f"no images in {args.input}")
     convert = lambda source, rgb: translate_rgb(translator, rgb, size, args.tile, args.overlap)  # noqa: E731
-    return process_files(jobs, convert, args.overwrite, f"translate ({args.direction})", args.output)
+    return process_files(jobs, convert, args.overwrite, f"translate ({args.direction})").print(args.output)
 
 
 def main(argv: list[str]) -> int:

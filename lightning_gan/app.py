@@ -1,0 +1,359 @@
+"""`lightning-gan app`: the shop team's web app (Gradio) on 127.0.0.1: enhance, repair, generate, restyle.
+
+    pip install -e '.[app]'   then   lightning-gan app [--port 7860] [--runs runs] [--max-megapixels 40]
+
+The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
+go through the same code as `lightning-gan enhance` / `translate` (`enhance.process_files`), so alpha, EXIF
+orientation and format are kept. Uploads and results live in one temporary folder, removed when the app stops;
+nothing is written anywhere else. Models load once and are reused; the GPU is used when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from PIL import Image
+
+from lightning_gan.data.images import IMAGE_SUFFIXES
+from lightning_gan.enhance import process_files, restore_rgb, write_image
+from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
+
+Progress = Callable[[int, int], None] | None
+# task shown in the page -> (shipped model name, the degradation preset a run of that task trains on)
+TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", "noise"), "super-resolve x4": ("sr4x", "downscale4"),
+         "colorize": ("colorize", "grayscale")}
+ENHANCERS = ("EAGAN", "GANEnhance")
+
+
+@dataclass
+class Result:
+    """What a handler gives the page: (before, after) image paths, a zip of the results, and a message."""
+
+    pairs: list[tuple[str, str]]
+    archive: str | None
+    message: str
+
+
+class Workspace:
+    """One temporary folder for the app's uploads and results, removed at exit."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="lightning-gan-app-"))
+        self.root.mkdir(parents=True, exist_ok=True)
+        atexit.register(self.cleanup)
+
+    def job(self) -> Path:
+        folder = self.root / "results" / uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True)
+        return folder
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Models:
+    """Shipped models and the checkpoints under `runs_dir`, each loaded once."""
+
+    def __init__(self, runs_dir: Path, device: str = "auto"):
+        self.runs_dir = Path(runs_dir)
+        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        self._loaded: dict[tuple[str, str], object] = {}
+
+    def runs(self, classes: tuple[str, ...], degradation: str | None = None) -> list[str]:
+        """Checkpoints of runs whose model class is in `classes` (and, if given, trained on `degradation`)."""
+        found = []
+        for config_path in sorted(self.runs_dir.glob("*/version_*/config.yaml")):
+            try:
+                config = yaml.safe_load(config_path.read_text()) or {}
+            except (OSError, yaml.YAMLError):
+                continue
+            model = (config.get("model") or {}).get("class_path", "").rpartition(".")[2]
+            preset = ((config.get("data") or {}).get("init_args") or {}).get("degradation")
+            if model in classes and (degradation is None or preset == degradation):
+                found += [str(p) for p in sorted((config_path.parent / "checkpoints").glob("*.ckpt"))]
+        return found
+
+    def for_task(self, task: str) -> list[str]:
+        shipped, preset = TASKS[task]
+        return ([shipped] if shipped in pretrained_names() else []) + self.runs(ENHANCERS, preset)
+
+    def _cached(self, kind: str, spec: str, load: Callable[[], object]):
+        if (kind, spec) not in self._loaded:
+            self._loaded[(kind, spec)] = load()
+        return self._loaded[(kind, spec)]
+
+    def restorer(self, spec: str):
+        return self._cached("restorer", spec, lambda: load_restorer(spec, self.device))
+
+    def checkpoint(self, spec: str):
+        if not Path(spec).is_file():
+            raise FileNotFoundError(f"checkpoint not found: {spec}")
+        return self._cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
+
+
+def _archive(files: list[Path], folder: Path) -> str | None:
+    if not files:
+        return None
+    path = folder / "results.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in files:
+            archive.write(file, file.name)
+    return str(path)
+
+
+def _check_uploads(paths: list[str], max_pixels: int) -> tuple[list[Path], list[str]]:
+    """Uploads that are images of an allowed size, and messages for the others (no decoding of the pixels)."""
+    good, bad = [], []
+    for path in map(Path, paths or []):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            bad.append(f"{path.name}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})")
+            continue
+        try:
+            with Image.open(path) as image:
+                pixels = image.width * image.height
+        except (OSError, Image.DecompressionBombError) as error:
+            bad.append(f"{path.name}: not a readable image ({error})")
+            continue
+        if pixels > max_pixels:
+            bad.append(f"{path.name}: {pixels / 1e6:.1f} megapixels is over the limit of {max_pixels / 1e6:.0f}")
+            continue
+        good.append(path)
+    return good, bad
+
+
+def _message(done: str, problems: list[str]) -> str:
+    return done + ("\n\n**Skipped:**\n" + "\n".join(f"- {p}" for p in problems) if problems else "")
+
+
+def _run_files(paths: list[str], workspace: Workspace, max_pixels: int, convert, desc: str, progress: Progress) -> Result:
+    good, bad = _check_uploads(paths, max_pixels)
+    if not good:
+        return Result([], None, _message("No result." if bad else "Nothing to do: upload one or more photos.", bad))
+    folder = workspace.job()
+    jobs, used = [], set()
+    for source in good:
+        name = source.name if source.name not in used else f"{source.stem}_{len(used)}{source.suffix}"
+        used.add(name)
+        jobs.append((source, folder / name))
+    report = process_files(jobs, convert, overwrite=False, desc=desc, progress=progress)
+    pairs = [(str(s), str(t)) for s, t in jobs if t in report.written]
+    archive = _archive(report.written, folder)
+    problems = bad + [f.replace(str(folder), "") for f in report.failed]
+    return Result(pairs, archive, _message(f"Done: {len(report.written)} photo(s).", problems))
+
+
+def enhance_files(paths: list[str], model: str, models: Models, workspace: Workspace, max_pixels: int,
+                  progress: Progress = None) -> Result:
+    """Restore uploaded photos with a shipped model or a checkpoint (the `enhance` command's code path)."""
+    if not model:
+        return Result([], None, "No model for this task: train one (README, Experiments) or pick another task.")
+    try:
+        restorer = models.restorer(model)
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        return Result([], None, f"Cannot load the model: {error}")
+    if restorer.use_mask:
+        return Result([], None, f"{model} inpaints: use the Repair tab, where you paint the area to fill.")
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, 512, 48),
+                      f"enhance ({restorer.name})", progress)
+
+
+def repair_photo(editor: dict | None, model: str, models: Models, workspace: Workspace, max_pixels: int) -> Result:
+    """Fill the painted area of the photo (ImageEditor value: background + brush layers) with an inpainting model."""
+    if not editor or editor.get("background") is None:
+        return Result([], None, "Upload a photo, then paint over the damaged area.")
+    background = np.asarray(editor["background"])
+    if background.shape[0] * background.shape[1] > max_pixels:
+        return Result([], None, f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
+    painted = np.zeros(background.shape[:2], dtype=bool)
+    for layer in editor.get("layers") or []:
+        layer = np.asarray(layer)
+        if layer.shape[:2] != painted.shape:
+            return Result([], None, "The painted layer does not match the photo's size; paint on the photo again.")
+        painted |= (layer[..., 3] > 0) if layer.ndim == 3 and layer.shape[2] == 4 else (layer.max(axis=-1) > 0)
+    if not painted.any():
+        return Result([], None, "Paint over the area to repair first (the brush tool).")
+    try:
+        restorer = models.restorer(model)
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        return Result([], None, f"Cannot load the model: {error}")
+    if not restorer.use_mask:
+        return Result([], None, f"{model} is not an inpainting model.")
+    rgb = Image.fromarray(background[..., :3].astype(np.uint8), "RGB")
+    mask = torch.from_numpy(painted).float()[None, None]
+    folder = workspace.job()
+    before, after = folder / "photo.png", folder / "repaired.png"
+    rgb.save(before)
+    write_image(after, restore_rgb(restorer, rgb, mask, 512, 48), None, None, "RGB")
+    return Result([(str(before), str(after))], _archive([after], folder), "Repaired.")
+
+
+def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:
+    """`count` images from a DCGAN / cGAN checkpoint (`label` for cGAN), the same for the same seed."""
+    from lightning_gan.generate import images, labels_for
+    from lightning_gan.models.dcgan import DCGAN
+
+    if not checkpoint:
+        return Result([], None, "No generator checkpoint under the runs folder: `make train EXP=cgan_generate` first.")
+    if not 1 <= int(count) <= 64:
+        return Result([], None, "Choose between 1 and 64 images.")
+    try:
+        model = models.checkpoint(checkpoint)
+        if not isinstance(model, DCGAN):
+            raise ModelError(f"{checkpoint} holds a {type(model).__name__}, not a DCGAN or ConditionalGAN")
+        batch = images(model, int(count), int(seed), labels_for(model, label or None, int(count)), False)
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        return Result([], None, f"Cannot generate: {error}")
+    folder = workspace.job()
+    files = []
+    for i, image in enumerate(batch):
+        path = folder / f"{label or 'sample'}_{int(seed)}_{i:03d}.png"
+        Image.fromarray((image.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)).save(path)
+        files.append(path)
+    return Result([(str(f), str(f)) for f in files], _archive(files, folder), f"Generated {len(files)} image(s), seed {int(seed)}.")
+
+
+def labels_of(checkpoint: str, models: Models) -> list[str]:
+    try:
+        return list(getattr(models.checkpoint(checkpoint), "classes", None) or [])
+    except (ModelError, FileNotFoundError, ValueError):
+        return []
+
+
+def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Models, workspace: Workspace, max_pixels: int,
+                  progress: Progress = None) -> Result:
+    """Store photo -> catalogue style (or back) with a CycleGAN checkpoint (the `translate` command's code path)."""
+    from lightning_gan.translate import load_translator, translate_rgb
+
+    if not checkpoint:
+        return Result([], None, "No CycleGAN checkpoint under the runs folder: `make train EXP=cyclegan_catalog` first.")
+    try:
+        translator, size = models._cached("translator", f"{checkpoint}:{direction}",
+                                          lambda: load_translator(Path(checkpoint), direction, models.device))
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        return Result([], None, f"Cannot load the model: {error}")
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: translate_rgb(translator, rgb, size, 512, 48),
+                      f"restyle ({direction})", progress)
+
+
+# --- the page --------------------------------------------------------------------------------------------------------
+
+
+def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, device: str = "auto", workspace: Workspace | None = None):
+    import gradio as gr
+
+    models, workspace = Models(runs_dir, device), workspace or Workspace()
+    max_pixels = int(max_megapixels * 1e6)
+
+    def bar(progress):
+        return lambda done, total: progress(done / total, desc=f"{done}/{total} photos")
+
+    def show(result: Result):
+        first = result.pairs[0] if result.pairs else None
+        gallery = [after for _, after in result.pairs]
+        return first, gallery, result.archive, result.message
+
+    def enhance_ui(files, model, progress=gr.Progress()):
+        return show(enhance_files(files or [], model, models, workspace, max_pixels, bar(progress)))
+
+    def restyle_ui(files, checkpoint, direction, progress=gr.Progress()):
+        return show(restyle_files(files or [], checkpoint, direction, models, workspace, max_pixels, bar(progress)))
+
+    def task_models(task):
+        choices = models.for_task(task)
+        return gr.update(choices=choices, value=choices[0] if choices else None)
+
+    generators = models.runs(("DCGAN", "ConditionalGAN"))
+    translators = models.runs(("CycleGAN",))
+    tasks = list(TASKS)
+    with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600)) as app:
+        gr.Markdown("# lightning-gan · product photos\nEnhance, repair, generate and restyle product photos. "
+                    f"Models run on **{models.device}**; results stay in a temporary folder until the app stops.")
+        with gr.Tab("Enhance"):
+            with gr.Row():
+                files = gr.File(label="Photos", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES), elem_id="enhance-input")
+                with gr.Column():
+                    task = gr.Dropdown(tasks, value=tasks[0], label="Task")
+                    first_models = models.for_task(tasks[0])
+                    model = gr.Dropdown(first_models, value=first_models[0] if first_models else None, label="Model",
+                                        allow_custom_value=True)
+                    run = gr.Button("Enhance", variant="primary", elem_id="enhance-button")
+            status = gr.Markdown(elem_id="enhance-status")
+            slider = gr.ImageSlider(label="Before / after (first photo)", type="filepath", elem_id="enhance-compare")
+            gallery = gr.Gallery(label="Results", elem_id="enhance-results", columns=4, height=320, object_fit="contain")
+            archive = gr.File(label="Download all (zip)", elem_id="enhance-download")
+            task.change(task_models, task, model)
+            run.click(enhance_ui, [files, model], [slider, gallery, archive, status])
+        with gr.Tab("Repair"):
+            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs(ENHANCERS, "stains")
+            editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="numpy", image_mode="RGBA",
+                                    brush=gr.Brush(colors=["#ff00ff"], default_size=24), layers=False)
+            repair_model = gr.Dropdown(inpainters, value=inpainters[0] if inpainters else None, label="Inpainting model",
+                                       allow_custom_value=True)
+            repair = gr.Button("Repair", variant="primary")
+            repair_status = gr.Markdown()
+            repaired = gr.ImageSlider(label="Before / after", type="filepath")
+            repair_file = gr.File(label="Download")
+            repair.click(lambda e, m: (lambda r: (r.pairs[0] if r.pairs else None, r.archive, r.message))(
+                repair_photo(e, m, models, workspace, max_pixels)), [editor, repair_model], [repaired, repair_file, repair_status])
+        with gr.Tab("Generate"):
+            checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None, label="DCGAN / cGAN checkpoint",
+                                     allow_custom_value=True)
+            first_labels = labels_of(generators[0], models) if generators else []
+            label = gr.Dropdown(["(none)"] + first_labels, value="(none)", label="Product class (cGAN)")
+            with gr.Row():
+                seed = gr.Number(0, label="Seed", precision=0)
+                count = gr.Slider(1, 64, value=8, step=1, label="Count")
+            generate = gr.Button("Generate", variant="primary")
+            generate_status = gr.Markdown()
+            samples = gr.Gallery(label="Samples", columns=8)
+            samples_zip = gr.File(label="Download (zip)")
+            checkpoint.change(lambda c: gr.update(choices=["(none)"] + labels_of(c, models), value="(none)"), checkpoint, label)
+            generate.click(lambda c, lab, s, n: (lambda r: ([a for _, a in r.pairs], r.archive, r.message))(
+                generate_images(c, None if lab == "(none)" else lab, s, n, models, workspace)),
+                [checkpoint, label, seed, count], [samples, samples_zip, generate_status])
+        with gr.Tab("Restyle"):
+            with gr.Row():
+                style_files = gr.File(label="Store photos", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES))
+                with gr.Column():
+                    translator = gr.Dropdown(translators, value=translators[0] if translators else None,
+                                             label="CycleGAN checkpoint", allow_custom_value=True)
+                    direction = gr.Radio(["a2b", "b2a"], value="a2b", label="Direction (a2b: store photo → catalogue)")
+                    restyle = gr.Button("Restyle", variant="primary")
+            restyle_status = gr.Markdown()
+            restyle_slider = gr.ImageSlider(label="Before / after (first photo)", type="filepath")
+            restyle_gallery = gr.Gallery(label="Results", columns=4, height=320, object_fit="contain")
+            restyle_zip = gr.File(label="Download all (zip)")
+            restyle.click(restyle_ui, [style_files, translator, direction], [restyle_slider, restyle_gallery, restyle_zip, restyle_status])
+    return app, workspace
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="lightning-gan app", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder searched for your checkpoints")
+    parser.add_argument("--max-megapixels", type=float, default=40.0, help="larger uploads are refused with a message")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    args = parser.parse_args(argv)
+    workspace = Workspace()
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace.root / "uploads"))  # before Gradio loads: uploads go there too
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        print("lightning-gan app: error: the web app needs Gradio: pip install -e '.[app]'", flush=True)
+        return 2
+    app, _ = build_app(args.runs, args.max_megapixels, args.device, workspace)
+    app.queue().launch(server_name="127.0.0.1", server_port=args.port, ssr_mode=False, allowed_paths=[str(workspace.root)])
+    return 0

@@ -1,0 +1,199 @@
+"""The web app: handlers as plain functions, and one end-to-end run in headless Chromium (Selenium)."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pytest
+from conftest import write_image
+from PIL import Image
+
+from lightning_gan.app import Models, Workspace, build_app, enhance_files, generate_images, labels_of, repair_photo, restyle_files
+from lightning_gan.data.datamodule import ProductImageDataModule
+from lightning_gan.data.unpaired import UnpairedDataModule
+from lightning_gan.models.cgan import ConditionalGAN
+from lightning_gan.models.cyclegan import CycleGAN
+
+ROOT = Path(__file__).resolve().parents[1]
+PHOTO = next((ROOT / "lightning_gan" / "data" / "sample" / "grocery" / "test").rglob("*.jpg"))
+BIG = 40_000_000
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path / "app")
+
+
+def test_enhance_keeps_alpha_reports_bad_files_and_size_limits(workspace, tmp_path):
+    models = Models(tmp_path / "runs", "cpu")
+    rgba = np.zeros((40, 30, 4), dtype=np.uint8)
+    rgba[..., :3], rgba[..., 3] = 90, 200
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "cut.png")
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    (tmp_path / "notes.txt").write_text("hello")
+    result = enhance_files([str(PHOTO), str(tmp_path / "cut.png"), str(tmp_path / "broken.jpg"), str(tmp_path / "notes.txt")],
+                           "denoise", models, workspace, BIG)
+    assert len(result.pairs) == 2 and "Done: 2 photo(s)" in result.message
+    assert "broken.jpg: not a readable image" in result.message and "notes.txt: unsupported format" in result.message
+    with Image.open(result.pairs[1][1]) as out:
+        assert out.mode == "RGBA" and out.size == (30, 40) and np.asarray(out)[..., 3].min() == 200
+    with zipfile.ZipFile(result.archive) as archive:
+        assert sorted(archive.namelist()) == sorted([PHOTO.name, "cut.png"])
+    assert Path(result.archive).is_relative_to(workspace.root)
+    small = enhance_files([str(PHOTO)], "denoise", models, workspace, max_pixels=100)
+    assert small.pairs == [] and "over the limit" in small.message
+    missing = enhance_files([str(PHOTO)], "no-such-model", models, workspace, BIG)
+    assert missing.pairs == [] and missing.message.startswith("Cannot load the model")
+    assert "Repair tab" in enhance_files([str(PHOTO)], "inpaint", models, workspace, BIG).message
+    assert "No model" in enhance_files([str(PHOTO)], None, models, workspace, BIG).message
+
+
+def test_models_load_once_and_tasks_list_shipped_models(tmp_path):
+    models = Models(tmp_path / "runs", "cpu")
+    assert models.restorer("denoise") is models.restorer("denoise")
+    assert models.for_task("super-resolve x4") == ["sr4x"] and models.for_task("colorize") == []
+
+
+def test_repair_fills_the_painted_area(workspace, tmp_path):
+    photo = np.asarray(Image.open(PHOTO).convert("RGBA")).copy()
+    layer = np.zeros_like(photo)
+    layer[30:50, 30:50] = (255, 0, 255, 255)
+    stained = photo.copy()
+    stained[30:50, 30:50, :3] = (255, 0, 255)
+    models = Models(tmp_path / "runs", "cpu")
+    result = repair_photo({"background": stained, "layers": [layer], "composite": None}, "inpaint", models, workspace, BIG)
+    assert result.message == "Repaired."
+    repaired = np.asarray(Image.open(result.pairs[0][1]).convert("RGB")).astype(int)
+    error_before = abs(stained[30:50, 30:50, :3] - photo[30:50, 30:50, :3]).mean()
+    assert abs(repaired[30:50, 30:50] - photo[30:50, 30:50, :3]).mean() < error_before / 3
+    assert np.array_equal(repaired[:20], photo[:20, :, :3])  # outside the mask the photo is kept
+    nothing = repair_photo({"background": photo, "layers": [np.zeros_like(photo)]}, "inpaint", models, workspace, BIG)
+    assert "Paint over the area" in nothing.message
+    assert "not an inpainting model" in repair_photo({"background": stained, "layers": [layer]}, "denoise", models, workspace, BIG).message
+
+
+@pytest.fixture
+def runs(two_class_folder, tmp_path) -> Path:
+    """A runs/ folder with one tiny cGAN and one tiny CycleGAN run, laid out as the CLI writes them."""
+    runs = tmp_path / "runs"
+    for name, model, data in [
+        ("cgan", ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8),
+         ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)),
+        ("cycle", CycleGAN(width=8, blocks=1, d_width=8, d_layers=2),
+         UnpairedDataModule(a=str(two_class_folder / "red"), b=str(two_class_folder / "blue"), image_size=16, batch_size=4)),
+    ]:
+        run = runs / name / "version_0"
+        trainer = L.Trainer(max_epochs=1, limit_train_batches=1, limit_val_batches=0, logger=False, enable_progress_bar=False,
+                            default_root_dir=tmp_path)
+        trainer.fit(model, datamodule=data)
+        trainer.save_checkpoint(run / "checkpoints" / "last.ckpt")
+        (run / "config.yaml").write_text(f"model:\n  class_path: lightning_gan.models.x.{type(model).__name__}\n")
+    return runs
+
+
+def test_generate_and_restyle_from_runs(runs, workspace, tmp_path):
+    models = Models(runs, "cpu")
+    generators, translators = models.runs(("DCGAN", "ConditionalGAN")), models.runs(("CycleGAN",))
+    assert len(generators) == 1 and len(translators) == 1
+    assert labels_of(generators[0], models) == ["blue", "red"]
+    first = generate_images(generators[0], "red", 3, 4, models, workspace)
+    again = generate_images(generators[0], "red", 3, 4, models, workspace)
+    assert len(first.pairs) == 4 and [Path(a).read_bytes() for _, a in first.pairs] == [Path(a).read_bytes() for _, a in again.pairs]
+    assert "known labels: blue, red" in generate_images(generators[0], "green", 0, 2, models, workspace).message
+    assert "between 1 and 64" in generate_images(generators[0], None, 0, 100, models, workspace).message
+    photo = write_image(tmp_path / "shelf.png", (120, 90, 60), size=30)
+    styled = restyle_files([str(photo)], translators[0], "a2b", models, workspace, BIG)
+    assert len(styled.pairs) == 1 and Image.open(styled.pairs[0][1]).size == (30, 30)
+    assert "No CycleGAN checkpoint" in restyle_files([str(photo)], None, "a2b", models, workspace, BIG).message
+
+
+def test_workspace_cleanup_removes_everything(tmp_path):
+    workspace = Workspace(tmp_path / "app")
+    (workspace.job() / "x.png").write_bytes(b"1")
+    workspace.cleanup()
+    assert not (tmp_path / "app").exists()
+
+
+def test_the_page_builds(runs, tmp_path):
+    app, _ = build_app(runs, 10, "cpu", Workspace(tmp_path / "app"))
+    assert app.title.startswith("lightning-gan")
+
+
+# --- end to end in a real browser ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.browser
+def test_browser_enhance_end_to_end(tmp_path):
+    """Start the app, upload a photo in headless Chromium, run Enhance, check and download the result, screenshot."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for binary in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
+        assert Path(binary).is_file(), f"{binary} missing: `make test` installs Debian's chromium and chromium-driver"
+    port = _free_port()
+    env = os.environ | {"GRADIO_ANALYTICS_ENABLED": "False"}
+    log = (tmp_path / "app.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "lightning_gan", "app", "--port", str(port), "--runs", str(tmp_path / "runs"),
+                               "--device", "cpu"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage",
+                 "--window-size=1400,1500", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = None
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
+                time.sleep(1)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        driver.get(url)
+        wait = WebDriverWait(driver, 120)
+        upload = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-input input[type=file]"))[0]
+        upload.send_keys(str(PHOTO))
+        wait.until(lambda d: PHOTO.stem in d.find_element(By.CSS_SELECTOR, "#enhance-input").text)  # uploaded
+        driver.find_element(By.CSS_SELECTOR, "#enhance-button").click()
+        result = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-results img"))[0]
+        wait.until(lambda d: "Done: 1 photo" in d.find_element(By.CSS_SELECTOR, "#enhance-status").text)
+        enhanced = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(result.get_attribute("src")).read())).convert("RGB"))
+        original = np.asarray(Image.open(PHOTO).convert("RGB"))
+        assert enhanced.shape == original.shape and np.abs(enhanced.astype(int) - original).mean() > 1.0
+        link = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-download a"))[0]
+        with zipfile.ZipFile(io.BytesIO(urllib.request.urlopen(link.get_attribute("href")).read())) as archive:
+            assert archive.namelist() == [PHOTO.name]
+        driver.save_screenshot(str(tmp_path / "app.png"))
+        assert (tmp_path / "app.png").stat().st_size > 10_000
+        if os.environ.get("LIGHTNING_GAN_SCREENSHOT"):  # `make app-screenshot` refreshes the README's picture
+            with Image.open(tmp_path / "app.png") as shot:
+                small = shot.convert("RGB").resize((shot.width * 3 // 4, shot.height * 3 // 4), Image.Resampling.LANCZOS)
+                small.quantize(128).save(os.environ["LIGHTNING_GAN_SCREENSHOT"], optimize=True)
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
