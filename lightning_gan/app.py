@@ -165,7 +165,7 @@ def enhance_files(paths: list[str], model: str, models: Models, workspace: Works
         return Result([], None, f"Cannot load the model: {error}")
     if restorer.use_mask:
         return Result([], None, f"{model} inpaints: use the Repair tab, where you paint the area to fill.")
-    return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, 512, 48),
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, 1024, 48),
                       f"enhance ({restorer.name})", progress)
 
 
@@ -195,7 +195,7 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
     folder = workspace.job()
     before, after = folder / "photo.png", folder / "repaired.png"
     rgb.save(before)
-    write_image(after, restore_rgb(restorer, rgb, mask, 512, 48), None, None, "RGB")
+    write_image(after, restore_rgb(restorer, rgb, mask, 1024, 48), None, None, "RGB")
     return Result([(str(before), str(after))], _archive([after], folder), "Repaired.")
 
 
@@ -243,7 +243,7 @@ def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Mod
                                           lambda: load_translator(Path(checkpoint), direction, models.device))
     except (ModelError, FileNotFoundError, ValueError) as error:
         return Result([], None, f"Cannot load the model: {error}")
-    return _run_files(paths, workspace, max_pixels, lambda source, rgb: translate_rgb(translator, rgb, size, 512, 48),
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: translate_rgb(translator, rgb, size, 1024, 48),
                       f"restyle ({direction})", progress)
 
 

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mask", type=Path, help="inpainting mask: an image (white = fill) or a folder of masks "
                         "with the same relative names as the inputs")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto (GPU when present)")
-    parser.add_argument("--tile", type=int, default=512, help="tile side in input pixels (memory bound)")
+    parser.add_argument("--tile", type=int, default=1024, help="tile side in input pixels (memory bound)")
     parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     return parser

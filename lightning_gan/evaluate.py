@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
     parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--tile", type=int, default=512, help="tile side for large images")
+    parser.add_argument("--tile", type=int, default=1024, help="tile side for large images")
     parser.add_argument("--out", type=Path, default=Path("results.json"), help="JSON output (not overwritten without --overwrite)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--wandb", default=os.environ.get("WANDB_MODE", "offline"), choices=["offline", "online", "disabled"],

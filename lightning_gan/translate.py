@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="a2b: domain A to B (store -> catalogue)")
     parser.add_argument("--size", type=int, default=None, help="shorter side to translate at (default: training size; 0 = full)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--tile", type=int, default=512, help="tile side for large images")
+    parser.add_argument("--tile", type=int, default=1024, help="tile side for large images")
     parser.add_argument("--overlap", type=int, default=48, help="tile overlap")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     return parser
