@@ -84,9 +84,11 @@ def _short(key: str) -> str:
 
 
 def config_differences(configs: list[dict[str, object]]) -> list[dict[str, object]]:
-    keys = sorted({k for c in configs for k in c})
-    differing = [k for k in keys if not k.startswith(IGNORED_CONFIG) and len({json.dumps(c.get(k), default=str) for c in configs}) > 1]
-    return [{_short(k): c.get(k) for k in differing} for c in configs]
+    """Per run, the config keys whose value differs between the runs that have the key (a key missing from an
+    older run's config is a change of the code, not of the run); the model class is in the variant column."""
+    keys = sorted({k for c in configs for k in c if not k.startswith(IGNORED_CONFIG) and not k.endswith("class_path")})
+    differing = [k for k in keys if len({json.dumps(c[k], default=str) for c in configs if k in c}) > 1]
+    return [{_short(k): c[k] for k in differing if k in c} for c in configs]
 
 
 def better(metric: str) -> str:
