@@ -171,3 +171,21 @@ def test_compiled_networks_train_and_match_eager(two_class_folder, tmp_path):
     model.generator.eval()
     with torch.no_grad():
         torch.testing.assert_close(model.generator(z), model.generator.forward(z), atol=1e-5, rtol=1e-4)  # compiled vs eager
+
+
+def test_fp16_grad_scaler_with_manual_steps_clips_unscaled_gradients(two_class_folder, tmp_path):
+    """16-mixed: GradScaler around the manual D and G steps; clipping sees unscaled gradients. (Lightning maps
+    16-mixed to bf16 on CPU, so the fp16 plugin is given explicitly here; on a GPU it is --trainer.precision 16-mixed.)"""
+    from lightning.pytorch.plugins.precision import MixedPrecision
+
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
+    model = DCGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=4, clip_grad_norm=1.0)
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=4, limit_val_batches=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, default_root_dir=tmp_path, plugins=[MixedPrecision("16-mixed", "cpu", scaler=scaler)])
+    trainer.fit(model, datamodule=data)
+    logged = trainer.logged_metrics
+    assert trainer.precision == "16-mixed" and scaler.get_scale() <= 2.0**16
+    assert 0 < float(logged["train/g_grad_norm"]) < 1e3 and 0 < float(logged["train/d_grad_norm"]) < 1e3  # scaled: ~1e5
+    assert torch.isfinite(logged["train/g_loss"]) and torch.isfinite(logged["val/swd"])
+    assert all(torch.isfinite(p).all() for p in model.parameters())

@@ -271,7 +271,9 @@ class AdversarialModule(L.LightningModule):
         # Lightning calls this after AMP unscales the gradients, so the norm is the true one.
         if self.clip_grad_norm:
             params = [p for group in optimizer.param_groups for p in group["params"]]
-            torch.nn.utils.clip_grad_norm_(params, self.clip_grad_norm)
+            norm = torch.nn.utils.clip_grad_norm_(params, self.clip_grad_norm)
+            which = "g" if params[0] is next(self.generator.parameters()) else "d"
+            self.log(f"train/{which}_grad_norm", norm, batch_size=1)  # before clipping, after AMP unscaling
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
