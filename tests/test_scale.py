@@ -146,6 +146,8 @@ def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_
     module, example, names, _, image_to_image = exportable(load_checkpoint_model(ckpt).eval())
     if image_to_image:  # another size than the export example: height and width are dynamic
         example = (torch.rand(2, 3, 40, 52),) + ((torch.rand(2, 1, 40, 52) > 0.7).float(),) * (len(example) - 1)
+    else:  # another batch size: the batch is dynamic
+        example = (torch.randn(5, example[0].shape[1]), torch.tensor([0, 1, 1, 0, 1]))
     with torch.no_grad():
         expected = module(*example)
     session = ort.InferenceSession(str(tmp_path / "g.onnx"))

@@ -41,7 +41,7 @@ class ConditionalGenerator(nn.Module):
         self.apply(init_dcgan)
 
     def forward(self, z: Tensor, label: Tensor) -> Tensor:
-        x = torch.cat([z.view(len(z), -1), self.embed(label)], dim=1)[:, :, None, None]
+        x = torch.cat([z.flatten(1), self.embed(label)], dim=1)[:, :, None, None]
         for up, norm in zip(self.ups, self.norms):
             x = norm(up(x), label).relu()
         return self.out(x).tanh()

@@ -39,7 +39,7 @@ class DCGANGenerator(nn.Module):
         self.apply(init_dcgan)
 
     def forward(self, z: Tensor) -> Tensor:
-        return self.net(z.view(len(z), -1, 1, 1))
+        return self.net(z.flatten(1)[:, :, None, None])
 
 
 class DCGANDiscriminator(nn.Module):
