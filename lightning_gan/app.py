@@ -89,18 +89,19 @@ class Models:
         shipped, preset = TASKS[task]
         return ([shipped] if shipped in pretrained_names() else []) + self.runs(ENHANCERS, preset)
 
-    def _cached(self, kind: str, spec: str, load: Callable[[], object]):
+    def cached(self, kind: str, spec: str, load: Callable[[], object]):
+        """The object loaded for (kind, spec), loading it on first use."""
         if (kind, spec) not in self._loaded:
             self._loaded[(kind, spec)] = load()
         return self._loaded[(kind, spec)]
 
     def restorer(self, spec: str):
-        return self._cached("restorer", spec, lambda: load_restorer(spec, self.device))
+        return self.cached("restorer", spec, lambda: load_restorer(spec, self.device))
 
     def checkpoint(self, spec: str):
         if not Path(spec).is_file():
             raise FileNotFoundError(f"checkpoint not found: {spec}")
-        return self._cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
+        return self.cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
 
 
 def _archive(files: list[Path], folder: Path) -> str | None:
@@ -239,7 +240,7 @@ def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Mod
     if not checkpoint:
         return Result([], None, "No CycleGAN checkpoint under the runs folder: `make train EXP=cyclegan_catalog` first.")
     try:
-        translator, size = models._cached("translator", f"{checkpoint}:{direction}",
+        translator, size = models.cached("translator", f"{checkpoint}:{direction}",
                                           lambda: load_translator(Path(checkpoint), direction, models.device))
     except (ModelError, FileNotFoundError, ValueError) as error:
         return Result([], None, f"Cannot load the model: {error}")
@@ -269,6 +270,17 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
 
     def restyle_ui(files, checkpoint, direction, progress=gr.Progress()):
         return show(restyle_files(files or [], checkpoint, direction, models, workspace, max_pixels, bar(progress)))
+
+    def repair_ui(editor, model):
+        result = repair_photo(editor, model, models, workspace, max_pixels)
+        return (result.pairs[0] if result.pairs else None), result.archive, result.message
+
+    def generate_ui(checkpoint, label, seed, count):
+        result = generate_images(checkpoint, None if label == "(none)" else label, seed, count, models, workspace)
+        return [after for _, after in result.pairs], result.archive, result.message
+
+    def label_choices(checkpoint):
+        return gr.update(choices=["(none)"] + labels_of(checkpoint, models), value="(none)")
 
     def task_models(task):
         choices = models.for_task(task)
@@ -305,8 +317,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             repair_status = gr.Markdown()
             repaired = gr.ImageSlider(label="Before / after", type="filepath")
             repair_file = gr.File(label="Download")
-            repair.click(lambda e, m: (lambda r: (r.pairs[0] if r.pairs else None, r.archive, r.message))(
-                repair_photo(e, m, models, workspace, max_pixels)), [editor, repair_model], [repaired, repair_file, repair_status])
+            repair.click(repair_ui, [editor, repair_model], [repaired, repair_file, repair_status])
         with gr.Tab("Generate"):
             checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None, label="DCGAN / cGAN checkpoint",
                                      allow_custom_value=True)
@@ -319,10 +330,8 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             generate_status = gr.Markdown()
             samples = gr.Gallery(label="Samples", columns=8)
             samples_zip = gr.File(label="Download (zip)")
-            checkpoint.change(lambda c: gr.update(choices=["(none)"] + labels_of(c, models), value="(none)"), checkpoint, label)
-            generate.click(lambda c, lab, s, n: (lambda r: ([a for _, a in r.pairs], r.archive, r.message))(
-                generate_images(c, None if lab == "(none)" else lab, s, n, models, workspace)),
-                [checkpoint, label, seed, count], [samples, samples_zip, generate_status])
+            checkpoint.change(label_choices, checkpoint, label)
+            generate.click(generate_ui, [checkpoint, label, seed, count], [samples, samples_zip, generate_status])
         with gr.Tab("Restyle"):
             with gr.Row():
                 style_files = gr.File(label="Store photos", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES))
