@@ -69,6 +69,12 @@ class DeviceBatches:
             yield {"image": self.data.images[index], "label": self.data.labels[index], "index": index}
 
 
+def host_loader(data: Dataset, batch_size: int, train: bool, num_workers: int) -> DataLoader:
+    """A DataLoader over an in-memory dataset: shuffled, whole batches only, when training."""
+    return DataLoader(data, batch_size=batch_size, shuffle=train, drop_last=train and len(data) >= batch_size,
+                      num_workers=num_workers, persistent_workers=num_workers > 0)
+
+
 def _cache_key(records: list[ImageRecord], size: int) -> str:
     entries = []
     for r in records:
@@ -207,14 +213,7 @@ class ProductImageDataModule(L.LightningDataModule):
             return DeviceBatches(data, hp.batch_size, shuffle=train, drop_last=train and len(data) >= hp.batch_size,
                                  rank=trainer.global_rank, world_size=trainer.world_size, seed=self._shuffle_seed,
                                  epoch=lambda: trainer.current_epoch)
-        return DataLoader(
-            data,
-            batch_size=hp.batch_size,
-            shuffle=train,
-            drop_last=train and len(data) >= hp.batch_size,
-            num_workers=hp.num_workers,
-            persistent_workers=hp.num_workers > 0,
-        )
+        return host_loader(data, hp.batch_size, train, hp.num_workers)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", train=True)

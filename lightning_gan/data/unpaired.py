@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from lightning_gan.data.augment import augment, resize
-from lightning_gan.data.datamodule import SAMPLE_ROOT, load_images
+from lightning_gan.data.datamodule import SAMPLE_ROOT, host_loader, load_images
 from lightning_gan.data.images import SPLITS, ImageRecord, list_split, scan
 
 
@@ -89,9 +89,7 @@ class UnpairedDataModule(L.LightningDataModule):
     def _loader(self, split: str, train: bool = False) -> DataLoader | list:
         if split not in self.datasets:
             return []
-        data, hp = self.datasets[split], self.hparams
-        return DataLoader(data, batch_size=hp.batch_size, shuffle=train, drop_last=train and len(data) >= hp.batch_size,
-                          num_workers=hp.num_workers, persistent_workers=hp.num_workers > 0)
+        return host_loader(self.datasets[split], self.hparams.batch_size, train, self.hparams.num_workers)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", train=True)
