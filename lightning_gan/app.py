@@ -14,6 +14,7 @@ import argparse
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 import zipfile
@@ -361,7 +362,7 @@ def main(argv: list[str]) -> int:
     try:
         import gradio  # noqa: F401
     except ImportError:
-        print("lightning-gan app: error: the web app needs Gradio: pip install -e '.[app]'", flush=True)
+        print("lightning-gan app: error: the web app needs Gradio: pip install -e '.[app]'", file=sys.stderr)
         return 2
     app, _ = build_app(args.runs, args.max_megapixels, args.device, workspace)
     app.queue().launch(server_name="127.0.0.1", server_port=args.port, ssr_mode=False, allowed_paths=[str(workspace.root)])
