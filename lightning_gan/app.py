@@ -203,7 +203,7 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
 
 def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:
     """`count` images from a DCGAN / cGAN checkpoint (`label` for cGAN), the same for the same seed."""
-    from lightning_gan.generate import images, labels_for
+    from lightning_gan.generate import images, labels_for, save_png
     from lightning_gan.models.dcgan import DCGAN
 
     if not checkpoint:
@@ -221,7 +221,7 @@ def generate_images(checkpoint: str, label: str | None, seed: int, count: int, m
     files = []
     for i, image in enumerate(batch):
         path = folder / f"{label or 'sample'}_{int(seed)}_{i:03d}.png"
-        Image.fromarray((image.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)).save(path)
+        save_png(image, path)  # the `generate` command's writer
         files.append(path)
     return Result([(str(f), str(f)) for f in files], _archive(files, folder), f"Generated {len(files)} image(s), seed {int(seed)}.")
 

@@ -19,6 +19,7 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from lightning_gan.inference import ModelError, load_checkpoint_model
+from lightning_gan.metrics import to_unit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,8 +79,8 @@ def images(model, count: int, seed: int, labels: Tensor | None, interpolate: boo
         z = torch.randn(count, model.hparams.latent_dim, generator=generator)
     z = z.to(model.device)
     if labels is None:
-        return model.inference_generator(z).add(1).div(2).clamp(0, 1)
-    return model.inference_generator(z, labels.to(model.device)).add(1).div(2).clamp(0, 1)
+        return to_unit(model.inference_generator(z))
+    return to_unit(model.inference_generator(z, labels.to(model.device)))
 
 
 def save_png(image: Tensor, path: Path) -> None:
