@@ -6,6 +6,13 @@ Whole images (not crops), each degraded with the preset's fixed evaluation setti
 on RGB in [0, 1]; for super-resolution also on the Y channel (BT.601) with a border of `scale` pixels cropped, the
 protocol of the SR papers; LPIPS when its backbone weights are in the torch hub cache. Writes a JSON file, prints a
 Markdown table, and saves a PNG of the worst and best case of the first model.
+
+`--degradation none` feeds the clean photos themselves: the do-no-harm check (a good photo should come out nearly
+unchanged). `--no-reference` needs no clean photos at all, for a shop's own pictures: per method the mean luma change,
+the detail ratio (variance of the Laplacian of luma, output over input; below 1 = detail lost) and the colour-cast
+change (distance between the rg-chromaticities of the mean colour of output and input; 0 for a pure brightness gain):
+
+    lightning-gan evaluate --no-reference --data my_photos/ --model enhance --baselines clahe,auto_contrast
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import kornia
 import torch
 import torch.nn.functional as F
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
@@ -37,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", action="append", default=[], help="checkpoint, shipped model or baseline name (repeatable)")
     parser.add_argument("--data", type=Path, default=SAMPLE_ROOT, help="image folder (default: the embedded sample)")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="split of a folder that has splits")
-    parser.add_argument("--degradation", required=True, help=f"preset: {', '.join(PRESETS)}")
+    parser.add_argument("--degradation", help=f"preset: {', '.join(PRESETS)} (required unless --no-reference)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="score the photos as they are, without clean references: luma change, detail ratio, colour cast")
     parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
     parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
@@ -99,7 +109,63 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
     return methods
 
 
+def luma_mean(x: torch.Tensor) -> torch.Tensor:
+    return luma(x).mean(dim=(1, 2, 3))
+
+
+def detail(x: torch.Tensor) -> torch.Tensor:
+    """Variance of the Laplacian of luma, per image: a standard sharpness / fine-detail measure."""
+    return kornia.filters.laplacian(luma(x), 3).var(dim=(1, 2, 3))
+
+
+def chromaticity(x: torch.Tensor) -> torch.Tensor:
+    """(r, g) / (r + g + b) of each image's mean colour: unchanged by a gain that brightens all channels alike."""
+    mean = x.mean(dim=(2, 3))
+    return mean[:, :2] / mean.sum(dim=1, keepdim=True).clamp_min(1e-6)
+
+
+def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
+    """What a method did to a photo, judged without a clean reference."""
+    return {
+        "luma_change": (luma_mean(output) - luma_mean(photo)).mean().item(),
+        "detail_ratio": (detail(output) / detail(photo).clamp_min(1e-8)).mean().item(),
+        "color_cast": (chromaticity(output) - chromaticity(photo)).norm(dim=1).mean().item(),
+    }
+
+
+def evaluate_no_reference(args: argparse.Namespace) -> dict:
+    if args.out.exists() and not args.overwrite:
+        raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    records = records_of(args.data, args.split, args.every, args.limit)
+    methods = restorers(args, 1, False, device)
+    totals: dict[str, list[dict]] = {m.name: [] for m in methods}
+    cases, skipped = [], []
+    for record in tqdm(records, desc="evaluate (no reference)", unit="img"):
+        try:
+            photo = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
+        except (OSError, ValueError, SyntaxError) as error:
+            skipped.append(f"{record.path}: {error}")
+            continue
+        for number, method in enumerate(methods):
+            output = method(photo, None, tile=args.tile)
+            row = no_reference_scores(output, photo)
+            totals[method.name].append(row)
+            if number == 0:
+                cases.append((row["detail_ratio"], photo.cpu(), output.cpu(), photo.cpu(), str(record.path)))
+    if not cases:
+        raise ValueError("no readable image to evaluate")
+    rows = [{"method": name, **{k: sum(r[k] for r in per) / len(per) for k in per[0]}, "images": len(per)}
+            for name, per in totals.items()]
+    return {"data": str(args.data), "split": args.split, "degradation": "none (no reference)", "every": args.every,
+            "device": device, "skipped": skipped, "rows": rows, "_cases": cases}
+
+
 def evaluate(args: argparse.Namespace) -> dict:
+    if args.no_reference:
+        return evaluate_no_reference(args)
+    if args.degradation is None:
+        raise ValueError("--degradation is required (or --no-reference to score photos without clean references)")
     if args.degradation not in PRESETS:
         raise ValueError(f"--degradation {args.degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
     if args.out.exists() and not args.overwrite:
@@ -154,10 +220,11 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 
 def markdown(result: dict) -> str:
-    keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y", "lpips") if k in result["rows"][0]]
+    keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y", "lpips", "luma_change", "detail_ratio", "color_cast")
+            if k in result["rows"][0]]
     lines = [f"| method | {' | '.join(keys)} | images |", "|---" * (len(keys) + 2) + "|"]
     for row in result["rows"]:
-        lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k or k == "lpips" else f"{row[k]:.2f}"
+        lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.2f}" if k.startswith("psnr") else f"{row[k]:.4f}"
                                                            for k in keys) + f" | {row['images']} |")
     return "\n".join(lines)
 
@@ -185,7 +252,7 @@ def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
     folder = args.out.parent.resolve()
     run = wandb.init(project=args.wandb_project, dir=str(folder), mode=args.wandb, job_type="eval",
                      group=f"evaluate-{result['degradation']}", tags=[result["degradation"], *args.model],
-                     config={k: result[k] for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")})
+                     config={k: result.get(k) for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")})
     keys = sorted({k for row in result["rows"] for k in row})
     table = wandb.Table(columns=keys, data=[[row.get(k) for k in keys] for row in result["rows"]])
     run.log({"evaluation": table})

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lightning_gan.baselines import BASELINES
+from lightning_gan.metrics import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
@@ -30,6 +31,9 @@ class Restorer:
     scale: int = 1
     use_mask: bool = False
     device: torch.device = torch.device("cpu")
+    # Global operators (exposure, colour): the whole photo -> the per-tile function, so that every tile gets the
+    # parameters predicted from the whole photo (tile by tile they would differ and leave seams).
+    prepare: Callable[[Tensor], Callable[[Tensor, Tensor | None], Tensor]] | None = None
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = 1024, overlap: int = 48) -> Tensor:
@@ -39,7 +43,8 @@ class Restorer:
             raise ModelError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
         degraded = degraded.to(self.device)
         mask = mask.to(self.device) if mask is not None else None
-        return tiled(self.fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
+        fn = self.fn if self.prepare is None else self.prepare(degraded)
+        return tiled(fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
 
 
 def _ramp(n: int, overlap: int, start_inside: bool, end_inside: bool, device: torch.device) -> Tensor:
@@ -116,6 +121,8 @@ def _from_module(name: str, model, device: torch.device) -> Restorer:
         raise ModelError(f"{name} is a {type(model).__name__} model (generation); this needs an enhancement model "
                          "(GANEnhance or EAGAN)")
     model = model.to(device).eval()
+    if getattr(model.inference_generator, "global_operator", False):
+        return _global_restorer(name, model.inference_generator, device)
     multiple = getattr(model.inference_generator, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
     generator = fast_inference(model.inference_generator)
 
@@ -127,6 +134,16 @@ def _from_module(name: str, model, device: torch.device) -> Restorer:
         return out if m is None else torch.where(m > 0.5, out, x)  # inpainting: pixels outside the mask are kept
 
     return Restorer(name, run, model.scale, model.use_mask, device)
+
+
+def _global_restorer(name: str, operator: nn.Module, device: torch.device) -> Restorer:
+    """A `predict` / `render` operator (nets.tone): parameters from the whole photo, applied pixel by pixel."""
+
+    def prepare(whole: Tensor) -> Callable[[Tensor, Tensor | None], Tensor]:
+        params = operator.predict(to_signed(whole))
+        return lambda x, m: to_unit(operator.render(to_signed(x), params))
+
+    return Restorer(name, lambda x, m: prepare(x)(x, m), 1, False, device, prepare)
 
 
 def load_checkpoint_model(path: Path):

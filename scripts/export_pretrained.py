@@ -17,7 +17,8 @@ import torch
 from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
-def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware: str, note: str) -> dict:
+def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware: str, note: str,
+           harm: Path | None = None) -> dict:
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
     facts = {
@@ -29,6 +30,7 @@ def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware
             "minutes": minutes, "hardware": hardware, "checkpoint": str(ckpt),
         },
         "test": json.loads(results.read_text()) if results else None,
+        "do_no_harm": json.loads(harm.read_text()) if harm else None,
         "note": note,
     }
     return export_pretrained(ckpt, name, PRETRAINED_DIR, facts)
@@ -57,6 +59,11 @@ def model_card() -> str:
             for row in test["rows"]:
                 method = f"**{card['name']}** (this model)" if row["method"].endswith(".ckpt") else row["method"]
                 lines.append(f"| {method} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k else f"{row[k]:.2f}" for k in keys) + " |")
+        harm = card.get("do_no_harm")
+        if harm:
+            row = next(r for r in harm["rows"] if r["method"] != "input")
+            lines += ["", f"Do no harm (clean test photos in, `--degradation none`): PSNR {row['psnr']:.2f} dB, "
+                      f"SSIM {row['ssim']:.4f} against the photos themselves ({row['images']} photos)."]
         lines.append("")
     return "\n".join(lines)
 
@@ -69,8 +76,9 @@ def main() -> None:
     parser.add_argument("--train-minutes", type=float, required=True)
     parser.add_argument("--hardware", required=True)
     parser.add_argument("--note", default="")
+    parser.add_argument("--harm", type=Path, help="the evaluate JSON of this checkpoint with --degradation none")
     args = parser.parse_args()
-    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note)
+    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm)
     (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
     print(f"exported {args.name} to {PRETRAINED_DIR}")
 

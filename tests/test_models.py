@@ -46,6 +46,8 @@ def tiny_models():
         ("cgan", ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8), None),
         ("enhance", GANEnhance(width=8, blocks=1, d_width=8, d_layers=2), "mixed"),
         ("eagan_sr", EAGAN(width=8, blocks=1, d_width=8, d_layers=2, scale=2, spectral_norm=True), "downscale2"),
+        ("eagan_tone", EAGAN(generator="tone", width=4, thumb=16, knots=5, discriminator="global_local", d_width=8,
+                             d_layers=2, spectral_norm=True), "mixed"),
         ("eagan_inpaint", EAGAN(generator="unet", width=8, blocks=2, d_width=8, d_layers=2, use_mask=True, hole_weight=5.0),
          "stains"),
     ]
@@ -111,3 +113,21 @@ def test_untrained_inpainter_starts_from_the_diffusion_fill():
     stained = degrade(clean, "stains", seeds=torch.tensor([0, 1]))
     torch.testing.assert_close(model.enhance(stained.image, stained.mask), diffusion_fill(stained.image, stained.mask),
                                atol=1e-5, rtol=0)
+
+
+def test_global_local_discriminator_weighs_both_views_equally():
+    from lightning_gan.nets.enhance import GlobalLocalDiscriminator
+
+    critic = GlobalLocalDiscriminator(6, 8, 2, True, global_size=32, crop=16, crops=3)
+    logits = critic(torch.rand(2, 6, 48, 40))
+    whole = critic.whole(torch.nn.functional.interpolate(torch.rand(1, 6, 32, 32), size=(32, 32))).numel()
+    local = critic.local(torch.rand(1, 6, 16, 16)).numel()
+    assert whole == local  # one global patch map and one crop's map have the same size here
+    assert logits.shape == (2, 3 * whole + 3 * local)
+
+
+def test_tone_generator_refuses_inpainting_and_upscaling():
+    with pytest.raises(ValueError, match="tone"):
+        EAGAN(generator="tone", use_mask=True)
+    with pytest.raises(ValueError, match="upsample"):
+        EAGAN(generator="tone", scale=2)

@@ -113,6 +113,8 @@ class ProductImageDataModule(L.LightningDataModule):
         batch_size: images per batch.
         num_workers: DataLoader workers (the cache is in memory, so 0 is usually fastest).
         degradation: a preset of `lightning_gan.data.degradations` (None for generation).
+        clean_share: share of training images left undegraded (their target is themselves), so the model learns to
+            leave good photos alone; evaluation images are always degraded.
         augment: random flip / rotation / crop for training batches.
         flip: horizontal flips.
         rotation: maximum rotation, degrees.
@@ -136,6 +138,7 @@ class ProductImageDataModule(L.LightningDataModule):
         batch_size: int = 32,
         num_workers: int = 0,
         degradation: str | None = None,
+        clean_share: float = 0.0,
         augment: bool = True,
         flip: bool = True,
         rotation: float = 10.0,
@@ -151,6 +154,8 @@ class ProductImageDataModule(L.LightningDataModule):
         super().__init__()
         if degradation is not None and degradation not in PRESETS:
             raise ValueError(f"--data.degradation {degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
+        if not 0 <= clean_share < 1:
+            raise ValueError(f"--data.clean_share {clean_share} must be in [0, 1)")
         if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
             raise ValueError(f"--data.crop_scale {crop_scale} must satisfy 0 < low <= high <= 1")
         self.save_hyperparameters()
@@ -239,7 +244,7 @@ class ProductImageDataModule(L.LightningDataModule):
         out = {"clean": clean, "label": batch["label"], "index": batch["index"]}
         if hp.degradation:
             seeds = None if training else batch["index"] + hp.eval_seed * EVAL_SEED_STRIDE
-            degraded = degrade(clean, hp.degradation, seeds=seeds)
+            degraded = degrade(clean, hp.degradation, seeds=seeds, clean_share=hp.clean_share if training else 0.0)
             out["degraded"] = degraded.image
             if degraded.mask is not None:
                 out["mask"] = degraded.mask

@@ -53,10 +53,21 @@ def _per_image(values: Tensor) -> Tensor:
     return values.view(-1, 1, 1, 1)
 
 
-def lowlight(x: Tensor, draw: Draw, gain: Range, gamma: Range, shot: Range) -> Tensor:
-    """Under-exposure: a darker gamma curve, then signal-dependent (shot) noise, strongest where light is."""
-    dark = x.clamp_min(1e-6) ** _per_image(draw.between(gamma)) * _per_image(draw.between(gain))
-    return dark + dark.sqrt() * _per_image(draw.between(shot)) * draw.normal(*x.shape[1:])
+def to_linear(x: Tensor) -> Tensor:
+    """sRGB (gamma-encoded, what a JPEG holds) to linear light, where a camera's exposure and gains act."""
+    return kornia.color.rgb_to_linear_rgb(x.clamp(0, 1))
+
+
+def to_srgb(x: Tensor) -> Tensor:
+    return kornia.color.linear_rgb_to_rgb(x.clamp(0, 1))
+
+
+def lowlight(x: Tensor, draw: Draw, ev: Range, shot: Range, read: Range) -> Tensor:
+    """Under-exposure as a camera makes it: linear light scaled by 2**ev (ev < 0), then sensor noise of variance
+    shot * signal + read**2 (Poisson-Gaussian, Foi et al., TIP 2008), then back to sRGB."""
+    dark = to_linear(x) * 2.0 ** _per_image(draw.between(ev))
+    std = (_per_image(draw.between(shot)) * dark + _per_image(draw.between(read)) ** 2).sqrt()
+    return to_srgb(dark + std * draw.normal(*x.shape[1:]))
 
 
 def low_contrast(x: Tensor, draw: Draw, factor: Range) -> Tensor:
@@ -64,12 +75,12 @@ def low_contrast(x: Tensor, draw: Draw, factor: Range) -> Tensor:
     return mean + (x - mean) * _per_image(draw.between(factor))
 
 
-def color_cast(x: Tensor, draw: Draw, gain: Range, hue: Range, saturation: Range) -> Tensor:
-    """Wrong white balance (red and blue gains), a hue shift (radians) and a saturation change."""
-    red, blue = draw.between(gain), draw.between(gain)
-    gains = torch.stack([red, torch.ones_like(red), blue], dim=1).view(-1, 3, 1, 1)
-    y = (x * gains).clamp(0, 1)
-    y = kornia.enhance.adjust_hue(y, draw.between(hue))
+def color_cast(x: Tensor, draw: Draw, red: Range, blue: Range, saturation: Range) -> Tensor:
+    """Wrong white balance: red and blue gains relative to green in linear light (as a camera's wrong illuminant
+    guess makes them), then a saturation change of the rendered photo."""
+    red_gain, blue_gain = draw.between(red), draw.between(blue)
+    gains = torch.stack([red_gain, torch.ones_like(red_gain), blue_gain], dim=1).view(-1, 3, 1, 1)
+    y = to_srgb(to_linear(x) * gains)
     return kornia.enhance.adjust_saturation(y, draw.between(saturation))
 
 
@@ -131,12 +142,14 @@ def _fixed(**values: float) -> dict:
     return {k: (v, v) for k, v in values.items()}
 
 
-LOWLIGHT = Step(lowlight, dict(gain=(0.15, 0.6), gamma=(1.0, 1.8), shot=(0.0, 0.06)), _fixed(gain=0.3, gamma=1.4, shot=0.03))
-LOW_CONTRAST = Step(low_contrast, dict(factor=(0.25, 0.7)), _fixed(factor=0.4))
+# Exposure -0.5 to -3 EV; evaluation -2 EV (a photo four times too dark) with visible sensor noise.
+LOWLIGHT = Step(lowlight, dict(ev=(-3.0, -0.5), shot=(0.0, 0.004), read=(0.0, 0.004)), _fixed(ev=-2.0, shot=0.002, read=0.002))
+LOW_CONTRAST = Step(low_contrast, dict(factor=(0.35, 0.8)), _fixed(factor=0.5))
+# Gains of 0.6-1.6 span daylight photos taken with tungsten or shade presets; evaluation: a warm (tungsten) cast.
 COLOR_CAST = Step(
     color_cast,
-    dict(gain=(0.65, 1.35), hue=(-0.3, 0.3), saturation=(0.4, 1.4)),
-    _fixed(gain=0.75, hue=0.15, saturation=0.6),
+    dict(red=(0.6, 1.6), blue=(0.6, 1.6), saturation=(0.6, 1.3)),
+    _fixed(red=1.4, blue=0.7, saturation=0.8),
 )
 NOISE = Step(noise, dict(sigma=(5 / 255, 50 / 255)), _fixed(sigma=25 / 255))
 
@@ -151,8 +164,10 @@ PRESETS: dict[str, tuple[Step, ...]] = {
     "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
     "stains": (),  # handled by `degrade`: it also returns the mask
     "grayscale": (Step(grayscale),),
-    # Real-ESRGAN style: a random subset of defects per image, in the order a camera pipeline makes them.
-    "mixed": tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (COLOR_CAST, LOW_CONTRAST, LOWLIGHT, NOISE)),
+    # Real-ESRGAN style: a random subset of camera failures per image, in the order a camera makes them: exposure
+    # and sensor noise, then white balance, then a flat tone curve.
+    "mixed": tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (LOWLIGHT, COLOR_CAST, LOW_CONTRAST)),
+    "none": (),  # clean photos in: the do-no-harm check
 }
 STAINS_TRAIN = dict(count=(1, 4), radius=(0.04, 0.18))
 STAINS_EVAL = dict(count=(3, 3), radius=(0.06, 0.14))
@@ -164,24 +179,35 @@ def scale_of(name: str) -> int:
 
 
 @torch.no_grad()
-def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None) -> Degraded:
-    """Degrade a batch with preset `name`: training ranges, or the fixed evaluation setting when `seeds` is given."""
+def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_share: float = 0.0) -> Degraded:
+    """Degrade a batch with preset `name`: training ranges, or the fixed evaluation setting when `seeds` is given.
+
+    `clean_share` (training only): the share of images left untouched, so that a model also learns to leave a good
+    photo alone."""
     if name not in PRESETS:
         raise ValueError(f"unknown degradation {name!r}; known presets: {', '.join(PRESETS)}")
     if seeds is not None and len(seeds) != len(clean):
         raise ValueError(f"need one seed per image: {len(seeds)} seeds for {len(clean)} images")
+    if not 0 <= clean_share < 1:
+        raise ValueError(f"clean_share must be in [0, 1), got {clean_share}")
     draw = Draw(len(clean), clean.device, seeds)
     mode = "train" if seeds is None else "eval"
+    keep = _per_image(draw.uniform(0, 1) < clean_share) if seeds is None and clean_share > 0 else None
     if name == "stains":
         mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
+        mask = mask if keep is None else mask * ~keep
         colour = draw.uniform(0, 1, 3, 1, 1)
         return Degraded(clean * (1 - mask) + colour * mask, mask)
     steps = PRESETS[name]
+    if not steps:
+        return Degraded(clean.clone(), None)
     chosen = _choose(draw, torch.tensor([s.p for s in steps], device=draw.device))
     x = clean
     for k, step in enumerate(steps):
         changed = step.op(x, draw, **getattr(step, mode)).clamp(0, 1)
         x = changed if step.p >= 1 else torch.where(_per_image(chosen[:, k]), changed, x)
+    if keep is not None:
+        x = torch.where(keep, clean, x)
     return Degraded(x.clamp(0, 1), None)
 
 

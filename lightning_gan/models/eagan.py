@@ -10,20 +10,28 @@ from torch import Tensor
 from lightning_gan.losses import gradient_loss, ssim_loss
 from lightning_gan.models.enhance_base import EnhancementGAN
 from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator
-from lightning_gan.nets.enhance import PatchDiscriminator
+from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator
+from lightning_gan.nets.tone import ToneGenerator
 
 
 class EAGAN(EnhancementGAN):
-    """Residual-block generator with batch norm (or a U-Net) and a patch discriminator (optionally spectral-normed).
+    """Residual-block generator with batch norm (a U-Net, or an image-adaptive tone operator) and a patch
+    discriminator (optionally spectral-normed, optionally global + local).
 
     Loss G = adversarial + l1 + ssim_weight * (1 - SSIM) + gradient_weight * Sobel-gradient L1
     + perceptual_weight * VGG19-feature L1. The perceptual term needs VGG19 weights in the torch hub cache; with
     `perceptual_weight: 0` (the default configs) nothing pretrained is needed.
 
     Args:
-        generator: `resnet` (SRResNet-style; the only choice for scale > 1) or `unet`.
-        width: generator width.
-        blocks: residual blocks (resnet) or U-Net depth (unet).
+        generator: `resnet` (SRResNet-style; the only choice for scale > 1), `unet`, or `tone`: global curves and a
+            colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
+            exposure, white balance and contrast, never repaints a pixel).
+        width: generator width (for `tone`: of its parameter network).
+        blocks: residual blocks (resnet) or U-Net depth (unet); unused by `tone`.
+        knots: knots of each colour channel's curve (`tone`).
+        thumb: side of the thumbnail the `tone` parameter network sees.
+        discriminator: `patch` (pix2pix) or `global_local` (a whole-photo and a random-crop patch discriminator,
+            as in EnlightenGAN).
         d_width: discriminator width.
         d_layers: stride-2 layers of the patch discriminator.
         spectral_norm: spectral normalisation in the discriminator instead of batch norm.
@@ -32,19 +40,28 @@ class EAGAN(EnhancementGAN):
         perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
     """
 
-    def __init__(self, generator: Literal["resnet", "unet"] = "resnet", width: int = 64, blocks: int = 8,
+    def __init__(self, generator: Literal["resnet", "unet", "tone"] = "resnet", width: int = 64, blocks: int = 8,
+                 knots: int = 17, thumb: int = 128, discriminator: Literal["patch", "global_local"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         in_channels = 3 + self.use_mask
+        if generator != "resnet" and self.scale != 1:
+            raise ValueError(f"--model.generator {generator} does not upsample; use resnet for --model.scale > 1")
+        if generator == "tone" and self.use_mask:
+            raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint (use resnet or unet)")
         if generator == "unet":
-            if self.scale != 1:
-                raise ValueError("--model.generator unet does not upsample; use resnet for --model.scale > 1")
             net = UNetGenerator(in_channels, width, blocks)
+        elif generator == "tone":
+            net = ToneGenerator(width, thumb, knots)
         else:
             net = ResNetGenerator(in_channels, width, blocks, self.scale)
-        self.set_networks(net, PatchDiscriminator(6, d_width, d_layers, spectral_norm))
+        if discriminator == "global_local":
+            critic = GlobalLocalDiscriminator(6, d_width, d_layers, spectral_norm)
+        else:
+            critic = PatchDiscriminator(6, d_width, d_layers, spectral_norm)
+        self.set_networks(net, critic)
         self.ssim_weight, self.gradient_weight, self.perceptual_weight = ssim_weight, gradient_weight, perceptual_weight
         self.perceptual = None
         if perceptual_weight > 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -83,3 +85,34 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
+
+
+class GlobalLocalDiscriminator(nn.Module):
+    """A global and a local patch discriminator (EnlightenGAN, Jiang et al., TIP 2021): one judges the whole photo
+    resized to `global_size` (exposure and colour are properties of the whole photo), the other `crops` random
+    `crop`-pixel windows at full resolution (local detail). Returns (B, N) logits: the global logits repeated
+    `crops` times beside the local ones, so that the mean-based adversarial losses weigh both discriminators equally.
+    """
+
+    def __init__(self, in_channels: int = 6, width: int = 32, layers: int = 3, spectral_norm: bool = True,
+                 global_size: int = 128, crop: int = 64, crops: int = 4):
+        super().__init__()
+        self.global_size, self.crop, self.crops = global_size, crop, crops
+        self.whole = PatchDiscriminator(in_channels, width, layers + 1, spectral_norm)
+        self.local = PatchDiscriminator(in_channels, width, layers, spectral_norm)
+
+    def _windows(self, x: Tensor) -> Tensor:
+        batch, _, height, width = x.shape
+        side = min(self.crop, height, width)
+        tops = torch.randint(0, height - side + 1, (self.crops,)).tolist()
+        lefts = torch.randint(0, width - side + 1, (self.crops,)).tolist()
+        return torch.cat([x[..., t : t + side, s : s + side] for t, s in zip(tops, lefts)])  # (crops * B, ...)
+
+    def forward(self, x: Tensor) -> Tensor:
+        batch = len(x)
+        small = F.interpolate(x, size=(self.global_size, self.global_size), mode="bilinear", align_corners=False,
+                              antialias=True)
+        whole = self.whole(small).flatten(1)
+        local = self.local(self._windows(x)).flatten(1)
+        local = local.view(self.crops, batch, -1).permute(1, 0, 2).flatten(1)
+        return torch.cat([whole.repeat(1, self.crops), local], dim=1)

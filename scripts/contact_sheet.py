@@ -1,0 +1,90 @@
+"""Contact sheet of real photos through models and baselines, at 1:1 (one row per photo, one column per method).
+
+    python scripts/contact_sheet.py --methods enhance,clahe,auto_contrast --pick dark,median --per-pick 4 \
+        --out docs/images/enhance_real_photos.png
+
+Photos are real, undegraded Grocery Store test photos (or any folder), picked by their mean luma: `dark` = the
+darkest, `median` = well-exposed ones around the median, `bright` = the brightest; the first column is the photo as
+shot. Nothing is resized: each cell is the method's output at the photo's own resolution, so what you see is what a
+shop gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageDraw
+
+from lightning_gan.data.images import list_split, read_rgb, to_tensor
+from lightning_gan.evaluate import luma_mean
+from lightning_gan.inference import load_restorer
+
+
+def pick(paths: list[Path], lumas: list[float], how: str, count: int) -> list[Path]:
+    order = sorted(range(len(paths)), key=lambda i: lumas[i])
+    if how == "dark":
+        chosen = order[:count]
+    elif how == "bright":
+        chosen = order[-count:]
+    elif how == "median":
+        middle = len(order) // 2
+        chosen = order[middle - count // 2 : middle - count // 2 + count]
+    else:
+        raise ValueError(f"--pick: unknown choice {how!r} (dark, median, bright)")
+    return [paths[i] for i in chosen]
+
+
+def label(image: Image.Image, text: str) -> Image.Image:
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 8 + 6 * len(text), 14), fill=(0, 0, 0))
+    draw.text((4, 2), text, fill=(255, 255, 255))
+    return image
+
+
+def sheet(photos: list[Path], methods: list[str], device: str = "cpu") -> Image.Image:
+    restorers = [load_restorer(m, device) for m in methods]
+    rows = []
+    for path in photos:
+        photo = to_tensor(read_rgb(path))[None].float().div(255)
+        cells = [("photo", photo)] + [(m, r(photo)) for m, r in zip(methods, restorers)]
+        rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)
+                     for name, x in cells])
+    gap = 4
+    width = max(sum(c.width for c in row) + gap * (len(row) - 1) for row in rows)
+    height = sum(max(c.height for c in row) for row in rows) + gap * (len(rows) - 1)
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    top = 0
+    for row in rows:
+        left = 0
+        for cell in row:
+            canvas.paste(cell, (left, top))
+            left += cell.width + gap
+        top += max(c.height for c in row) + gap
+    return canvas
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/grocery-store"))
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--methods", required=True, help="comma list of shipped models, checkpoints or baselines")
+    parser.add_argument("--pick", default="dark,median", help="comma list of dark, median, bright")
+    parser.add_argument("--per-pick", type=int, default=3, help="photos per pick")
+    parser.add_argument("--every", type=int, default=5, help="consider every k-th photo of the split (speed)")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    paths = [r.path for r in list_split(args.data, args.split)][:: args.every]
+    with torch.no_grad():
+        lumas = [luma_mean(to_tensor(read_rgb(p))[None].float().div(255)).item() for p in paths]
+    photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    sheet(photos, args.methods.split(",")).save(args.out)
+    print(f"wrote {args.out}: {len(photos)} photos x {len(args.methods.split(','))} methods")
+    for path in photos:
+        print(f"  {path}")
+
+
+if __name__ == "__main__":
+    main()
