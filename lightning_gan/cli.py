@@ -111,6 +111,8 @@ class GANCLI(LightningCLI):
     def _loggers(self) -> list:
         cfg = self._settings()
         mode = os.environ.get("WANDB_MODE", "offline")
+        if mode == "disabled":  # CSV only: no W&B run, and wandb need not be installed (e.g. a bare GPU machine)
+            return [CSVLogger(str(self.run_dir), name="", version="")]
         wandb = WandbLogger(
             name=f"{self.experiment}/{self.run_dir.name}",
             save_dir=str(self.run_dir),
@@ -199,9 +201,8 @@ def main(args: list[str] | None = None) -> None:
     try:
         GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
     except TrainingStopped as error:
-        import wandb
-
-        if wandb.run is not None:
+        wandb = sys.modules.get("wandb")  # only when this run used W&B
+        if wandb is not None and wandb.run is not None:
             wandb.run.finish(exit_code=3)
         print(f"lightning-gan: training stopped: {error}", file=sys.stderr)
         raise SystemExit(3) from None

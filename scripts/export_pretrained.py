@@ -18,7 +18,7 @@ from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
 def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware: str, note: str,
-           harm: Path | None = None) -> dict:
+           harm: Path | None = None, out_dir: Path = PRETRAINED_DIR) -> dict:
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
     facts = {
@@ -33,7 +33,7 @@ def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware
         "do_no_harm": json.loads(harm.read_text()) if harm else None,
         "note": note,
     }
-    return export_pretrained(ckpt, name, PRETRAINED_DIR, facts)
+    return export_pretrained(ckpt, name, out_dir, facts)
 
 
 def model_card() -> str:
@@ -77,10 +77,13 @@ def main() -> None:
     parser.add_argument("--hardware", required=True)
     parser.add_argument("--note", default="")
     parser.add_argument("--harm", type=Path, help="the evaluate JSON of this checkpoint with --degradation none")
+    parser.add_argument("--out-dir", type=Path, default=PRETRAINED_DIR,
+                        help="where to write (default: the package's pretrained/ folder, whose MODEL_CARD.md is then rebuilt)")
     args = parser.parse_args()
-    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm)
-    (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
-    print(f"exported {args.name} to {PRETRAINED_DIR}")
+    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm, args.out_dir)
+    if args.out_dir.resolve() == PRETRAINED_DIR.resolve():
+        (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
+    print(f"exported {args.name} to {args.out_dir}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+"""benchmarks/gpu_campaign.sh --dry-run: the GPU campaign runs end to end on the CPU, so it cannot rot between GPU jobs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from lightning_gan.inference import load_pretrained_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_campaign_dry_run_trains_exports_and_reports(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(["bash", "benchmarks/gpu_campaign.sh", "--dry-run", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["campaign.log", "models.tar", "results.json", "results.md", "throughput.json"]
+    result = json.loads((out / "results.json").read_text())
+    assert result["dry_run"] is True
+    failed = [s for s in result["steps"] if s["rc"] != 0]
+    assert not failed, failed
+    assert {s["step"] for s in result["steps"]} >= {"speed", "train_enhance", "export_enhance", "train_cgan"}
+    assert set(result["models"]) == {"enhance", "denoise", "sr4x", "inpaint", "cgan"}
+    assert all(result["models"][n]["best"] is not None for n in ("enhance", "denoise", "sr4x", "inpaint"))  # cGAN scores later
+    with tarfile.open(out / "models.tar") as archive:
+        archive.extractall(tmp_path, filter="data")
+    for name in ("enhance", "denoise", "sr4x", "inpaint"):
+        card = json.loads((tmp_path / "models" / f"{name}.json").read_text())
+        assert card["training"]["hardware"] == "CPU (dry run)"
+        model = load_pretrained_model(name, tmp_path / "models").eval()
+        image = torch.rand(1, 3, 32, 32)
+        mask = (torch.rand(1, 1, 32, 32) > 0.8).float() if model.use_mask else None
+        assert torch.isfinite(model.enhance(image, mask)).all()
+    assert "| train_enhance | 0 |" in (out / "results.md").read_text()
