@@ -4,8 +4,9 @@
 
 The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
 go through the same code as `lightning-gan enhance` / `translate` (`enhance.process_files`), so alpha, EXIF
-orientation and format are kept. Uploads and results live in one temporary folder, removed when the app stops;
-nothing is written anywhere else. Models load once and are reused; the GPU is used when there is one.
+orientation and format are kept. Uploads and results live in one temporary folder, removed when the app stops
+(normal exit, Ctrl-C or SIGTERM); nothing is written anywhere else. The Model box takes shipped models, baselines
+and checkpoints under `--runs` only. Models load once and are reused; the GPU is used when there is one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -27,6 +29,7 @@ import torch
 import yaml
 from PIL import Image
 
+from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.enhance import process_files, restore_rgb, write_image
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
@@ -63,6 +66,21 @@ class Workspace:
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def remove_on_signals(self) -> None:
+        """Also remove the folder when the app is stopped with SIGTERM (services, containers) or SIGINT (Ctrl-C):
+        atexit alone runs only at a normal interpreter exit, and the folder holds the users' photos."""
+
+        def stop(signum, frame):
+            self.cleanup()
+            raise SystemExit(128 + signum)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, stop)
+
+    def hide(self, text: str) -> str:
+        """A message without the server's temporary paths."""
+        return text.replace(str(self.root) + os.sep, "").replace(str(self.root), "")
+
 
 class Models:
     """Shipped models and the checkpoints under `runs_dir`, each loaded once."""
@@ -96,10 +114,21 @@ class Models:
             self._loaded[(kind, spec)] = load()
         return self._loaded[(kind, spec)]
 
+    def allowed(self, spec: str) -> None:
+        """Only shipped names, baselines and checkpoints under the runs folder: the Model box must not open (or
+        reveal the existence of) any other file on the server."""
+        if spec in pretrained_names() or spec in BASELINES:
+            return
+        path = Path(spec)
+        if path.suffix != ".ckpt" or not path.resolve().is_relative_to(self.runs_dir.resolve()):
+            raise ModelError(f"{spec!r} is not a shipped model or a checkpoint under the runs folder")
+
     def restorer(self, spec: str):
+        self.allowed(spec)
         return self.cached("restorer", spec, lambda: load_restorer(spec, self.device))
 
     def checkpoint(self, spec: str):
+        self.allowed(spec)
         if not Path(spec).is_file():
             raise FileNotFoundError(f"checkpoint not found: {spec}")
         return self.cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
@@ -126,7 +155,7 @@ def _check_uploads(paths: list[str], max_pixels: int) -> tuple[list[Path], list[
             with Image.open(path) as image:
                 pixels = image.width * image.height
         except (OSError, Image.DecompressionBombError) as error:
-            bad.append(f"{path.name}: not a readable image ({error})")
+            bad.append(f"{path.name}: not a readable image ({str(error).replace(str(path), path.name)})")
             continue
         if pixels > max_pixels:
             bad.append(f"{path.name}: {pixels / 1e6:.1f} megapixels is over the limit of {max_pixels / 1e6:.0f}")
@@ -146,14 +175,24 @@ def _run_files(paths: list[str], workspace: Workspace, max_pixels: int, convert,
     folder = workspace.job()
     jobs, used = [], set()
     for source in good:
-        name = source.name if source.name not in used else f"{source.stem}_{len(used)}{source.suffix}"
-        used.add(name)
-        jobs.append((source, folder / name))
+        jobs.append((source, folder / unique_name(source.name, used)))
     report = process_files(jobs, convert, overwrite=False, desc=desc, progress=progress)
     pairs = [(str(s), str(t)) for s, t in jobs if t in report.written]
     archive = _archive(report.written, folder)
-    problems = bad + [f.replace(str(folder), "") for f in report.failed]
+    problems = bad + [workspace.hide(f.replace(str(folder), "")) for f in report.failed]
     return Result(pairs, archive, _message(f"Done: {len(report.written)} photo(s).", problems))
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    """`name`, or `stem_k.suffix` with the smallest k >= 2 not taken yet (case-insensitive); records the choice.
+    Uploads keep their names, and two uploads never share a result file (`a_2.jpg`, `a.jpg`, `a.jpg` give
+    `a_2.jpg`, `a.jpg`, `a_3.jpg`)."""
+    path, k, chosen = Path(name), 2, name
+    while chosen.lower() in used:
+        chosen = f"{path.stem}_{k}{path.suffix}"
+        k += 1
+    used.add(chosen.lower())
+    return chosen
 
 
 def enhance_files(paths: list[str], model: str, models: Models, workspace: Workspace, max_pixels: int,
@@ -175,12 +214,13 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
     """Fill the painted area of the photo (ImageEditor value: background + brush layers) with an inpainting model."""
     if not editor or editor.get("background") is None:
         return Result([], None, "Upload a photo, then paint over the damaged area.")
-    background = np.asarray(editor["background"])
-    if background.shape[0] * background.shape[1] > max_pixels:
-        return Result([], None, f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
+    try:
+        background = _editor_image(editor["background"], max_pixels)
+        layers = [_editor_image(layer, max_pixels) for layer in editor.get("layers") or []]
+    except ValueError as error:
+        return Result([], None, str(error))
     painted = np.zeros(background.shape[:2], dtype=bool)
-    for layer in editor.get("layers") or []:
-        layer = np.asarray(layer)
+    for layer in layers:
         if layer.shape[:2] != painted.shape:
             return Result([], None, "The painted layer does not match the photo's size; paint on the photo again.")
         painted |= (layer[..., 3] > 0) if layer.ndim == 3 and layer.shape[2] == 4 else (layer.max(axis=-1) > 0)
@@ -199,6 +239,22 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
     rgb.save(before)
     write_image(after, restore_rgb(restorer, rgb, mask, 1024, 48), None, None, "RGB")
     return Result([(str(before), str(after))], _archive([after], folder), "Repaired.")
+
+
+def _editor_image(value, max_pixels: int) -> np.ndarray:
+    """An ImageEditor value (a file path, or an array) as an array; a file's size is checked before it is decoded."""
+    if not isinstance(value, (str, Path)):
+        array = np.asarray(value)
+        if array.shape[0] * array.shape[1] > max_pixels:
+            raise ValueError(f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
+        return array
+    try:
+        with Image.open(value) as image:
+            if image.width * image.height > max_pixels:
+                raise ValueError(f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
+            return np.asarray(image.convert("RGBA"))
+    except (OSError, Image.DecompressionBombError) as error:
+        raise ValueError("The photo is not a readable image (JPEG, PNG, WebP or BMP).") from error
 
 
 def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:
@@ -310,7 +366,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             run.click(enhance_ui, [files, model], [slider, gallery, archive, status])
         with gr.Tab("Repair"):
             inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs(ENHANCERS, "stains")
-            editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="numpy", image_mode="RGBA",
+            editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="filepath", image_mode="RGBA",
                                     brush=gr.Brush(colors=["#ff00ff"], default_size=24), layers=False)
             repair_model = gr.Dropdown(inpainters, value=inpainters[0] if inpainters else None, label="Inpainting model",
                                        allow_custom_value=True)
@@ -365,5 +421,6 @@ def main(argv: list[str]) -> int:
         print("lightning-gan app: error: the web app needs Gradio: pip install -e '.[app]'", file=sys.stderr)
         return 2
     app, _ = build_app(args.runs, args.max_megapixels, args.device, workspace)
+    workspace.remove_on_signals()
     app.queue().launch(server_name="127.0.0.1", server_port=args.port, ssr_mode=False, allowed_paths=[str(workspace.root)])
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +19,17 @@ import pytest
 from conftest import write_image
 from PIL import Image
 
-from lightning_gan.app import Models, Workspace, build_app, enhance_files, generate_images, labels_of, repair_photo, restyle_files
+from lightning_gan.app import (
+    Models,
+    Workspace,
+    build_app,
+    enhance_files,
+    generate_images,
+    labels_of,
+    repair_photo,
+    restyle_files,
+    unique_name,
+)
 from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.data.unpaired import UnpairedDataModule
 from lightning_gan.models.cgan import ConditionalGAN
@@ -122,6 +133,76 @@ def test_workspace_cleanup_removes_everything(tmp_path):
     (workspace.job() / "x.png").write_bytes(b"1")
     workspace.cleanup()
     assert not (tmp_path / "app").exists()
+
+
+def test_colliding_upload_names_each_keep_their_own_result(workspace, tmp_path):
+    used: set[str] = set()
+    assert [unique_name(n, used) for n in ("a_2.jpg", "a.jpg", "a.jpg", "A.JPG", "a.jpg")] == \
+        ["a_2.jpg", "a.jpg", "a_3.jpg", "A_4.JPG", "a_5.jpg"]
+    folders = [tmp_path / name for name in ("x", "y", "z")]
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
+    uploads = [write_image(folders[0] / "a_2.png", colours[0], noise=False), write_image(folders[1] / "a.png", colours[1], noise=False),
+               write_image(folders[2] / "a.png", colours[2], noise=False)]
+    result = enhance_files([str(p) for p in uploads], "gaussian_filter", Models(tmp_path / "runs", "cpu"), workspace, BIG)
+    assert "Done: 3 photo(s)" in result.message and len(result.pairs) == 3
+    for (source, output), colour in zip(result.pairs, colours):
+        assert np.abs(np.asarray(Image.open(output))[4:-4, 4:-4].astype(int) - colour).max() <= 2, (source, output)
+    with zipfile.ZipFile(result.archive) as archive:
+        assert sorted(archive.namelist()) == ["a.png", "a_2.png", "a_3.png"]
+
+
+def test_model_box_takes_only_shipped_models_and_checkpoints_under_runs(workspace, tmp_path):
+    models = Models(tmp_path / "runs", "cpu")
+    outside = tmp_path / "secret.ckpt"
+    outside.write_bytes(b"x")
+    for spec in (str(outside), "/etc/passwd", str(tmp_path / "runs" / ".." / "secret.ckpt")):
+        result = enhance_files([str(PHOTO)], spec, models, workspace, BIG)
+        assert result.pairs == [] and "not a shipped model or a checkpoint under the runs folder" in result.message
+    missing = enhance_files([str(PHOTO)], str(tmp_path / "nope.ckpt"), models, workspace, BIG)
+    assert "not a shipped model" in missing.message  # the same answer whether or not the file exists
+
+
+def test_repair_checks_the_size_before_decoding_and_names_unreadable_photos(workspace, tmp_path):
+    models = Models(tmp_path / "runs", "cpu")
+    big = tmp_path / "big.png"
+    Image.new("RGB", (300, 300)).save(big)
+    assert "over the limit" in repair_photo({"background": str(big), "layers": []}, "inpaint", models, workspace, 1000).message
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG broken")
+    message = repair_photo({"background": str(junk), "layers": []}, "inpaint", models, workspace, BIG).message
+    assert message == "The photo is not a readable image (JPEG, PNG, WebP or BMP)."
+    bad = enhance_files([str(junk)], "denoise", models, workspace, BIG).message
+    assert str(tmp_path) not in bad and "junk.png: not a readable image" in bad
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_app_removes_its_workspace_when_stopped_by_a_signal(sig, tmp_path):
+    port = _free_port()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = os.environ | {"GRADIO_ANALYTICS_ENABLED": "False", "TMPDIR": str(scratch)}
+    log = (tmp_path / "app.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "lightning_gan", "app", "--port", str(port), "--runs", str(tmp_path / "runs"),
+                               "--device", "cpu"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
+                time.sleep(0.5)
+        workspaces = list(scratch.glob("lightning-gan-app-*"))
+        assert len(workspaces) == 1
+        (workspaces[0] / "results").mkdir(exist_ok=True)
+        (workspaces[0] / "results" / "photo.png").write_bytes(b"a user's photo")
+        server.send_signal(sig)
+        server.wait(timeout=60)
+        assert not workspaces[0].exists(), (tmp_path / "app.log").read_text()[-2000:]
+    finally:
+        if server.poll() is None:
+            server.kill()
 
 
 def test_the_page_builds(runs, tmp_path):
