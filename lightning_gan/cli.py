@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,12 +46,44 @@ def new_run_dir(experiment_dir: Path) -> Path:
             k += 1
 
 
+def option_error(message: str) -> str:
+    """The line of a (possibly nested) error report that names a --model/--data/--trainer option, else the first."""
+    lines = [re.sub(r"^- ", "", line.strip()) for line in message.splitlines() if line.strip()]
+    return next((line for line in lines if re.match(r"--(model|data|trainer)\.", line)), lines[0] if lines else message)
+
+
+class SetupError(ValueError):
+    """A bad option, checkpoint or data folder found before training starts: one line, exit code 2, no run folder."""
+
+
+def readable_checkpoint(path: Path) -> str | None:
+    """None when `path` loads weights-only as a checkpoint dict, else why not (one line)."""
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - corrupt, truncated, not a checkpoint, or code inside: all refused
+        lines = str(error).strip().splitlines()
+        return lines[0] if lines else type(error).__name__
+    return None if isinstance(checkpoint, dict) and "state_dict" in checkpoint else "not a Lightning checkpoint"
+
+
 def latest_checkpoint(experiment_dir: Path) -> Path:
-    """The last.ckpt of the newest run of an experiment, for `--ckpt_path last`."""
-    found = sorted(experiment_dir.glob("version_*/checkpoints/last.ckpt"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise SystemExit(f"--ckpt_path last: no {experiment_dir}/version_*/checkpoints/last.ckpt to resume from")
-    return found[-1]
+    """For `--ckpt_path last`: the newest last.ckpt of the experiment's runs; if it cannot be read (weights-only),
+    the newest readable checkpoint of those runs, with a warning that names both."""
+    lasts = sorted(experiment_dir.glob("version_*/checkpoints/last.ckpt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if not lasts:
+        raise SetupError(f"--ckpt_path last: no {experiment_dir}/version_*/checkpoints/last.ckpt to resume from")
+    problem = readable_checkpoint(lasts[0])
+    if problem is None:
+        return lasts[0]
+    others = sorted(experiment_dir.glob("version_*/checkpoints/*.ckpt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for candidate in others:
+        if candidate != lasts[0] and readable_checkpoint(candidate) is None:
+            print(f"lightning-gan: warning: {lasts[0]} is unreadable ({problem}); resuming from {candidate}", file=sys.stderr)
+            return candidate
+    raise SetupError(f"--ckpt_path last: {lasts[0]} is unreadable ({problem}) and no other checkpoint of "
+                     f"{experiment_dir} can be read")
 
 
 def _bf16_gpu() -> bool:
@@ -87,6 +120,19 @@ class GANCLI(LightningCLI):
         parser.add_argument("--runs_dir", type=str, default="runs", help="folder holding every experiment's runs")
         parser.add_argument("--wandb_project", type=str, default="lightning-gan", help="W&B project")
 
+    def _parse_ckpt_path(self) -> None:
+        """Check --ckpt_path before LightningCLI reads hyper-parameters from it: a missing, corrupt or unsafe file is a
+        one-line error, not a traceback."""
+        subcommand = self.config.get("subcommand")
+        ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if ckpt_path and ckpt_path != "last":
+            if not Path(ckpt_path).is_file():
+                raise SetupError(f"--ckpt_path {ckpt_path}: no such file")
+            problem = readable_checkpoint(Path(ckpt_path))
+            if problem is not None:
+                raise SetupError(f"--ckpt_path {ckpt_path}: cannot be read as a checkpoint ({problem})")
+        super()._parse_ckpt_path()
+
     def _settings(self):
         return self.config[self.subcommand] if self.subcommand else self.config
 
@@ -97,6 +143,8 @@ class GANCLI(LightningCLI):
         experiment_dir = Path(cfg.runs_dir) / self.experiment
         if cfg.get("ckpt_path") == "last":
             cfg.ckpt_path = str(latest_checkpoint(experiment_dir))
+        if "weights_only" in cfg:
+            cfg.weights_only = True  # Trainer.fit/validate/test load the checkpoint as data only, whatever torch's default
         self.experiment_dir = experiment_dir
         trainer = cfg.trainer
         if trainer.get("strategy") == "ddp":
@@ -125,6 +173,25 @@ class GANCLI(LightningCLI):
         )
         return [CSVLogger(str(self.run_dir), name="", version=""), wandb]
 
+    def instantiate_classes(self) -> None:
+        """Build model and data; an option that a class refuses (its ValueError names the flag) becomes one line
+        instead of jsonargparse's report of every Union alternative."""
+        try:
+            super().instantiate_classes()
+        except (ValueError, FileNotFoundError) as error:
+            raise SetupError(option_error(str(error))) from error
+
+    def _check_data(self) -> None:
+        """Read the data folder now, before the run folder exists: an empty or unreadable root is a one-line error
+        and leaves nothing behind (the datasets stay cached in the datamodule, so nothing is read twice)."""
+        stage = {"fit": "fit", "validate": "validate", "test": "test"}.get(self.subcommand or "")
+        if stage is None or not hasattr(self.datamodule, "setup"):
+            return
+        try:
+            self.datamodule.setup(stage)
+        except (ValueError, OSError) as error:
+            raise SetupError(f"--data.root: {error}") from error
+
     def _make_run_dir(self) -> Path:
         """A new run folder, made only once the model and data were built (a bad option leaves nothing behind)."""
         if os.environ.get("LOCAL_RANK") and os.environ.get(RUN_DIR_ENV):
@@ -134,6 +201,7 @@ class GANCLI(LightningCLI):
         return run_dir
 
     def instantiate_trainer(self, **kwargs):
+        self._check_data()
         self.run_dir = self._make_run_dir()
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         callbacks = list(trainer_cfg.get("callbacks") or [])
@@ -200,6 +268,9 @@ def main(args: list[str] | None = None) -> None:
         return
     try:
         GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
+    except SetupError as error:
+        print(f"lightning-gan: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     except TrainingStopped as error:
         wandb = sys.modules.get("wandb")  # only when this run used W&B
         if wandb is not None and wandb.run is not None:

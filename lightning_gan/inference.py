@@ -146,18 +146,32 @@ def _global_restorer(name: str, operator: nn.Module, device: torch.device) -> Re
     return Restorer(name, lambda x, m: prepare(x)(x, m), 1, False, device, prepare)
 
 
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 def load_checkpoint_model(path: Path):
-    """The LightningModule saved in a checkpoint of this project (its class is recorded at save time)."""
+    """The LightningModule saved in a checkpoint of this project (its class is recorded at save time). Always
+    weights-only: a checkpoint is data, never code. Every problem is one ModelError naming the file."""
     from lightning_gan.models.base import model_class
 
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable file gets the same clear message
-        raise ModelError(f"cannot read checkpoint {path}: {error}") from error
-    class_path = checkpoint.get("lightning_gan_class") or checkpoint.get("hyper_parameters", {}).get("_class_path")
-    if class_path is None:
+        raise ModelError(f"cannot read checkpoint {path}: {_first_line(error)}") from error
+    if not isinstance(checkpoint, dict):
+        raise ModelError(f"{path} is not a lightning-gan checkpoint (it holds a {type(checkpoint).__name__}, not a dict)")
+    class_path = checkpoint.get("lightning_gan_class") or (checkpoint.get("hyper_parameters") or {}).get("_class_path")
+    if not isinstance(class_path, str):
         raise ModelError(f"{path} is not a lightning-gan checkpoint (no model class recorded)")
-    return model_class(class_path).load_from_checkpoint(path, map_location="cpu")
+    try:
+        cls = model_class(class_path)
+    except ValueError as error:
+        raise ModelError(f"{path}: {error}") from error
+    try:
+        return cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as error:
+        raise ModelError(f"{path} does not load as {class_path.rpartition('.')[2]}: {_first_line(error)}") from error
 
 
 def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -61,9 +62,11 @@ def test_runs_never_overwrite_and_resume_from_last(tmp_path):
     assert resumed["state_dict"]["g_steps"].item() == 2 * before["state_dict"]["g_steps"].item()
 
 
-def test_resume_without_a_previous_run_says_so(tmp_path):
-    with pytest.raises(SystemExit, match="no .*last.ckpt to resume from"):
+def test_resume_without_a_previous_run_says_so(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
         fit("gan_enhance", tmp_path, "--ckpt_path", "last")
+    assert caught.value.code == 2
+    assert re.search(r"no .*last.ckpt to resume from", capsys.readouterr().err)
 
 
 def test_own_folder_and_offline_wandb_files(two_class_folder, tmp_path, monkeypatch):
@@ -82,11 +85,72 @@ def test_unknown_experiment_lists_the_available_ones():
     assert all(name in result.stderr for name in EXPERIMENTS)
 
 
-def test_bad_option_names_the_option_and_leaves_no_run_folder(tmp_path, capsys):
-    with pytest.raises(BaseException) as caught:
-        fit("gan_enhance", tmp_path, "--data.degradation", "sunburn")
-    assert "--data.degradation 'sunburn' is unknown" in str(caught.value) + capsys.readouterr().err
+@pytest.mark.parametrize("option,message", [
+    (["--data.degradation", "sunburn"], "--data.degradation 'sunburn' is unknown"),
+    (["--data.clean_share", "1.5"], "--data.clean_share 1.5 must be in [0, 1)"),
+    (["--data.root", "/no/such/folder"], "--data.root: folder not found"),
+    (["--ckpt_path", "/no/such.ckpt"], "--ckpt_path /no/such.ckpt: no such file"),
+], ids=["preset", "clean_share", "missing_root", "missing_ckpt"])
+def test_bad_option_is_one_line_exit_2_and_leaves_no_run_folder(option, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        fit("gan_enhance", tmp_path, *option)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("lightning-gan: error: ") and message in err[-1]
+    assert "Traceback" not in "\n".join(err)
     assert not list(tmp_path.rglob("version_*"))
+
+
+def test_empty_or_unreadable_data_root_leaves_no_run_folder(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    (empty / "junk").mkdir(parents=True)
+    (empty / "junk" / "broken.jpg").write_bytes(b"not a photo")
+    with pytest.raises(SystemExit) as caught:
+        fit("gan_enhance", tmp_path / "runs", "--data.root", str(empty))
+    assert caught.value.code == 2
+    assert "--data.root: no readable training image in" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("version_*"))
+
+
+class Payload:
+    """Unpickling this runs code (touches a file): what a planted checkpoint would do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_planted_checkpoints_are_never_unpickled(tmp_path, capsys, monkeypatch):
+    """Every loading path is weights-only, also when torch is told to default to full unpickling."""
+    from lightning_gan.inference import ModelError, load_checkpoint_model
+
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    marker = tmp_path / "code-ran"
+    planted = tmp_path / "runs" / "gan_enhance" / "version_0" / "checkpoints" / "last.ckpt"
+    planted.parent.mkdir(parents=True)
+    torch.save({"state_dict": {}, "payload": Payload(marker)}, planted)
+    for ckpt, said in (("last", "is unreadable"), (str(planted), "cannot be read as a checkpoint")):
+        with pytest.raises(SystemExit) as caught:
+            fit("gan_enhance", tmp_path / "runs", "--ckpt_path", ckpt)
+        assert caught.value.code == 2
+        assert said in capsys.readouterr().err
+    with pytest.raises(ModelError, match="cannot read checkpoint"):
+        load_checkpoint_model(planted)
+    assert not marker.exists()
+
+
+def test_corrupt_last_checkpoint_falls_back_to_the_newest_readable_one(tmp_path, capsys):
+    fit("gan_enhance", tmp_path)
+    run = tmp_path / "gan_enhance" / "version_0" / "checkpoints"
+    best = next(run.glob("best-*.ckpt"))
+    (run / "last.ckpt").write_bytes(b"truncated by a full disk")
+    fit("gan_enhance", tmp_path, "--ckpt_path", "last", "--trainer.max_epochs", "2")
+    err = capsys.readouterr().err
+    assert f"{run / 'last.ckpt'} is unreadable" in err and f"resuming from {best}" in err
+    resumed = torch.load(tmp_path / "gan_enhance" / "version_1" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert resumed["epoch"] == 1
 
 
 def test_test_subcommand_scores_a_checkpoint_on_the_test_split(tmp_path):

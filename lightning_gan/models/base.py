@@ -55,7 +55,10 @@ def model_class(class_path: str) -> type[L.LightningModule]:
     module_name, _, name = class_path.rpartition(".")
     if module_name not in MODEL_MODULES:
         raise ValueError(f"unknown model class {class_path!r}; known modules: {', '.join(MODEL_MODULES)}")
-    return getattr(importlib.import_module(module_name), name)
+    cls = getattr(importlib.import_module(module_name), name, None)
+    if not (isinstance(cls, type) and issubclass(cls, L.LightningModule)):
+        raise ValueError(f"unknown model class {class_path!r}: {module_name} has no model named {name!r}")
+    return cls
 
 
 def _numpy_state_to_tensors() -> dict:
