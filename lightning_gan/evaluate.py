@@ -27,6 +27,7 @@ from pathlib import Path
 import kornia
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 from torchvision.utils import save_image
 from tqdm import tqdm
@@ -134,8 +135,6 @@ def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, 
 
 
 def evaluate_no_reference(args: argparse.Namespace) -> dict:
-    if args.out.exists() and not args.overwrite:
-        raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     records = records_of(args.data, args.split, args.every, args.limit)
     methods = restorers(args, 1, False, device)
@@ -144,8 +143,11 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
     for record in tqdm(records, desc="evaluate (no reference)", unit="img"):
         try:
             photo = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
-        except (OSError, ValueError, SyntaxError) as error:
+        except UNREADABLE as error:
             skipped.append(f"{record.path}: {error}")
+            continue
+        if min(photo.shape[-2:]) < 3:
+            skipped.append(f"{record.path}: too small ({photo.shape[-1]}x{photo.shape[-2]})")
             continue
         for number, method in enumerate(methods):
             output = method(photo, None, tile=args.tile)
@@ -161,15 +163,31 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
             "device": device, "skipped": skipped, "rows": rows, "_cases": cases}
 
 
+UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+MIN_SIDE = 11  # SSIM's 11x11 Gaussian window
+
+
+def check_writable(out: Path, overwrite: bool) -> None:
+    """Refuse an existing --out (without --overwrite) or an unwritable folder now, not after all the work."""
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.with_name(f".{out.name}.probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write there ({error.strerror or error})") from error
+
+
 def evaluate(args: argparse.Namespace) -> dict:
+    check_writable(args.out, args.overwrite)
     if args.no_reference:
         return evaluate_no_reference(args)
     if args.degradation is None:
         raise ValueError("--degradation is required (or --no-reference to score photos without clean references)")
     if args.degradation not in PRESETS:
         raise ValueError(f"--degradation {args.degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
-    if args.out.exists() and not args.overwrite:
-        raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     scale = scale_of(args.degradation)
     records = records_of(args.data, args.split, args.every, args.limit)
@@ -186,10 +204,14 @@ def evaluate(args: argparse.Namespace) -> dict:
     for index, record in enumerate(tqdm(records, desc="evaluate", unit="img")):
         try:
             clean = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
-        except (OSError, ValueError, SyntaxError) as error:
+        except UNREADABLE as error:
             skipped.append(f"{record.path}: {error}")
             continue
         height, width = (clean.shape[-2] // scale) * scale, (clean.shape[-1] // scale) * scale
+        if min(height, width) < max(MIN_SIDE, 2 * scale):
+            skipped.append(f"{record.path}: too small ({clean.shape[-1]}x{clean.shape[-2]}; scoring needs at least "
+                           f"{max(MIN_SIDE, 2 * scale)} px a side)")
+            continue
         clean = clean[..., :height, :width]  # SR protocol: crop to a multiple of the scale
         degraded = degrade(clean, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index]))
         if scale == 1:
@@ -269,6 +291,8 @@ def main(argv: list[str]) -> int:
         print(f"lightning-gan evaluate: error: {error}", file=sys.stderr)
         return 2
     cases = result.pop("_cases")
+    if result["skipped"]:
+        print(f"skipped {len(result['skipped'])} image(s):\n  " + "\n  ".join(result["skipped"]), file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     picture = args.out.with_name(args.out.stem + "_worst_best.png")
     save_cases(cases, picture)

@@ -56,3 +56,41 @@ def test_do_no_harm_preset_scores_the_identity_as_perfect(tmp_path):
     assert main(["--degradation", "none", "--baselines", "gaussian_filter", "--limit", "2", "--out", str(out)]) == 0
     rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
     assert rows["input"]["psnr"] > 60 and rows["gaussian_filter"]["psnr"] < rows["input"]["psnr"]
+
+
+def test_bad_images_are_skipped_and_listed_and_the_json_still_written(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    for i in range(2):
+        write_image(photos / f"good{i}.png", (120, 90, 60), size=32)
+    write_image(photos / "tiny.png", size=5)
+    write_image(photos / "bomb.png", size=60)
+    (photos / "broken.jpg").write_bytes(b"not a jpeg")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 60x60 is then over twice the limit: Pillow's bomb error
+    out = tmp_path / "res.json"
+    assert main(["--data", str(photos), "--degradation", "noise", "--baselines", "gaussian_filter", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert all(row["images"] == 2 for row in result["rows"])
+    skipped = "\n".join(result["skipped"])
+    assert "tiny.png: too small" in skipped and "bomb.png" in skipped and "broken.jpg" in skipped
+    assert "skipped 3 image(s)" in capsys.readouterr().err
+
+
+def test_super_resolution_skips_photos_smaller_than_the_scale(tmp_path):
+    photos = tmp_path / "photos"
+    write_image(photos / "ok.png", size=32)
+    write_image(photos / "small.png", size=6)
+    out = tmp_path / "sr.json"
+    assert main(["--data", str(photos), "--degradation", "downscale4", "--baselines", "bicubic", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["rows"][0]["images"] == 1 and "small.png: too small" in result["skipped"][0]
+
+
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file, not a folder")
+    assert main(["--degradation", "noise", "--baselines", "gaussian_filter", "--out", str(blocker / "res.json")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write there" in err
+    assert "%|" not in err  # refused before the progress bar started: no image was scored
