@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tile", type=int, default=1024, help="tile side in input pixels (memory bound)")
     parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--max-megapixels", type=float, default=50.0,
+                        help="larger photos are skipped with a message before they are decoded (memory: about 60 bytes "
+                             "per pixel on the CPU; raise it on a machine with the memory)")
     return parser
 
 
@@ -77,7 +81,8 @@ def write_image(path: Path, rgb: np.ndarray, alpha: Image.Image | None, exif: by
     exif = _reset_orientation(exif)
     if exif and fmt in ("JPEG", "PNG", "WEBP"):
         options["exif"] = exif
-    temporary = path.with_name(f".{path.name}.partial")
+    # a name of this process's own: two runs writing into one folder never share a temporary file
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         image.save(temporary, format=fmt, **options)
         os.replace(temporary, path)
@@ -144,8 +149,19 @@ class Report:
         return 1 if self.failed and not self.written else 0
 
 
+def too_large(path: Path, max_pixels: float | None) -> str | None:
+    """Why `path` is refused for its size (read from the header, nothing decoded), or None."""
+    if max_pixels is None:
+        return None
+    with Image.open(path) as image:
+        pixels = image.width * image.height
+    if pixels > max_pixels:
+        return f"{pixels / 1e6:.1f} megapixels is over the limit of {max_pixels / 1e6:g} (--max-megapixels)"
+    return None
+
+
 def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.Image], np.ndarray], overwrite: bool,
-                  desc: str, progress: Callable[[int, int], None] | None = None) -> Report:
+                  desc: str, progress: Callable[[int, int], None] | None = None, max_pixels: float | None = None) -> Report:
     """Run `convert(source, rgb) -> uint8 array` over (source, target) pairs, keeping alpha, EXIF and format.
 
     Existing targets are kept unless `overwrite`; unreadable files are skipped and reported. `progress(done, total)`
@@ -156,6 +172,9 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             report.existing.append(target)
             continue
         try:
+            refused = too_large(source, max_pixels)
+            if refused:
+                raise ValueError(refused)
             rgb, alpha, exif, mode = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -175,14 +194,27 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")
     input_root = args.input if args.input.is_dir() else args.input.parent
     jobs = plan(args.input, args.output)
+    unsupported = unsupported_files(args.input)
     if not jobs:
-        raise ValueError(f"no images in {args.input}")
+        raise ValueError(f"no images in {args.input}" + (f" ({len(unsupported)} file(s) of unsupported formats)" if unsupported else ""))
 
     def convert(source: Path, rgb: Image.Image) -> np.ndarray:
         mask = load_mask(args.mask, source, input_root, rgb.size)  # checked against the decoded size
         return restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
 
-    return process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})").print(args.output)
+    if args.max_megapixels <= 0:
+        raise ValueError(f"--max-megapixels must be positive, got {args.max_megapixels}")
+    report = process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", max_pixels=args.max_megapixels * 1e6)
+    report.failed += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
+    return report.print(args.output)
+
+
+def unsupported_files(input_path: Path) -> list[Path]:
+    """Files of a folder that are not images of a supported format (listed as skipped, never silently dropped)."""
+    if not input_path.is_dir():
+        return []
+    return sorted(p for p in input_path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                  and p.suffix.lower() not in IMAGE_SUFFIXES)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,67 @@
+"""enhance.py: size limits before decoding, skipped files listed, temporary names that never collide."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_image
+from PIL import Image
+
+from lightning_gan.enhance import main
+from lightning_gan.enhance import write_image as save
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _peak_rss_mb(folder: Path, out: Path) -> tuple[float, subprocess.CompletedProcess]:
+    probe = ("import resource, sys; from lightning_gan.enhance import main; "
+             f"code = main([{str(folder)!r}, {str(out)!r}, '--model', 'gray_world']); "
+             "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return int(done.stdout.split("maxrss_kb")[1]) / 1024, done
+
+
+def test_a_100_megapixel_photo_is_refused_before_decoding_in_bounded_memory(tmp_path):
+    write_image(tmp_path / "small" / "small.png", size=32)
+    baseline, _ = _peak_rss_mb(tmp_path / "small", tmp_path / "out0")  # torch and friends alone take most of it
+    huge = tmp_path / "in" / "huge.png"
+    huge.parent.mkdir()
+    Image.new("L", (10_240, 10_240)).save(huge, compress_level=1)  # 105 MP: 315 MB as uint8 RGB, 1.3 GB as float32
+    write_image(tmp_path / "in" / "small.png", size=32)
+    peak, done = _peak_rss_mb(tmp_path / "in", tmp_path / "out")
+    assert "huge.png: 104.9 megapixels is over the limit of 50 (--max-megapixels)" in done.stderr
+    assert (tmp_path / "out" / "small.png").is_file() and not (tmp_path / "out" / "huge.png").exists()
+    assert peak - baseline < 200, f"peak RSS {peak:.0f} MB against {baseline:.0f} MB without the huge photo"
+
+
+def test_unsupported_files_are_listed_as_skipped(tmp_path, capsys):
+    write_image(tmp_path / "in" / "a.png", size=16)
+    Image.new("RGB", (8, 8)).save(tmp_path / "in" / "anim.gif")
+    Image.new("RGB", (8, 8)).save(tmp_path / "in" / "scan.tiff")
+    assert main([str(tmp_path / "in"), str(tmp_path / "out"), "--model", "gray_world"]) == 0
+    err = capsys.readouterr().err
+    assert "anim.gif: unsupported format" in err and "scan.tiff: unsupported format" in err
+    assert (tmp_path / "out" / "a.png").is_file()
+
+
+def test_two_writers_never_share_a_temporary_file(tmp_path, monkeypatch):
+    """The temporary name carries the process and a random part; a fixed name let concurrent runs collide."""
+    import numpy as np
+
+    seen = []
+    original = Image.Image.save
+
+    def spy(self, fp, *args, **kwargs):
+        seen.append(Path(fp).name)
+        return original(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", spy)
+    rgb = np.zeros((4, 4, 3), dtype=np.uint8)
+    save(tmp_path / "x.png", rgb, None, None, "RGB")
+    save(tmp_path / "x.png", rgb, None, None, "RGB")
+    assert len(set(seen)) == 2 and all(str(os.getpid()) in name and name.endswith(".partial") for name in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
