@@ -170,3 +170,40 @@ def test_pretrained_export_roundtrip(sr_checkpoint, tmp_path):
     original = load_checkpoint_model(sr_checkpoint).eval()
     image = torch.rand(1, 3, 16, 16)
     torch.testing.assert_close(shipped.enhance(image), original.enhance(image), atol=2e-3, rtol=0)  # fp16 weights
+
+
+def _variant(source, path, change):
+    checkpoint = torch.load(source, weights_only=True)
+    change(checkpoint)
+    torch.save(checkpoint, path)
+    return path
+
+
+def test_checkpoint_problems_are_one_line_model_errors(sr_checkpoint, tmp_path):
+    from lightning_gan.inference import load_checkpoint_model
+
+    torch.save([1, 2, 3], tmp_path / "list.ckpt")
+
+    def unknown_class(c):
+        c["lightning_gan_class"] = c["hyper_parameters"]["_class_path"] = "lightning_gan.models.eagan.NoSuchGAN"
+
+    def wrong_shape(c):
+        key = next(k for k in c["state_dict"] if k.endswith("tail.weight"))
+        c["state_dict"][key] = torch.zeros(1, 2, 3, 3)
+
+    def wrong_type(c):
+        c["hyper_parameters"]["width"] = "wide"
+
+    cases = {
+        tmp_path / "list.ckpt": "not a lightning-gan checkpoint (it holds a list",
+        _variant(sr_checkpoint, tmp_path / "class.ckpt", unknown_class): "has no model named 'NoSuchGAN'",
+        _variant(sr_checkpoint, tmp_path / "shape.ckpt", wrong_shape): "does not load as EAGAN",
+        _variant(sr_checkpoint, tmp_path / "type.ckpt", wrong_type): "does not load as EAGAN",
+    }
+    for path, message in cases.items():
+        with pytest.raises(ModelError) as caught:
+            load_checkpoint_model(path)
+        assert message in str(caught.value) and str(path) in str(caught.value)
+        assert "\n" not in str(caught.value)
+        with pytest.raises(ModelError):
+            load_restorer(str(path))  # what enhance, evaluate and the app call
