@@ -210,10 +210,14 @@ def load_restorer(spec: str, device: str | torch.device = "cpu") -> Restorer:
     if spec in pretrained_names():
         return _from_module(spec, load_pretrained_model(spec), device)
     path = Path(spec)
+    if path.suffix == ".safetensors" and path.is_file():  # an exported model outside the package (its card beside it)
+        if not path.with_suffix(".json").is_file():
+            raise ModelError(f"--model {spec}: no card {path.with_suffix('.json').name} beside it")
+        return _from_module(str(path), load_pretrained_model(path.stem, path.parent), device)
     if path.is_file():
         return _from_module(str(path), load_checkpoint_model(path), device)
-    raise ModelError(f"--model {spec!r} is neither a checkpoint file, a shipped model ({', '.join(pretrained_names()) or 'none'}) "
-                     f"nor a baseline ({', '.join(BASELINES)})")
+    raise ModelError(f"--model {spec!r} is neither a checkpoint file, an exported .safetensors model, a shipped model "
+                     f"({', '.join(pretrained_names()) or 'none'}) nor a baseline ({', '.join(BASELINES)})")
 
 
 def baseline_restorer(name: str, scale: int, device: str | torch.device = "cpu") -> Restorer:

@@ -207,3 +207,14 @@ def test_checkpoint_problems_are_one_line_model_errors(sr_checkpoint, tmp_path):
         assert "\n" not in str(caught.value)
         with pytest.raises(ModelError):
             load_restorer(str(path))  # what enhance, evaluate and the app call
+
+
+def test_an_exported_model_loads_from_its_own_folder(sr_checkpoint, tmp_path):
+    from lightning_gan.inference import export_pretrained
+
+    export_pretrained(sr_checkpoint, "mine", tmp_path / "exported", {"degradation": "downscale2"})
+    restorer = load_restorer(str(tmp_path / "exported" / "mine.safetensors"))
+    assert restorer.scale == 2 and restorer(torch.rand(1, 3, 8, 8)).shape == (1, 3, 16, 16)
+    (tmp_path / "exported" / "mine.json").unlink()
+    with pytest.raises(ModelError, match="no card mine.json"):
+        load_restorer(str(tmp_path / "exported" / "mine.safetensors"))
