@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="split of a folder that has splits")
     parser.add_argument("--degradation", help=f"preset: {', '.join(PRESETS)} (required unless --no-reference)")
     parser.add_argument("--no-reference", action="store_true",
-                        help="score the photos as they are, without clean references: luma change, detail ratio, colour cast")
+                        help="score what each method does to the photos, without clean references: luma change, detail ratio, "
+                             "colour cast (with --degradation: to the degraded photos)")
     parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
     parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
@@ -136,11 +137,14 @@ def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, 
 
 def evaluate_no_reference(args: argparse.Namespace) -> dict:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    if args.degradation is not None and (args.degradation not in PRESETS or scale_of(args.degradation) != 1
+                                         or args.degradation == "stains"):
+        raise ValueError(f"--degradation {args.degradation!r}: with --no-reference, a same-size preset without a mask")
     records = records_of(args.data, args.split, args.every, args.limit)
     methods = restorers(args, 1, False, device)
     totals: dict[str, list[dict]] = {m.name: [] for m in methods}
     cases, skipped = [], []
-    for record in tqdm(records, desc="evaluate (no reference)", unit="img"):
+    for index, record in enumerate(tqdm(records, desc="evaluate (no reference)", unit="img")):
         try:
             photo = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
         except UNREADABLE as error:
@@ -149,6 +153,8 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
         if min(photo.shape[-2:]) < 3:
             skipped.append(f"{record.path}: too small ({photo.shape[-1]}x{photo.shape[-2]})")
             continue
+        if args.degradation is not None:  # e.g. darkened photos: what does a method do to them, judged on its own?
+            photo = degrade(photo, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index])).image
         for number, method in enumerate(methods):
             output = method(photo, None, tile=args.tile)
             row = no_reference_scores(output, photo)
@@ -159,7 +165,7 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
         raise ValueError("no readable image to evaluate")
     rows = [{"method": name, **{k: sum(r[k] for r in per) / len(per) for k in per[0]}, "images": len(per)}
             for name, per in totals.items()]
-    return {"data": str(args.data), "split": args.split, "degradation": "none (no reference)", "every": args.every,
+    return {"data": str(args.data), "split": args.split, "degradation": f"{args.degradation or 'none'} (no reference)", "every": args.every,
             "device": device, "skipped": skipped, "rows": rows, "_cases": cases}
 
 

@@ -94,3 +94,13 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot write there" in err
     assert "%|" not in err  # refused before the progress bar started: no image was scored
+
+
+def test_no_reference_on_darkened_photos(tmp_path):
+    out = tmp_path / "dark.json"
+    assert main(["--no-reference", "--degradation", "lowlight", "--baselines", "gamma_correction,gaussian_filter",
+                 "--limit", "3", "--out", str(out)]) == 0
+    rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["gamma_correction"]["luma_change"] > 0.05  # brightens the darkened photos
+    assert rows["gaussian_filter"]["detail_ratio"] < 1
+    assert main(["--no-reference", "--degradation", "downscale4", "--baselines", "clahe", "--out", str(tmp_path / "x.json")]) == 2
