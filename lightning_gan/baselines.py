@@ -1,4 +1,4 @@
-"""Classical image processing (the design's chapter 2) as baselines, scored exactly like the GANs.
+"""Classical image processing (docs/design.md §2) as baselines, scored exactly like the GANs.
 
 Every baseline has one signature: `baseline(degraded, mask=None, scale=1) -> restored`, batches (B, 3, H, W) in
 [0, 1] in, the same (or `scale` times larger) out. No training, no weights.

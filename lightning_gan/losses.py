@@ -49,11 +49,11 @@ THRESHOLD = {"non_saturating": 0.0, "hinge": 0.0, "least_squares": 0.5}
 
 
 def d_accuracy(real: Tensor, fake: Tensor, threshold: float = 0.0) -> tuple[Tensor, Tensor]:
-    """The design's evaluation of D: the share of real and of fake outputs it classifies correctly."""
+    """D's accuracy, the evaluation docs/design.md §6 asks for: the share of real and of fake outputs it classifies correctly."""
     return (real.detach() > threshold).float().mean(), (fake.detach() <= threshold).float().mean()
 
 
-# --- reconstruction losses of EAGAN (the design's chapter 5), images in [-1, 1] or [0, 1] alike ------------------------
+# --- reconstruction losses of EAGAN (docs/design.md §5; SSIM: Wang et al., TIP 2004), images in [-1, 1] or [0, 1] alike ------------------------
 
 
 def ssim_loss(fake: Tensor, real: Tensor) -> Tensor:

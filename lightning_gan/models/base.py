@@ -173,7 +173,7 @@ class AdversarialModule(L.LightningModule):
         return self.generator_ema.module if self.generator_ema is not None else self.generator
 
     def adversarial_d(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict]:
-        """D loss on logits plus the design's accuracy of D on real and on fake inputs."""
+        """D loss on logits plus the accuracy of D on real and on fake inputs."""
         acc_real, acc_fake = d_accuracy(real, fake, self.threshold)
         return self.d_criterion(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
 

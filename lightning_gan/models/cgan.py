@@ -1,4 +1,4 @@
-"""Conditional GAN: generate a product image of a given class (the design's section 3.4.1)."""
+"""Conditional GAN: generate a product image of a given class (Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014; projection D: Miyato & Koyama, ICLR 2018)."""
 
 from __future__ import annotations
 

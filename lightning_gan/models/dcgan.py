@@ -1,4 +1,4 @@
-"""DCGAN: unconditional product-image generation (the design's chapter 7)."""
+"""DCGAN: unconditional product-image generation (Radford et al., "Unsupervised Representation Learning with Deep Convolutional GANs", ICLR 2016; docs/design.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""EAGAN: the design's enhancement GAN of chapter 5, for enhancement, denoising, inpainting, super-resolution and
+"""EAGAN, the enhancement GAN of docs/design.md §5 (SRResNet generator: Ledig et al., "Photo-Realistic Single Image
+Super-Resolution Using a GAN", CVPR 2017), for enhancement, denoising, inpainting, super-resolution and
 colorization."""
 
 from __future__ import annotations

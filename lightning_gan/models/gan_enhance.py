@@ -1,4 +1,4 @@
-"""GANEnhance: image-to-image product photo enhancement (the design's chapter 6)."""
+"""GANEnhance: image-to-image product photo enhancement (docs/design.md §6)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from lightning_gan.nets.enhance import EncoderDecoder, PatchDiscriminator
 
 
 class GANEnhance(EnhancementGAN):
-    """The design's enhancement GAN, corrected: the generator is an encoder-decoder that takes the degraded photo (not
-    noise); loss = adversarial + l1_weight * L1. Learning rates G 2e-4, D 4e-5 as the design says.
+    """The design document's enhancement GAN, corrected: the generator is an encoder-decoder that takes the degraded photo (not
+    noise); loss = adversarial + l1_weight * L1. Learning rates G 2e-4, D 4e-5 as docs/design.md §6 says.
 
     Args:
         width: generator width.
