@@ -53,7 +53,7 @@ def d_accuracy(real: Tensor, fake: Tensor, threshold: float = 0.0) -> tuple[Tens
     return (real.detach() > threshold).float().mean(), (fake.detach() <= threshold).float().mean()
 
 
-# --- reconstruction losses of EAGAN (docs/design.md §5; SSIM: Wang et al., TIP 2004), images in [-1, 1] or [0, 1] alike ------------------------
+# --- reconstruction losses of EAGAN (docs/design.md §5; SSIM: Wang et al., TIP 2004), in [-1, 1] or [0, 1] alike ---
 
 
 def ssim_loss(fake: Tensor, real: Tensor) -> Tensor:

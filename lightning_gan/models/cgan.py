@@ -1,4 +1,5 @@
-"""Conditional GAN: generate a product image of a given class (Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014; projection D: Miyato & Koyama, ICLR 2018)."""
+"""Conditional GAN: generate a product image of a given class (Mirza & Osindero, "Conditional Generative
+Adversarial Nets", 2014; projection discriminator: Miyato & Koyama, "cGANs with Projection Discriminator", ICLR 2018)."""
 
 from __future__ import annotations
 

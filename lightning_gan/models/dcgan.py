@@ -1,4 +1,5 @@
-"""DCGAN: unconditional product-image generation (Radford et al., "Unsupervised Representation Learning with Deep Convolutional GANs", ICLR 2016; docs/design.md §7)."""
+"""DCGAN: unconditional product-image generation (Radford et al., "Unsupervised Representation Learning with Deep
+Convolutional Generative Adversarial Networks", ICLR 2016; docs/design.md §7)."""
 
 from __future__ import annotations
 
