@@ -43,7 +43,8 @@ def load_vgg19_features(layers: int = RELU3_4) -> nn.Sequential:
 
 
 class PerceptualLoss(nn.Module):
-    """L1 between VGG19 features of two images in [-1, 1] (Johnson et al., "Perceptual Losses for Real-Time Style Transfer and Super-Resolution", ECCV 2016)."""
+    """L1 between VGG19 features of two images in [-1, 1] (Johnson et al., "Perceptual Losses for Real-Time Style
+    Transfer and Super-Resolution", ECCV 2016)."""
 
     def __init__(self, layers: int = RELU3_4):
         super().__init__()
