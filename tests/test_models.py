@@ -131,3 +131,35 @@ def test_tone_generator_refuses_inpainting_and_upscaling():
         EAGAN(generator="tone", use_mask=True)
     with pytest.raises(ValueError, match="upsample"):
         EAGAN(generator="tone", scale=2)
+
+
+def test_image_grids_are_logged_at_the_step_of_the_metrics(two_class_folder, tmp_path):
+    """W&B draws images and metrics on one axis: both must use Lightning's logging step (not global_step, which
+    counts both optimizers)."""
+    from lightning.pytorch.loggers import Logger
+
+    class Spy(Logger):
+        name, version = "spy", "0"
+
+        def __init__(self):
+            super().__init__()
+            self.metric_steps, self.image_steps = {}, []
+
+        def log_hyperparams(self, params, *args, **kwargs):
+            pass
+
+        def log_metrics(self, metrics, step=None):
+            for key in metrics:
+                self.metric_steps.setdefault(key, []).append(step)
+
+        def log_image(self, key, images, step=None, **kwargs):
+            self.image_steps.append(step)
+
+    spy = Spy()
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, degradation="noise")
+    model = EAGAN(width=8, blocks=1, d_width=8, d_layers=2)
+    trainer = L.Trainer(max_epochs=2, limit_train_batches=3, limit_val_batches=1, logger=spy, default_root_dir=tmp_path,
+                        enable_checkpointing=False, enable_progress_bar=False, num_sanity_val_steps=0)
+    trainer.fit(model, datamodule=data)
+    assert len(spy.image_steps) == 2 and spy.image_steps == spy.metric_steps["val/psnr"]
+    assert spy.image_steps[-1] < trainer.global_step / 2  # batches, not optimizer steps (global_step = 12)

@@ -313,7 +313,11 @@ class AdversarialModule(L.LightningModule):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}_step{self.global_step:06d}.png"  # the step checkpoints and W&B use
         save_image(grid, path)
+        # Lightning logs metrics at the count of batches that stepped (global_step counts both optimizers, twice
+        # as many): the image must use the same step, or W&B puts it beside the wrong metrics.
+        step = self.trainer.fit_loop.epoch_loop._batches_that_stepped
         for logger in self.loggers:
             if hasattr(logger, "log_image"):
-                logger.log_image(key=f"images/{name}", images=[str(path)], step=self.global_step)
+                logger.log_image(key=f"images/{name}", images=[str(path)], step=step,
+                                 caption=[f"{name}, epoch {self.current_epoch}, G step {int(self.g_steps)}"])
         return path
