@@ -90,7 +90,7 @@ class Models:
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         self._loaded: dict[tuple[str, str], object] = {}
 
-    def runs(self, classes: tuple[str, ...], degradation: str | None = None) -> list[str]:
+    def runs(self, classes: tuple[str, ...], degradation: str | tuple[str, ...] | None = None) -> list[str]:
         """Checkpoints of runs whose model class is in `classes` (and, if given, trained on `degradation`)."""
         found = []
         for config_path in sorted(self.runs_dir.glob("*/version_*/config.yaml")):
@@ -100,7 +100,8 @@ class Models:
                 continue
             model = (config.get("model") or {}).get("class_path", "").rpartition(".")[2]
             preset = ((config.get("data") or {}).get("init_args") or {}).get("degradation")
-            if model in classes and (degradation is None or preset == degradation):
+            wanted = (degradation,) if isinstance(degradation, str) else degradation
+            if model in classes and (wanted is None or preset in wanted):
                 found += [str(p) for p in sorted((config_path.parent / "checkpoints").glob("*.ckpt"))]
         return found
 
@@ -365,7 +366,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             task.change(task_models, task, model)
             run.click(enhance_ui, [files, model], [slider, gallery, archive, status])
         with gr.Tab("Repair"):
-            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs(ENHANCERS, "stains")
+            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs(ENHANCERS, ("stains", "large_holes"))
             editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="filepath", image_mode="RGBA",
                                     brush=gr.Brush(colors=["#ff00ff"], default_size=24), layers=False)
             repair_model = gr.Dropdown(inpainters, value=inpainters[0] if inpainters else None, label="Inpainting model",

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from lightning_gan.baselines import BASELINES, baselines_for
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
-from lightning_gan.data.degradations import PRESETS, degrade, scale_of
+from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
 from lightning_gan.metrics import lpips_metric
@@ -70,11 +70,21 @@ def luma(x: torch.Tensor) -> torch.Tensor:
     return (16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0
 
 
-def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips) -> dict[str, float]:
+def hole_scores(output: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
+    """PSNR and SSIM inside the hole only (outside it an inpainter returns the photo): what the fill is worth."""
+    inside = mask.expand_as(output) > 0.5
+    mse = ((output - clean) ** 2)[inside].mean().clamp_min(1e-10)
+    ssim_map = kornia.metrics.ssim(output, clean, 11)
+    return {"psnr_hole": (10 * torch.log10(1 / mse)).item(), "ssim_hole": ssim_map[inside].mean().item()}
+
+
+def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips, mask: torch.Tensor | None = None) -> dict[str, float]:
     row = {
         "psnr": peak_signal_noise_ratio(output, clean, data_range=1.0).item(),
         "ssim": structural_similarity_index_measure(output, clean, data_range=1.0).item(),
     }
+    if mask is not None and mask.sum() > 0:
+        row |= hole_scores(output, clean, mask)
     if scale > 1:
         crop = (..., slice(scale, -scale), slice(scale, -scale))
         y_out, y_clean = luma(output)[crop], luma(clean)[crop]
@@ -138,7 +148,7 @@ def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, 
 def evaluate_no_reference(args: argparse.Namespace) -> dict:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     if args.degradation is not None and (args.degradation not in PRESETS or scale_of(args.degradation) != 1
-                                         or args.degradation == "stains"):
+                                         or args.degradation in MASK_PRESETS):
         raise ValueError(f"--degradation {args.degradation!r}: with --no-reference, a same-size preset without a mask")
     records = records_of(args.data, args.split, args.every, args.limit)
     methods = restorers(args, 1, False, device)
@@ -197,7 +207,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     scale = scale_of(args.degradation)
     records = records_of(args.data, args.split, args.every, args.limit)
-    methods = restorers(args, scale, args.degradation == "stains", device)
+    methods = restorers(args, scale, args.degradation in MASK_PRESETS, device)
     lpips, lpips_note = lpips_metric(device)
     if lpips_note:
         print(f"note: {lpips_note}", file=sys.stderr)
@@ -221,12 +231,12 @@ def evaluate(args: argparse.Namespace) -> dict:
         clean = clean[..., :height, :width]  # SR protocol: crop to a multiple of the scale
         degraded = degrade(clean, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index]))
         if scale == 1:
-            totals["input"].append(scores(degraded.image, clean, scale, lpips))
+            totals["input"].append(scores(degraded.image, clean, scale, lpips, degraded.mask))
         for number, method in enumerate(methods):
             start = time.perf_counter()
             output = method(degraded.image, degraded.mask, tile=args.tile)
             seconds[method.name] += time.perf_counter() - start
-            row = scores(output, clean, scale, lpips)
+            row = scores(output, clean, scale, lpips, degraded.mask)
             totals[method.name].append(row)
             if number == 0:
                 cases.append((row["psnr"], degraded.image.cpu(), output.cpu(), clean.cpu(), str(record.path)))
@@ -234,7 +244,9 @@ def evaluate(args: argparse.Namespace) -> dict:
         raise ValueError("no readable image to evaluate")
     rows = []
     for name, per_image in totals.items():
-        row = {"method": name, **{k: sum(r[k] for r in per_image) / len(per_image) for k in per_image[0]}}
+        keys = list(dict.fromkeys(k for r in per_image for k in r))  # a hole score is missing where a mask was empty
+        row = {"method": name, **{k: sum(r[k] for r in per_image if k in r) / max(1, sum(k in r for r in per_image))
+                                  for k in keys}}
         row["images"] = len(per_image)
         if name in seconds:
             row["seconds_per_image"] = seconds[name] / len(per_image)
@@ -248,7 +260,8 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 
 def markdown(result: dict) -> str:
-    keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y", "lpips", "luma_change", "detail_ratio", "color_cast")
+    keys = [k for k in ("psnr", "ssim", "psnr_hole", "ssim_hole", "psnr_y", "ssim_y", "lpips", "luma_change", "detail_ratio",
+                        "color_cast")
             if k in result["rows"][0]]
     lines = [f"| method | {' | '.join(keys)} | images |", "|---" * (len(keys) + 2) + "|"]
     for row in result["rows"]:

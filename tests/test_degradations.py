@@ -127,3 +127,13 @@ def test_clean_share_leaves_that_share_of_training_images_untouched(name):
     # evaluation draws are never left clean
     seeded = degrade(clean[:50], name, seeds=torch.arange(50), clean_share=0.25).image
     assert ((seeded - clean[:50]).abs().flatten(1).amax(1) > 0).all()
+
+
+def test_large_holes_cover_the_documented_share_of_the_photo():
+    photos = batch(128, 64)
+    train = degrade(photos, "large_holes").mask.mean(dim=(1, 2, 3))
+    evaluation = degrade(photos, "large_holes", seeds=torch.arange(128)).mask.mean(dim=(1, 2, 3))
+    assert 0.2 < train.mean() < 0.36 and 0.1 < evaluation.mean() < 0.2
+    assert (train > 0.05).float().mean() > 0.9 and (evaluation < 0.4).all()
+    out = degrade(photos, "large_holes", seeds=torch.arange(128))
+    torch.testing.assert_close(out.image * (1 - out.mask), photos * (1 - out.mask))  # only the hole changes

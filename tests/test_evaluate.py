@@ -104,3 +104,24 @@ def test_no_reference_on_darkened_photos(tmp_path):
     assert rows["gamma_correction"]["luma_change"] > 0.05  # brightens the darkened photos
     assert rows["gaussian_filter"]["detail_ratio"] < 1
     assert main(["--no-reference", "--degradation", "downscale4", "--baselines", "clahe", "--out", str(tmp_path / "x.json")]) == 2
+
+
+def test_mask_presets_report_scores_inside_the_hole(tmp_path):
+    out = tmp_path / "holes.json"
+    assert main(["--degradation", "large_holes", "--baselines", "diffusion_fill", "--limit", "3", "--out", str(out)]) == 0
+    rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["diffusion_fill"]["psnr_hole"] > rows["input"]["psnr_hole"]
+    assert rows["diffusion_fill"]["psnr_hole"] < rows["diffusion_fill"]["psnr"]  # the hole is the hard part
+
+
+def test_hole_scores_ignore_pixels_outside_the_mask():
+    from lightning_gan.evaluate import hole_scores
+
+    clean = torch.rand(1, 3, 32, 32)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 8:24, 8:24] = 1
+    damaged_outside = clean.clone()
+    damaged_outside[..., :4, :] = 0
+    assert hole_scores(damaged_outside, clean, mask)["psnr_hole"] > 90
+    off_inside = clean + 0.1 * mask
+    assert abs(hole_scores(off_inside, clean, mask)["psnr_hole"] - 20.0) < 0.01

@@ -109,12 +109,16 @@ def downscale(x: Tensor, draw: Draw, factor: int) -> Tensor:
     return F.interpolate(x, size=(height // factor, width // factor), mode="bicubic", antialias=True)
 
 
-def stain_mask(draw: Draw, height: int, width: int, count: tuple[int, int], radius: Range) -> Tensor:
-    """Union of 1..N random ellipses per image, radii relative to the image side."""
+def _grid(draw: Draw, height: int, width: int) -> tuple[Tensor, Tensor]:
     ys = torch.linspace(0, 1, height, device=draw.device).view(1, -1, 1)
     xs = torch.linspace(0, 1, width, device=draw.device).view(1, 1, -1)
+    return ys, xs
+
+
+def _ellipses(draw: Draw, ys: Tensor, xs: Tensor, count: tuple[int, int], radius: Range) -> Tensor:
+    """(B, H, W) union of count[0]..count[1] random ellipses per image, radii relative to the image side."""
     wanted = draw.uniform(count[0], count[1] + 1).floor()
-    mask = torch.zeros(draw.batch, height, width, device=draw.device, dtype=torch.bool)
+    mask = torch.zeros(draw.batch, ys.shape[1], xs.shape[2], device=draw.device, dtype=torch.bool)
     for k in range(count[1]):
         cy, cx, ry, rx = (draw.uniform(0, 1).view(-1, 1, 1) for _ in range(4))
         ry, rx = radius[0] + (radius[1] - radius[0]) * ry, radius[0] + (radius[1] - radius[0]) * rx
@@ -123,6 +127,50 @@ def stain_mask(draw: Draw, height: int, width: int, count: tuple[int, int], radi
         u = (dx * angle.cos() + dy * angle.sin()) / rx
         v = (dy * angle.cos() - dx * angle.sin()) / ry
         mask |= (u * u + v * v < 1) & (k < wanted).view(-1, 1, 1)
+    return mask
+
+
+def stain_mask(draw: Draw, height: int, width: int, count: tuple[int, int], radius: Range) -> Tensor:
+    """Union of 1..N random ellipses per image, radii relative to the image side."""
+    ys, xs = _grid(draw, height, width)
+    return _ellipses(draw, ys, xs, count, radius).unsqueeze(1).float()
+
+
+def _strokes(draw: Draw, ys: Tensor, xs: Tensor, count: tuple[int, int], thickness: Range, vertices: int = 5) -> Tensor:
+    """Thick random polylines (a brush dragged across the photo), as LaMa's training masks draw them."""
+    wanted = draw.uniform(count[0], count[1] + 1).floor()
+    mask = torch.zeros(draw.batch, ys.shape[1], xs.shape[2], device=draw.device, dtype=torch.bool)
+    for k in range(count[1]):
+        active = (k < wanted).view(-1, 1, 1)
+        half = draw.between(thickness).view(-1, 1, 1) / 2
+        y0, x0 = draw.uniform(0, 1).view(-1, 1, 1), draw.uniform(0, 1).view(-1, 1, 1)
+        for _ in range(vertices):
+            angle = draw.uniform(0, 2 * math.pi).view(-1, 1, 1)
+            length = draw.uniform(0.1, 0.4).view(-1, 1, 1)
+            y1, x1 = (y0 + length * angle.sin()).clamp(0, 1), (x0 + length * angle.cos()).clamp(0, 1)
+            sy, sx = y1 - y0, x1 - x0
+            t = (((ys - y0) * sy + (xs - x0) * sx) / (sy * sy + sx * sx).clamp_min(1e-8)).clamp(0, 1)
+            mask |= active & ((ys - y0 - t * sy) ** 2 + (xs - x0 - t * sx) ** 2 < half * half)
+            y0, x0 = y1, x1
+    return mask
+
+
+def _boxes(draw: Draw, ys: Tensor, xs: Tensor, count: tuple[int, int], side: Range) -> Tensor:
+    wanted = draw.uniform(count[0], count[1] + 1).floor()
+    mask = torch.zeros(draw.batch, ys.shape[1], xs.shape[2], device=draw.device, dtype=torch.bool)
+    for k in range(count[1]):
+        cy, cx = draw.uniform(0, 1).view(-1, 1, 1), draw.uniform(0, 1).view(-1, 1, 1)
+        hy, hx = draw.between(side).view(-1, 1, 1) / 2, draw.between(side).view(-1, 1, 1) / 2
+        mask |= ((ys - cy).abs() < hy) & ((xs - cx).abs() < hx) & (k < wanted).view(-1, 1, 1)
+    return mask
+
+
+def hole_mask(draw: Draw, height: int, width: int, strokes: tuple[int, int], thickness: Range, boxes: tuple[int, int],
+              box_side: Range, blobs: tuple[int, int], blob_radius: Range) -> Tensor:
+    """Large, varied holes (LaMa's recipe: thick strokes, boxes, blobs), (B, 1, H, W) with 1 inside."""
+    ys, xs = _grid(draw, height, width)
+    mask = _strokes(draw, ys, xs, strokes, thickness) | _boxes(draw, ys, xs, boxes, box_side)
+    mask |= _ellipses(draw, ys, xs, blobs, blob_radius)
     return mask.unsqueeze(1).float()
 
 
@@ -163,6 +211,7 @@ PRESETS: dict[str, tuple[Step, ...]] = {
     "downscale2": (Step(downscale, dict(factor=2), dict(factor=2)),),
     "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
     "stains": (),  # handled by `degrade`: it also returns the mask
+    "large_holes": (),  # likewise
     "grayscale": (Step(grayscale),),
     # Real-ESRGAN style: a random subset of camera failures per image, in the order a camera makes them: exposure
     # and sensor noise, then white balance, then a flat tone curve.
@@ -171,6 +220,13 @@ PRESETS: dict[str, tuple[Step, ...]] = {
 }
 STAINS_TRAIN = dict(count=(1, 4), radius=(0.04, 0.18))
 STAINS_EVAL = dict(count=(3, 3), radius=(0.06, 0.14))
+# Share of the photo in holes (measured on 256 draws): training 14-42 % (5th-95th percentile), mean 28 %;
+# evaluation 7-24 %, mean 15 %, seeded per photo.
+HOLES_TRAIN = dict(strokes=(1, 4), thickness=(0.04, 0.12), boxes=(0, 2), box_side=(0.1, 0.4), blobs=(1, 3),
+                   blob_radius=(0.05, 0.2))
+HOLES_EVAL = dict(strokes=(1, 2), thickness=(0.04, 0.1), boxes=(0, 1), box_side=(0.1, 0.3), blobs=(1, 2),
+                  blob_radius=(0.06, 0.16))
+MASK_PRESETS = ("stains", "large_holes")
 
 
 def scale_of(name: str) -> int:
@@ -193,8 +249,11 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_shar
     draw = Draw(len(clean), clean.device, seeds)
     mode = "train" if seeds is None else "eval"
     keep = _per_image(draw.uniform(0, 1) < clean_share) if seeds is None and clean_share > 0 else None
-    if name == "stains":
-        mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
+    if name in MASK_PRESETS:
+        if name == "stains":
+            mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
+        else:
+            mask = hole_mask(draw, *clean.shape[-2:], **(HOLES_TRAIN if seeds is None else HOLES_EVAL))
         mask = mask if keep is None else mask * ~keep
         colour = draw.uniform(0, 1, 3, 1, 1)
         return Degraded(clean * (1 - mask) + colour * mask, mask)
