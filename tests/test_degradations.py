@@ -137,3 +137,13 @@ def test_large_holes_cover_the_documented_share_of_the_photo():
     assert (train > 0.05).float().mean() > 0.9 and (evaluation < 0.4).all()
     out = degrade(photos, "large_holes", seeds=torch.arange(128))
     torch.testing.assert_close(out.image * (1 - out.mask), photos * (1 - out.mask))  # only the hole changes
+
+
+def test_camera_noise_is_signal_dependent_and_spatially_correlated():
+    flat = torch.cat([torch.full((4, 3, 64, 32), 0.25), torch.full((4, 3, 64, 32), 0.9)], dim=-1)
+    noisy = degrade(flat, "camera_noise", seeds=torch.arange(4)).image
+    residual = kornia.color.rgb_to_linear_rgb(noisy) - kornia.color.rgb_to_linear_rgb(flat)
+    dark, bright = residual[..., 4:-4, 4:28], residual[..., 4:-4, 36:-4]
+    assert bright.std() > dark.std() > 0.005  # Poisson-Gaussian: more noise where more light
+    neighbours = torch.corrcoef(torch.stack([bright[..., :-1].flatten(), bright[..., 1:].flatten()]))[0, 1]
+    assert neighbours > 0.2  # white noise would give ~0

@@ -88,6 +88,21 @@ def noise(x: Tensor, draw: Draw, sigma: Range) -> Tensor:
     return x + _per_image(draw.between(sigma)) * draw.normal(*x.shape[1:])
 
 
+def camera_noise(x: Tensor, draw: Draw, shot: Range, read: Range, correlation: Range, quality: Range) -> Tensor:
+    """Noise as a camera makes it: Poisson-Gaussian in linear light (variance shot * signal + read**2; Foi et al.,
+    TIP 2008), spatially correlated by demosaicing (a Gaussian blur of the noise of sigma `correlation` px, rescaled to
+    keep its strength), then JPEG compression of the noisy photo."""
+    linear = to_linear(x)
+    std = (_per_image(draw.between(shot)) * linear + _per_image(draw.between(read)) ** 2).sqrt()
+    white = draw.normal(*x.shape[1:])
+    sigmas = draw.between(correlation).unsqueeze(1).expand(-1, 2).contiguous()
+    size = 2 * math.ceil(3 * correlation[1]) + 1
+    correlated = kornia.filters.gaussian_blur2d(white, (size, size), sigmas)
+    correlated = correlated * (white.std(dim=(1, 2, 3), keepdim=True) / correlated.std(dim=(1, 2, 3), keepdim=True).clamp_min(1e-6))
+    noisy = to_srgb(linear + std * correlated)
+    return kornia.enhance.jpeg_codec_differentiable(noisy, draw.between(quality))
+
+
 def blur(x: Tensor, draw: Draw, sigma: Range, motion: float, length: int = 9) -> Tensor:
     """Out of focus (Gaussian, per-image sigma) or camera shake (motion blur, random angle), per image."""
     size = 2 * math.ceil(3 * sigma[1]) + 1
@@ -200,12 +215,16 @@ COLOR_CAST = Step(
     _fixed(red=1.4, blue=0.7, saturation=0.8),
 )
 NOISE = Step(noise, dict(sigma=(5 / 255, 50 / 255)), _fixed(sigma=25 / 255))
+# A phone photo in a dim shop at high ISO; evaluation: shot 0.01, read 0.004, correlation 0.6 px, JPEG quality 85.
+CAMERA_NOISE = Step(camera_noise, dict(shot=(0.0005, 0.02), read=(0.0005, 0.01), correlation=(0.3, 1.0), quality=(60, 95)),
+                    _fixed(shot=0.01, read=0.004, correlation=0.6, quality=85))
 
 PRESETS: dict[str, tuple[Step, ...]] = {
     "lowlight": (LOWLIGHT,),
     "low_contrast": (LOW_CONTRAST,),
     "color_cast": (COLOR_CAST,),
     "noise": (NOISE,),
+    "camera_noise": (CAMERA_NOISE,),
     "blur": (Step(blur, dict(sigma=(0.5, 2.5), motion=0.3), dict(sigma=(1.5, 1.5), motion=0.0)),),
     "jpeg": (Step(jpeg, dict(quality=(20, 80)), _fixed(quality=40)),),
     "downscale2": (Step(downscale, dict(factor=2), dict(factor=2)),),
