@@ -114,13 +114,19 @@ def fast_inference(network: nn.Module) -> nn.Module:
     return network.to(memory_format=torch.channels_last)
 
 
-def _from_module(name: str, model, device: torch.device) -> Restorer:
+def _from_module(name: str, model, device: torch.device, strength: float = 1.0) -> Restorer:
     from lightning_gan.models.enhance_base import EnhancementGAN
 
     if not isinstance(model, EnhancementGAN):
         raise ModelError(f"{name} is a {type(model).__name__} model (generation); this needs an enhancement model "
                          "(GANEnhance or EAGAN)")
     model = model.to(device).eval()
+    if strength != 1.0 and not getattr(model, "noise_map", False):
+        raise ModelError(f"--strength needs a noise-level-aware model (trained with --model.noise_map true); {name} is not")
+    if strength < 0:
+        raise ModelError(f"--strength must be >= 0, got {strength}")
+    if getattr(model, "noise_map", False):
+        model.noise_strength = strength
     if getattr(model.inference_generator, "global_operator", False):
         return _global_restorer(name, model.inference_generator, device)
     multiple = getattr(model.inference_generator, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
@@ -202,20 +208,23 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     return model
 
 
-def load_restorer(spec: str, device: str | torch.device = "cpu") -> Restorer:
-    """`spec`: a checkpoint path, a shipped pretrained name, or a baseline name."""
+def load_restorer(spec: str, device: str | torch.device = "cpu", strength: float = 1.0) -> Restorer:
+    """`spec`: a checkpoint path, a shipped pretrained name, or a baseline name. `strength` scales the noise level
+    that noise-level-aware denoisers are given (1 = as estimated; below 1 keeps more grain, above removes more)."""
     device = torch.device(device)
     if spec in BASELINES:
+        if strength != 1.0:
+            raise ModelError(f"--strength needs a noise-level-aware model; {spec} is a classical baseline")
         return baseline_restorer(spec, 1, device)
     if spec in pretrained_names():
-        return _from_module(spec, load_pretrained_model(spec), device)
+        return _from_module(spec, load_pretrained_model(spec), device, strength)
     path = Path(spec)
     if path.suffix == ".safetensors" and path.is_file():  # an exported model outside the package (its card beside it)
         if not path.with_suffix(".json").is_file():
             raise ModelError(f"--model {spec}: no card {path.with_suffix('.json').name} beside it")
-        return _from_module(str(path), load_pretrained_model(path.stem, path.parent), device)
+        return _from_module(str(path), load_pretrained_model(path.stem, path.parent), device, strength)
     if path.is_file():
-        return _from_module(str(path), load_checkpoint_model(path), device)
+        return _from_module(str(path), load_checkpoint_model(path), device, strength)
     raise ModelError(f"--model {spec!r} is neither a checkpoint file, an exported .safetensors model, a shipped model "
                      f"({', '.join(pretrained_names()) or 'none'}) nor a baseline ({', '.join(BASELINES)})")
 

@@ -65,3 +65,37 @@ def test_two_writers_never_share_a_temporary_file(tmp_path, monkeypatch):
     save(tmp_path / "x.png", rgb, None, None, "RGB")
     assert len(set(seen)) == 2 and all(str(os.getpid()) in name and name.endswith(".partial") for name in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
+
+
+def test_noise_estimate_matches_the_added_noise():
+    import torch
+
+    from lightning_gan.models.enhance_base import estimate_noise
+
+    g = torch.Generator().manual_seed(0)
+    smooth = torch.nn.functional.interpolate(torch.rand(3, 3, 8, 8, generator=g), size=(128, 128), mode="bilinear") * 0.6 + 0.2
+    for sigma in (5 / 255, 25 / 255, 50 / 255):
+        noisy = smooth + sigma * torch.randn(smooth.shape, generator=g)
+        assert (estimate_noise(noisy) / sigma - 1).abs().max() < 0.15
+
+
+def test_strength_turns_a_noise_aware_denoiser_up_and_down(tmp_path, capsys):
+    import torch
+
+    from lightning_gan.inference import ModelError, _from_module, load_restorer
+    from lightning_gan.models.eagan import EAGAN
+
+    torch.manual_seed(0)
+    model = EAGAN(generator="unet", width=8, blocks=2, noise_map=True)
+    torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # react to the noise-level channel
+    noisy = torch.rand(1, 3, 32, 32)
+    outputs = [_from_module("d", model, torch.device("cpu"), s)(noisy) for s in (0.5, 1.0, 2.0)]
+    assert (outputs[0] - outputs[1]).abs().max() > 1e-4 and (outputs[2] - outputs[1]).abs().max() > 1e-4
+    try:
+        load_restorer("gaussian_filter", strength=2.0)
+        raise AssertionError("a baseline must refuse --strength")
+    except ModelError as error:
+        assert "noise-level-aware" in str(error)
+    write_image(tmp_path / "in" / "a.png", size=16)
+    assert main([str(tmp_path / "in"), str(tmp_path / "out"), "--model", "denoise", "--strength", "2"]) == 2
+    assert "--strength needs a noise-level-aware model" in capsys.readouterr().err

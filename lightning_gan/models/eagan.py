@@ -50,11 +50,11 @@ class EAGAN(EnhancementGAN):
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
-        in_channels = 3 + self.use_mask
+        in_channels = self.in_channels
         if generator != "resnet" and self.scale != 1:
             raise ValueError(f"--model.generator {generator} does not upsample; use resnet for --model.scale > 1")
-        if generator == "tone" and self.use_mask:
-            raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint (use resnet or unet)")
+        if generator == "tone" and (self.use_mask or self.noise_map):
+            raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint or denoise (use resnet or unet)")
         if generator == "unet":
             net = UNetGenerator(in_channels, width, blocks)
         elif generator == "tone":

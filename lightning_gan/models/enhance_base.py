@@ -22,6 +22,16 @@ def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
     return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
 
 
+def estimate_noise(images: Tensor) -> Tensor:
+    """Per-image standard deviation of white noise per channel, from the finest diagonal Haar detail of luma:
+    median(|HH|) / 0.6745 (Donoho & Johnstone, Biometrika 1994), divided by 0.6686, the share of independent
+    per-channel noise that survives in BT.601 luma. Images in [0, 1]; returns (B,) in the same units."""
+    luma = 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]
+    kernel = torch.tensor([[0.5, -0.5], [-0.5, 0.5]], device=images.device, dtype=images.dtype).view(1, 1, 2, 2)
+    detail = F.conv2d(luma, kernel, stride=2)
+    return detail.abs().flatten(1).median(dim=1).values / (0.6745 * 0.6686)
+
+
 class EnhancementGAN(AdversarialModule):
     """A generator that takes the degraded photo (plus the damage mask when `use_mask`) and a conditional patch
     discriminator that judges (degraded, candidate) pairs, as in pix2pix. Loss G = adversarial_weight * adversarial
@@ -34,6 +44,9 @@ class EnhancementGAN(AdversarialModule):
         scale: output size / input size (super-resolution: match the downscale preset).
         use_mask: the damage mask is a fourth input channel (inpainting).
         prefill_holes: with a mask, the generator refines a diffusion fill of the hole instead of the raw stain.
+        noise_map: a fifth input channel holds the photo's noise level, estimated from the photo itself (FFDNet,
+            Zhang et al., TIP 2018, with a blind estimate): one model covers weak and strong noise, and
+            `noise_strength` (`enhance --strength`) turns the denoising down or up.
         l1_weight: weight of the L1 reconstruction loss.
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
@@ -41,7 +54,8 @@ class EnhancementGAN(AdversarialModule):
         monitor: the metric that picks the best checkpoint (val/lpips needs the AlexNet weights in the hub cache).
     """
 
-    def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, l1_weight: float = 100.0,
+    def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
+                 l1_weight: float = 100.0,
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", **kwargs):
         super().__init__(**kwargs)
@@ -52,7 +66,8 @@ class EnhancementGAN(AdversarialModule):
             if lpips is None:
                 raise ValueError(f"--model.monitor val/lpips: {note}")
             self._lpips.append(lpips)
-        self.scale, self.use_mask, self.prefill_holes = scale, use_mask, prefill_holes
+        self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
+        self.noise_strength = 1.0  # inference only: multiplies the estimated noise level
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
         self.grid_images = grid_images
         self.val_output = fidelity_metrics()
@@ -63,18 +78,26 @@ class EnhancementGAN(AdversarialModule):
         self.setup_ema()
 
     # --- inputs ------------------------------------------------------------------------------------
+    @property
+    def in_channels(self) -> int:
+        return 3 + int(self.use_mask) + int(self.noise_map)
+
     def network_input(self, degraded: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Degraded images in [0, 1] (and the mask) as the generator's input in [-1, 1]."""
-        if not self.use_mask:
-            return to_signed(degraded)
-        if mask is None:
-            raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
-        if mask.shape[-2:] != degraded.shape[-2:]:
-            raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
-        if self.prefill_holes:
-            # Holes can be far wider than the generator's receptive field: start from a diffusion fill, refine it.
-            degraded = diffusion_fill(degraded, mask)
-        return torch.cat([to_signed(degraded), to_signed(mask)], dim=1)
+        """Degraded images in [0, 1] (and the mask, and the noise-level map) as the generator's input in [-1, 1]."""
+        parts = []
+        if self.use_mask:
+            if mask is None:
+                raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
+            if mask.shape[-2:] != degraded.shape[-2:]:
+                raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
+            if self.prefill_holes:
+                # Holes can be far wider than the generator's receptive field: start from a diffusion fill, refine it.
+                degraded = diffusion_fill(degraded, mask)
+            parts.append(to_signed(mask))
+        if self.noise_map:
+            level = self.noise_strength * estimate_noise(degraded)
+            parts.append((level * 10).view(-1, 1, 1, 1).expand_as(degraded[:, :1]))  # sigma 25/255 -> about 1
+        return torch.cat([to_signed(degraded), *parts], dim=1) if parts else to_signed(degraded)
 
     def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:
         """Degraded images in [0, 1] to restored images in [0, 1] (the EMA generator unless one is given)."""
