@@ -238,7 +238,7 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
     folder = workspace.job()
     before, after = folder / "photo.png", folder / "repaired.png"
     rgb.save(before)
-    write_image(after, restore_rgb(restorer, rgb, mask, 1024, 48), None, None, "RGB")
+    write_image(after, restore_rgb(restorer, rgb, mask, 1024, 48))
     return Result([(str(before), str(after))], _archive([after], folder), "Repaired.")
 
 

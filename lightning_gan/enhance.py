@@ -19,7 +19,7 @@ import torch
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from lightning_gan.data.images import IMAGE_SUFFIXES, scan, to_rgb, to_tensor
+from lightning_gan.data.images import IMAGE_SUFFIXES, scan, to_rgb
 from lightning_gan.inference import ModelError, Restorer, load_restorer
 
 SAVE_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".bmp": "BMP"}
@@ -39,25 +39,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tile", type=int, default=1024, help="tile side in input pixels (memory bound)")
     parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--ext", default="auto", choices=["auto", "jpg", "png", "webp"],
+                        help="output format (auto: the input's own)")
+    parser.add_argument("--quality", type=int, default=95, help="JPEG / WebP quality, 1-100")
+    parser.add_argument("--suffix", default="", help="appended to each output name, e.g. _enhanced")
+    parser.add_argument("--outscale", type=float, default=None,
+                        help="final size relative to the input (e.g. 2 with an x4 model; 4 with --model bicubic); "
+                             "default: the model's own scale")
     parser.add_argument("--max-megapixels", type=float, default=50.0,
                         help="larger photos are skipped with a message before they are decoded (memory: about 60 bytes "
                              "per pixel on the CPU; raise it on a machine with the memory)")
     return parser
 
 
-def read_image(path: Path) -> tuple[Image.Image, Image.Image | None, bytes | None, str]:
-    """RGB pixels (EXIF orientation applied), the alpha channel if any, the EXIF bytes, and the original mode."""
+@dataclass
+class Meta:
+    """What a photo carries beside its RGB pixels, kept in the output: alpha, EXIF, ICC colour profile, mode."""
+
+    alpha: Image.Image | None = None
+    exif: bytes | None = None
+    icc: bytes | None = None
+    mode: str = "RGB"
+
+
+def read_image(path: Path) -> tuple[Image.Image, Meta]:
+    """RGB pixels (EXIF orientation applied) and what else the file carries (`Meta`)."""
     with Image.open(path) as image:
         image.load()
-        exif = image.info.get("exif")
-        mode = image.mode
+        meta = Meta(exif=image.info.get("exif"), icc=image.info.get("icc_profile"), mode=image.mode)
         upright = ImageOps.exif_transpose(image)
-        alpha = None
         if upright.mode in ("RGBA", "LA", "PA"):
-            alpha = upright.getchannel("A")
+            meta.alpha = upright.getchannel("A")
         elif "transparency" in upright.info:
-            alpha = upright.convert("RGBA").getchannel("A")
-        return to_rgb(upright), alpha, exif, mode
+            meta.alpha = upright.convert("RGBA").getchannel("A")
+        return to_rgb(upright), meta
 
 
 def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
@@ -69,20 +84,24 @@ def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
     return exif.tobytes()
 
 
-def write_image(path: Path, rgb: np.ndarray, alpha: Image.Image | None, exif: bytes | None, mode: str) -> None:
-    """Save atomically in the format of the file name, with alpha and EXIF when the format takes them."""
+def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95) -> None:
+    """Save atomically in the format of the file name, with alpha, EXIF and the ICC profile when the format takes
+    them (a photo that loses its profile changes colour in colour-managed viewers)."""
+    meta = meta or Meta()
     image = Image.fromarray(rgb, "RGB")
-    if mode in ("L", "LA", "I", "I;16"):
+    if meta.mode in ("L", "LA", "I", "I;16"):
         image = image.convert("L")
-    if alpha is not None:
-        image.putalpha(alpha.resize(image.size, Image.Resampling.BICUBIC))
+    if meta.alpha is not None:
+        image.putalpha(meta.alpha.resize(image.size, Image.Resampling.BICUBIC))
     fmt = SAVE_FORMAT[path.suffix.lower()]
     if fmt == "JPEG" and image.mode in ("RGBA", "LA"):
         image = image.convert("RGB" if image.mode == "RGBA" else "L")  # JPEG has no alpha
-    options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
-    exif = _reset_orientation(exif)
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    exif = _reset_orientation(meta.exif)
     if exif and fmt in ("JPEG", "PNG", "WEBP"):
         options["exif"] = exif
+    if meta.icc and fmt in ("JPEG", "PNG", "WEBP") and image.mode in ("RGB", "RGBA"):
+        options["icc_profile"] = meta.icc
     # a name of this process's own: two runs writing into one folder never share a temporary file
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
@@ -129,9 +148,10 @@ def load_mask(mask: Path | None, source: Path, input_root: Path, size: tuple[int
 
 
 def restore_rgb(restorer: Restorer, rgb: Image.Image, mask: torch.Tensor | None, tile: int, overlap: int) -> np.ndarray:
-    x = to_tensor(rgb)[None].float() / 255
-    y = restorer(x, mask, tile=tile, overlap=overlap)
-    return (y[0].permute(1, 2, 0).cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    """An RGB photo through a restorer, as uint8 (the Python API's array path: `lightning_gan.api.Model`)."""
+    from lightning_gan.api import Model
+
+    return Model(restorer, tile, overlap)(np.asarray(rgb), mask)
 
 
 @dataclass
@@ -163,7 +183,8 @@ def too_large(path: Path, max_pixels: float | None) -> str | None:
 
 
 def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.Image], np.ndarray], overwrite: bool,
-                  desc: str, progress: Callable[[int, int], None] | None = None, max_pixels: float | None = None) -> Report:
+                  desc: str, progress: Callable[[int, int], None] | None = None, max_pixels: float | None = None,
+                  quality: int = 95) -> Report:
     """Run `convert(source, rgb) -> uint8 array` over (source, target) pairs, keeping alpha, EXIF and format.
 
     Existing targets are kept unless `overwrite`; unreadable files are skipped and reported. `progress(done, total)`
@@ -177,10 +198,10 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             refused = too_large(source, max_pixels)
             if refused:
                 raise ValueError(refused)
-            rgb, alpha, exif, mode = read_image(source)  # decoded once
+            rgb, meta = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_image(target, array, alpha, exif, mode)
+            write_image(target, array, meta, quality)
             report.written.append(target)
         except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
             report.failed.append(f"{source}: {error}")
@@ -194,21 +215,43 @@ def run(args: argparse.Namespace) -> int:
     restorer = load_restorer(args.model, device, args.strength)
     if restorer.use_mask and args.mask is None:
         raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")
+    if not 1 <= args.quality <= 100:
+        raise ValueError(f"--quality must be between 1 and 100, got {args.quality}")
+    if args.outscale is not None and not 0 < args.outscale <= 16:
+        raise ValueError(f"--outscale must be in (0, 16], got {args.outscale}")
+    if "/" in args.suffix or "\\" in args.suffix:
+        raise ValueError(f"--suffix {args.suffix!r} must not contain a path separator")
     input_root = args.input if args.input.is_dir() else args.input.parent
-    jobs = plan(args.input, args.output)
+    jobs = [(source, renamed(target, args.ext, args.suffix)) for source, target in plan(args.input, args.output)]
     unsupported = unsupported_files(args.input)
     if not jobs:
         raise ValueError(f"no images in {args.input}" + (f" ({len(unsupported)} file(s) of unsupported formats)" if unsupported else ""))
 
     def convert(source: Path, rgb: Image.Image) -> np.ndarray:
         mask = load_mask(args.mask, source, input_root, rgb.size)  # checked against the decoded size
-        return restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
+        array = restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
+        return array if args.outscale is None else rescale(array, rgb.size, args.outscale)
 
     if args.max_megapixels <= 0:
         raise ValueError(f"--max-megapixels must be positive, got {args.max_megapixels}")
-    report = process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", max_pixels=args.max_megapixels * 1e6)
+    report = process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", max_pixels=args.max_megapixels * 1e6,
+                           quality=args.quality)
     report.failed += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
     return report.print(args.output)
+
+
+def renamed(target: Path, ext: str, suffix: str) -> Path:
+    """The output name: the input's, plus `suffix`, with extension `ext` (auto: the input's)."""
+    extension = target.suffix if ext == "auto" else f".{ext}"
+    return target.with_name(f"{target.stem}{suffix}{extension}")
+
+
+def rescale(array: np.ndarray, input_size: tuple[int, int], outscale: float) -> np.ndarray:
+    """Resize a result to `outscale` x the input's size (Lanczos), as Real-ESRGAN's --outscale does."""
+    size = (max(1, round(input_size[0] * outscale)), max(1, round(input_size[1] * outscale)))
+    if (array.shape[1], array.shape[0]) == size:
+        return array
+    return np.asarray(Image.fromarray(array).resize(size, Image.Resampling.LANCZOS))
 
 
 def unsupported_files(input_path: Path) -> list[Path]:

@@ -61,8 +61,8 @@ def test_two_writers_never_share_a_temporary_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Image.Image, "save", spy)
     rgb = np.zeros((4, 4, 3), dtype=np.uint8)
-    save(tmp_path / "x.png", rgb, None, None, "RGB")
-    save(tmp_path / "x.png", rgb, None, None, "RGB")
+    save(tmp_path / "x.png", rgb)
+    save(tmp_path / "x.png", rgb)
     assert len(set(seen)) == 2 and all(str(os.getpid()) in name and name.endswith(".partial") for name in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
 
@@ -99,3 +99,38 @@ def test_strength_turns_a_noise_aware_denoiser_up_and_down(tmp_path, capsys):
     write_image(tmp_path / "in" / "a.png", size=16)
     assert main([str(tmp_path / "in"), str(tmp_path / "out"), "--model", "denoise", "--strength", "2"]) == 2
     assert "--strength needs a noise-level-aware model" in capsys.readouterr().err
+
+
+def test_icc_profile_ext_quality_suffix_and_outscale(tmp_path):
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = Image.new("RGB", (40, 30), (120, 90, 60))
+    (tmp_path / "in").mkdir()
+    photo.save(tmp_path / "in" / "shelf.jpg", icc_profile=profile)
+    assert main([str(tmp_path / "in"), str(tmp_path / "out"), "--model", "bicubic", "--outscale", "2", "--ext", "png",
+                 "--suffix", "_x2"]) == 0
+    with Image.open(tmp_path / "out" / "shelf_x2.png") as out:
+        assert out.size == (80, 60) and out.info.get("icc_profile") == profile
+    assert main([str(tmp_path / "in"), str(tmp_path / "low"), "--model", "gray_world", "--quality", "20"]) == 0
+    assert main([str(tmp_path / "in"), str(tmp_path / "high"), "--model", "gray_world", "--quality", "100"]) == 0
+    assert (tmp_path / "low" / "shelf.jpg").stat().st_size < (tmp_path / "high" / "shelf.jpg").stat().st_size
+    assert main([str(tmp_path / "in"), str(tmp_path / "bad"), "--model", "gray_world", "--quality", "0"]) == 2
+
+
+def test_python_api_takes_pil_arrays_and_tensors():
+    import numpy as np
+    import torch
+
+    from lightning_gan import load_model
+
+    model = load_model("bicubic", device="cpu")
+    rgba = Image.new("RGBA", (20, 10), (200, 100, 50, 128))
+    out = model(rgba)
+    assert out.mode == "RGBA" and out.size == (20, 10) and out.getpixel((5, 5))[3] == 128
+    array = model(np.full((10, 20, 3), 77, dtype=np.uint8))
+    assert array.shape == (10, 20, 3) and array.dtype == np.uint8 and abs(int(array[5, 5, 0]) - 77) <= 1
+    batch = model(torch.rand(2, 3, 16, 16))
+    assert batch.shape == (2, 3, 16, 16)
+    denoised = load_model("denoise", device="cpu")(Image.new("RGB", (33, 17), (90, 90, 90)))
+    assert denoised.size == (33, 17)
