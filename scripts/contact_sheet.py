@@ -48,7 +48,7 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu") -> Image.
     rows = []
     for path in photos:
         photo = to_tensor(read_rgb(path))[None].float().div(255)
-        cells = [("photo", photo)] + [(m, r(photo)) for m, r in zip(methods, restorers)]
+        cells = [("photo", photo)] + [(Path(m).name, r(photo)) for m, r in zip(methods, restorers)]
         rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)
                      for name, x in cells])
     gap = 4
