@@ -110,6 +110,9 @@ class GANCLI(LightningCLI):
             subclass_mode_data=True,
             seed_everything_default=0,
             save_config_kwargs={"overwrite": False},
+            # each model builds its two optimizers from its own g_optimizer / d_optimizer: a global --optimizer
+            # would be accepted and then fail inside configure_optimizers
+            auto_configure_optimizers=False,
             trainer_defaults={"log_every_n_steps": 10},
             args=args,
             run=run,
@@ -119,6 +122,12 @@ class GANCLI(LightningCLI):
         parser.add_argument("--name", type=str | None, default=None, help="experiment name: outputs go to <runs_dir>/<name>/")
         parser.add_argument("--runs_dir", type=str, default="runs", help="folder holding every experiment's runs")
         parser.add_argument("--wandb_project", type=str, default="lightning-gan", help="W&B project")
+
+    @staticmethod
+    def subcommands() -> dict[str, set[str]]:
+        """fit, validate and test; not predict (GANs have no `forward` to predict with: use `lightning-gan enhance`,
+        `generate` or `translate`)."""
+        return {name: skip for name, skip in LightningCLI.subcommands().items() if name != "predict"}
 
     def _parse_ckpt_path(self) -> None:
         """Check --ckpt_path before LightningCLI reads hyper-parameters from it: a missing, corrupt or unsafe file is a

@@ -160,3 +160,13 @@ def test_test_subcommand_scores_a_checkpoint_on_the_test_split(tmp_path):
           "--ckpt_path", str(ckpt), "--trainer.limit_test_batches", "2", "--data.batch_size", "4"])
     header = (tmp_path / "gan_enhance" / "version_1" / "metrics.csv").read_text().splitlines()[0].split(",")
     assert {"test/psnr", "test/psnr_input", "test/ssim"} <= set(header)
+
+
+@pytest.mark.parametrize("argv", [["predict", "--config", str(ROOT / "experiments" / "gan_enhance.yaml")],
+                                  ["fit", "--config", str(ROOT / "experiments" / "gan_enhance.yaml"), "--optimizer", "Adam"]],
+                         ids=["predict", "global_optimizer"])
+def test_options_that_cannot_work_are_not_offered(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([*argv, "--runs_dir", str(tmp_path)] if argv[0] == "fit" else argv)
+    assert caught.value.code == 2
+    assert not list(tmp_path.rglob("version_*"))
