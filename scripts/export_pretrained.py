@@ -43,7 +43,9 @@ def model_card() -> str:
     for path in sorted(PRETRAINED_DIR.glob("*.json")):
         card = json.loads(path.read_text())
         t = card["training"]
-        shape = ", ".join(f"{k}={card['hparams'][k]}" for k in ("generator", "width", "blocks", "scale", "use_mask"))
+        hp = card["hparams"]
+        keys = ("generator", "width", "knots", "thumb") if hp.get("generator") == "tone" else ("generator", "width", "blocks")
+        shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
         lines += [f"## `{card['name']}`", "",
                   f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
                   f"- degradation: `{card['degradation']}`; data: {t['data']}, {t['split']}, {t['crops']}",
