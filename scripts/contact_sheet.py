@@ -5,7 +5,7 @@
 
 Photos are real, undegraded Grocery Store test photos (or any folder), picked by their mean luma: `dark` = the
 darkest, `median` = well-exposed ones around the median, `bright` = the brightest; the first column is the photo as
-shot. Nothing is resized: each cell is the method's output at the photo's own resolution, so what you see is what a
+shot (or, with --degradation, the photo degraded by that preset's seeded evaluation setting). Nothing is resized: each cell is the method's output at the photo's own resolution, so what you see is what a
 shop gets.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageDraw
 
+from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import list_split, read_rgb, to_tensor
 from lightning_gan.evaluate import luma_mean
 from lightning_gan.inference import load_restorer
@@ -43,12 +44,14 @@ def label(image: Image.Image, text: str) -> Image.Image:
     return image
 
 
-def sheet(photos: list[Path], methods: list[str], device: str = "cpu") -> Image.Image:
+def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None) -> Image.Image:
     restorers = [load_restorer(m, device) for m in methods]
     rows = []
-    for path in photos:
+    for index, path in enumerate(photos):
         photo = to_tensor(read_rgb(path))[None].float().div(255)
-        cells = [("photo", photo)] + [(Path(m).name, r(photo)) for m, r in zip(methods, restorers)]
+        if degradation:  # seeded like evaluate's: the same damaged photo every time
+            photo = degrade(photo, degradation, seeds=torch.tensor([index])).image
+        cells = [(degradation or "photo", photo)] + [(Path(m).name, r(photo)) for m, r in zip(methods, restorers)]
         rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)
                      for name, x in cells])
     gap = 4
@@ -73,6 +76,7 @@ def main() -> None:
     parser.add_argument("--pick", default="dark,median", help="comma list of dark, median, bright")
     parser.add_argument("--per-pick", type=int, default=3, help="photos per pick")
     parser.add_argument("--every", type=int, default=5, help="consider every k-th photo of the split (speed)")
+    parser.add_argument("--degradation", help="degrade each photo first with this preset's seeded evaluation setting")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     paths = [r.path for r in list_split(args.data, args.split)][:: args.every]
@@ -80,7 +84,7 @@ def main() -> None:
         lumas = [luma_mean(to_tensor(read_rgb(p))[None].float().div(255)).item() for p in paths]
     photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sheet(photos, args.methods.split(",")).save(args.out)
+    sheet(photos, args.methods.split(","), degradation=args.degradation).save(args.out)
     print(f"wrote {args.out}: {len(photos)} photos x {len(args.methods.split(','))} methods")
     for path in photos:
         print(f"  {path}")
