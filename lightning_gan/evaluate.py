@@ -155,10 +155,8 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
     totals: dict[str, list[dict]] = {m.name: [] for m in methods}
     cases, skipped = [], []
     for index, record in enumerate(tqdm(records, desc="evaluate (no reference)", unit="img")):
-        try:
-            photo = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
-        except UNREADABLE as error:
-            skipped.append(f"{record.path}: {error}")
+        photo = read_photo(record.path, device, skipped)
+        if photo is None:
             continue
         if min(photo.shape[-2:]) < 3:
             skipped.append(f"{record.path}: too small ({photo.shape[-1]}x{photo.shape[-2]})")
@@ -181,6 +179,15 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
 
 UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 MIN_SIDE = 11  # SSIM's 11x11 Gaussian window
+
+
+def read_photo(path: Path, device: str, skipped: list[str]) -> torch.Tensor | None:
+    """(1, 3, H, W) in [0, 1], or None with the reason appended to `skipped` (one bad file never stops a run)."""
+    try:
+        return to_tensor(read_rgb(path))[None].float().div(255).to(device)
+    except UNREADABLE as error:
+        skipped.append(f"{path}: {error}")
+        return None
 
 
 def check_writable(out: Path, overwrite: bool) -> None:
@@ -218,10 +225,8 @@ def evaluate(args: argparse.Namespace) -> dict:
     cases = []  # (psnr of the first method, degraded, output, clean)
     skipped = []
     for index, record in enumerate(tqdm(records, desc="evaluate", unit="img")):
-        try:
-            clean = to_tensor(read_rgb(record.path))[None].float().div(255).to(device)
-        except UNREADABLE as error:
-            skipped.append(f"{record.path}: {error}")
+        clean = read_photo(record.path, device, skipped)
+        if clean is None:
             continue
         height, width = (clean.shape[-2] // scale) * scale, (clean.shape[-1] // scale) * scale
         if min(height, width) < max(MIN_SIDE, 2 * scale):
