@@ -31,7 +31,7 @@ from PIL import Image
 
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
-from lightning_gan.enhance import process_files, restore_rgb, write_image
+from lightning_gan.enhance import process_files, restore_rgb, too_large, write_image
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
 
 Progress = Callable[[int, int], None] | None
@@ -153,13 +153,12 @@ def _check_uploads(paths: list[str], max_pixels: int) -> tuple[list[Path], list[
             bad.append(f"{path.name}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})")
             continue
         try:
-            with Image.open(path) as image:
-                pixels = image.width * image.height
+            refused = too_large(path, max_pixels)  # the header only: the `enhance` command's check
         except (OSError, Image.DecompressionBombError) as error:
             bad.append(f"{path.name}: not a readable image ({str(error).replace(str(path), path.name)})")
             continue
-        if pixels > max_pixels:
-            bad.append(f"{path.name}: {pixels / 1e6:.1f} megapixels is over the limit of {max_pixels / 1e6:.0f}")
+        if refused:
+            bad.append(f"{path.name}: {refused}")
             continue
         good.append(path)
     return good, bad

@@ -134,13 +134,14 @@ class GANCLI(LightningCLI):
         one-line error, not a traceback."""
         subcommand = self.config.get("subcommand")
         ckpt_path = self.config[subcommand].get("ckpt_path") if subcommand else None
-        if ckpt_path and ckpt_path != "last":
-            if not Path(ckpt_path).is_file():
-                raise SetupError(f"--ckpt_path {ckpt_path}: no such file")
-            problem = readable_checkpoint(Path(ckpt_path))
-            if problem is not None:
-                raise SetupError(f"--ckpt_path {ckpt_path}: cannot be read as a checkpoint ({problem})")
-        super()._parse_ckpt_path()
+        if ckpt_path and ckpt_path != "last" and not Path(ckpt_path).is_file():
+            raise SetupError(f"--ckpt_path {ckpt_path}: no such file")
+        try:
+            super()._parse_ckpt_path()  # its weights-only load is the readability check: the file is read once here
+        except Exception as error:  # noqa: BLE001 - corrupt, truncated, not a checkpoint, or code inside: all refused
+            lines = str(error).strip().splitlines()
+            raise SetupError(f"--ckpt_path {ckpt_path}: cannot be read as a checkpoint "
+                             f"({lines[0] if lines else type(error).__name__})") from error
 
     def _settings(self):
         return self.config[self.subcommand] if self.subcommand else self.config
