@@ -72,6 +72,12 @@ def weighted_l1(fake: Tensor, real: Tensor, weight: Tensor | None = None) -> Ten
     return error.mean() if weight is None else (error * weight).sum() / (weight.sum() * fake.shape[1]).clamp_min(1)
 
 
+def feature_matching_loss(fake_features: list[Tensor], real_features: list[Tensor]) -> Tensor:
+    """Mean L1 between the discriminator's intermediate features of fake and real images (pix2pixHD, Wang et al.
+    CVPR 2018; LaMa): a learned perceptual distance that needs no pretrained network. Real features are targets."""
+    return sum(F.l1_loss(f, r.detach()) for f, r in zip(fake_features, real_features)) / len(fake_features)
+
+
 # --- CycleGAN (Zhu et al. 2017) ---------------------------------------------------------------------------------------
 
 

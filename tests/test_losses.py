@@ -71,6 +71,17 @@ def test_weighted_l1_counts_the_hole():
     assert weighted_l1(fake, real, 1 + 5 * hole) > weighted_l1(fake, real)
 
 
+def test_feature_matching_pulls_only_the_fake_features():
+    from lightning_gan.losses import feature_matching_loss
+
+    real = [torch.ones(1, 2, 4, 4, requires_grad=True), torch.zeros(1, 3, 2, 2, requires_grad=True)]
+    fake = [torch.zeros(1, 2, 4, 4, requires_grad=True), torch.zeros(1, 3, 2, 2, requires_grad=True)]
+    loss = feature_matching_loss(fake, real)
+    assert loss.item() == pytest.approx(0.5)  # layer errors 1 and 0, averaged over layers
+    loss.backward()
+    assert fake[0].grad is not None and real[0].grad is None
+
+
 def test_perceptual_loss_explains_missing_weights(tmp_path, monkeypatch):
     from lightning_gan.perceptual import MissingWeightsError, PerceptualLoss
 

@@ -126,6 +126,30 @@ def test_global_local_discriminator_weighs_both_views_equally():
     assert logits.shape == (2, 3 * whole + 3 * local)
 
 
+def test_patch_discriminator_features_end_in_its_logits():
+    from lightning_gan.nets.enhance import PatchDiscriminator
+
+    critic = PatchDiscriminator(6, 8, 3, spectral_norm=False).eval()
+    x = torch.rand(2, 6, 64, 64)
+    logits, features = critic.features(x)
+    assert torch.equal(logits, critic(x))
+    assert len(features) == 4  # after the head, two stride-2 layers and the stride-1 layer
+
+
+def test_feature_matching_is_a_generator_loss_term():
+    model = EAGAN(generator="ffc", width=8, blocks=1, d_width=8, use_mask=True, feature_matching_weight=10.0)
+    clean = torch.rand(2, 3, 32, 32)
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[..., 8:20, 8:20] = 1
+    batch = {"clean": clean, "degraded": clean * (1 - mask), "mask": mask}
+    _, terms = model.g_loss(batch, model.generate(batch))
+    assert terms["g_fm"] > 0  # the hole is still the diffusion fill: features differ from the photo's
+    _, perfect = model.g_loss(batch, clean * 2 - 1)
+    assert perfect["g_fm"] == 0
+    with pytest.raises(ValueError, match="feature_matching_weight"):
+        EAGAN(discriminator="global_local", feature_matching_weight=1.0)
+
+
 def test_tone_generator_refuses_inpainting_and_upscaling():
     with pytest.raises(ValueError, match="tone"):
         EAGAN(generator="tone", use_mask=True)

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torchvision.utils import make_grid
 
 from lightning_gan.baselines import diffusion_fill
-from lightning_gan.losses import weighted_l1
+from lightning_gan.losses import feature_matching_loss, weighted_l1
 from lightning_gan.metrics import fidelity_metrics, lpips_metric, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
 
@@ -50,13 +50,16 @@ class EnhancementGAN(AdversarialModule):
         l1_weight: weight of the L1 reconstruction loss.
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
+        feature_matching_weight: weight of the L1 between the discriminator's features of the output and of the
+            clean photo (needs the `patch` discriminator; 0 = off).
         grid_images: images in the validation grid.
         monitor: the metric that picks the best checkpoint (val/lpips needs the AlexNet weights in the hub cache).
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
                  l1_weight: float = 100.0,
-                 hole_weight: float = 0.0, adversarial_weight: float = 1.0, grid_images: int = 8,
+                 hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
+                 grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", **kwargs):
         super().__init__(**kwargs)
         self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
@@ -69,11 +72,14 @@ class EnhancementGAN(AdversarialModule):
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
         self.noise_strength = 1.0  # inference only: multiplies the estimated noise level
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
+        self.feature_matching_weight = feature_matching_weight
         self.grid_images = grid_images
         self.val_output = fidelity_metrics()
         self.val_input = fidelity_metrics("_input")
 
     def set_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
+        if self.feature_matching_weight and not hasattr(discriminator, "features"):
+            raise ValueError(f"--model.feature_matching_weight needs a discriminator with features (patch), not {type(discriminator).__name__}")
         self.generator, self.discriminator = generator, discriminator
         self.setup_ema()
 
@@ -106,9 +112,11 @@ class EnhancementGAN(AdversarialModule):
     def generate(self, batch: dict) -> Tensor:
         return self.generator(self.network_input(batch["degraded"], batch.get("mask")))
 
+    def _pair(self, batch: dict, image: Tensor) -> Tensor:
+        return torch.cat([enlarge(to_signed(batch["degraded"]), image.shape[-2:]), image], dim=1)
+
     def _judge(self, batch: dict, image: Tensor) -> Tensor:
-        condition = enlarge(to_signed(batch["degraded"]), image.shape[-2:])
-        return self.discriminator(torch.cat([condition, image], dim=1))
+        return self.discriminator(self._pair(batch, image))
 
     # --- losses ------------------------------------------------------------------------------------
     def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
@@ -122,11 +130,15 @@ class EnhancementGAN(AdversarialModule):
         real = to_signed(batch["clean"])
         mask = batch.get("mask")
         weight = None if mask is None or not self.hole_weight else 1 + self.hole_weight * mask
-        terms = {
-            "g_adv": self.adversarial_weight * self.g_criterion(self._judge(batch, fake)),
-            "g_l1": self.l1_weight * weighted_l1(fake, real, weight),
-            **self.extra_losses(fake, real),
-        }
+        terms = {"g_l1": self.l1_weight * weighted_l1(fake, real, weight), **self.extra_losses(fake, real)}
+        if self.feature_matching_weight:
+            logits, fake_features = self.discriminator.features(self._pair(batch, fake))
+            with torch.no_grad():
+                _, real_features = self.discriminator.features(self._pair(batch, real))
+            terms["g_fm"] = self.feature_matching_weight * feature_matching_loss(fake_features, real_features)
+        else:
+            logits = self._judge(batch, fake)
+        terms["g_adv"] = self.adversarial_weight * self.g_criterion(logits)
         return sum(terms.values()), {k: v.detach() for k, v in terms.items()}
 
     # --- evaluation --------------------------------------------------------------------------------

@@ -86,6 +86,15 @@ class PatchDiscriminator(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
 
+    def features(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """The logits and the activations after each LeakyReLU (for feature matching)."""
+        activations = []
+        for layer in self.net:
+            x = layer(x)
+            if isinstance(layer, nn.LeakyReLU):
+                activations.append(x)
+        return x, activations
+
 
 class GlobalLocalDiscriminator(nn.Module):
     """A global and a local patch discriminator (EnlightenGAN, Jiang et al., TIP 2021): one judges the whole photo
