@@ -5,9 +5,11 @@
 
 What the exported graph takes and gives (all float32, NCHW):
 - enhancement models (GANEnhance, EAGAN): `image` (B, 3, H, W) in [0, 1], H and W any size (dynamic) -> `restored`
-  (B, 3, H*scale, W*scale) in [0, 1]; inpainting models also take `mask` (B, 1, H, W) and expect the holes already
-  filled (e.g. by diffusion, as `lightning_gan.baselines.diffusion_fill` does); sides must suit the generator (the
-  encoder-decoder needs multiples of 4);
+  (B, 3, H*scale, W*scale) in [0, 1]; inpainting models also take `mask` (B, 1, H, W), expect the holes already
+  filled (by diffusion, as `lightning_gan.baselines.diffusion_fill` does: its depth depends on the size, so it is not
+  in the graph) and return the input unchanged outside the mask; the Fourier convolutions of the `ffc` inpainter
+  are exported as DFT matrix products (the legacy exporter has no FFT) and take any size; sides must suit the
+  generator (the encoder-decoder needs multiples of 4);
 - DCGAN: `z` (B, latent_dim) -> `image` (B, 3, S, S) in [0, 1]; ConditionalGAN also takes `label` (B,) int64;
 - CycleGAN: `image` -> `translated` for --direction a2b or b2a.
 The (EMA) inference generator is exported, in eval mode.
@@ -36,9 +38,10 @@ class ImageToImage(nn.Module):
 
     def forward(self, image: Tensor, mask: Tensor | None = None) -> Tensor:
         x = to_signed(image)
-        if self.use_mask:
-            x = torch.cat([x, to_signed(mask)], dim=1)
-        return to_unit(self.generator(x))
+        if not self.use_mask:
+            return to_unit(self.generator(x))
+        out = to_unit(self.generator(torch.cat([x, to_signed(mask)], dim=1)))
+        return torch.where(mask > 0.5, out, image)  # as `lightning-gan enhance`: pixels outside the hole are kept
 
 
 class NoiseToImage(nn.Module):

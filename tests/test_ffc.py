@@ -43,3 +43,39 @@ def test_ffc_eagan_trains_a_step_and_inpaints_only_the_hole(two_class_folder, tm
     mask[..., 20:60, 10:50] = 1
     out = restorer(photo, mask)
     torch.testing.assert_close(out * (1 - mask), photo * (1 - mask))
+
+
+def test_matrix_dft_equals_torch_fft_at_odd_and_even_sizes():
+    from lightning_gan.nets.ffc import irfft2_matmul, rfft2_matmul
+
+    for height, width in [(8, 8), (7, 10), (13, 9)]:
+        x = torch.randn(2, 3, height, width, dtype=torch.float64)
+        real, imag = rfft2_matmul(x)
+        spectrum = torch.fft.rfft2(x, norm="ortho")
+        torch.testing.assert_close(real, spectrum.real)
+        torch.testing.assert_close(imag, spectrum.imag)
+        a, b = torch.randn_like(real), torch.randn_like(imag)  # not Hermitian at 0 and W/2: both drop the same part
+        torch.testing.assert_close(irfft2_matmul(a, b, width), torch.fft.irfft2(torch.complex(a, b), s=(height, width), norm="ortho"))
+
+
+def test_onnx_inpainter_takes_other_sizes_and_keeps_the_outside(tmp_path):
+    import onnxruntime as ort
+
+    from lightning_gan.export import export, exportable
+
+    torch.manual_seed(0)
+    model = EAGAN(generator="ffc", width=8, blocks=1, d_width=8, use_mask=True)
+    with torch.no_grad():
+        for tensor in model.inference_generator.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.add_(0.05 * torch.randn_like(tensor))  # an untrained inpainter would return its input
+    session = ort.InferenceSession(str(export(model, "onnx", tmp_path / "ffc.onnx")))
+    reference = exportable(model)[0].eval()
+    for height, width in [(64, 64), (75, 53)]:  # exported at 64 x 64
+        image, mask = torch.rand(1, 3, height, width), (torch.rand(1, 1, height, width) > 0.8).float()
+        got = torch.from_numpy(session.run(None, {"image": image.numpy(), "mask": mask.numpy()})[0])
+        with torch.no_grad():
+            expected = reference(image, mask)
+        torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
+        assert (got - image).abs().max() > 1e-3  # the hole was changed...
+        torch.testing.assert_close(got * (1 - mask), image * (1 - mask))  # ...and nothing else

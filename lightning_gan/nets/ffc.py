@@ -18,6 +18,40 @@ def conv_bn_relu(c_in: int, c_out: int, kernel: int = 1, stride: int = 1) -> nn.
     return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True))
 
 
+def _angles(rows: Tensor | int, cols: Tensor | int, period: Tensor | int, like: Tensor) -> Tensor:
+    """(rows, cols) matrix of 2 pi j k / period, built from sizes that may be traced (so ONNX keeps them dynamic)."""
+    j = torch.arange(rows, device=like.device, dtype=like.dtype).unsqueeze(1)
+    k = torch.arange(cols, device=like.device, dtype=like.dtype).unsqueeze(0)
+    return 2 * torch.pi * j * k / period
+
+
+def rfft2_matmul(x: Tensor) -> tuple[Tensor, Tensor]:
+    """`torch.fft.rfft2(x, norm="ortho")` as (real, imag), written with matrix products. ONNX's legacy exporter
+    has no FFT; the DFT matrices are built from the input's size inside the graph, so the exported model takes any
+    size. Costs O(HW(H + W)) instead of O(HW log HW): cheap at the 1/8 resolution where the Fourier units run."""
+    height, width = x.shape[-2], x.shape[-1]
+    along_w = _angles(width, width // 2 + 1, width, x)
+    real, imag = x @ torch.cos(along_w), -(x @ torch.sin(along_w))
+    along_h = _angles(height, height, height, x)  # symmetric
+    cos_h, sin_h = torch.cos(along_h), torch.sin(along_h)
+    scale = (height * width) ** -0.5
+    return (cos_h @ real + sin_h @ imag) * scale, (cos_h @ imag - sin_h @ real) * scale
+
+
+def irfft2_matmul(real: Tensor, imag: Tensor, width: Tensor | int) -> Tensor:
+    """The inverse of `rfft2_matmul`: `torch.fft.irfft2(torch.complex(real, imag), s=(H, width), norm="ortho")`."""
+    height, half = real.shape[-2], real.shape[-1]
+    along_h = _angles(height, height, height, real)
+    cos_h, sin_h = torch.cos(along_h), torch.sin(along_h)
+    rows_real, rows_imag = cos_h @ real - sin_h @ imag, cos_h @ imag + sin_h @ real
+    along_w = _angles(half, width, width, real)
+    # Every frequency but 0 and W/2 stands for itself and its mirror image: count it twice.
+    k = torch.arange(half, device=real.device).unsqueeze(1)
+    counts = (2 - (k == 0).to(real.dtype) - (2 * k == width).to(real.dtype))
+    out = rows_real @ (torch.cos(along_w) * counts) - rows_imag @ (torch.sin(along_w) * counts)
+    return out * (height * width) ** -0.5
+
+
 class FourierUnit(nn.Module):
     """1x1 convolution in the frequency domain: rfft2 -> (real, imag) as channels -> conv, BN, ReLU -> irfft2."""
 
@@ -27,6 +61,10 @@ class FourierUnit(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
+        if torch.onnx.is_in_onnx_export():
+            real, imag = rfft2_matmul(x.float())
+            real, imag = self.body(torch.cat([real, imag], dim=1)).chunk(2, dim=1)
+            return irfft2_matmul(real, imag, width)
         spectrum = torch.fft.rfft2(x.float(), norm="ortho")  # FFTs in fp32: half-precision FFTs need power-of-2 sizes
         stacked = torch.cat([spectrum.real, spectrum.imag], dim=1).to(x.dtype)
         real, imag = self.body(stacked).float().chunk(2, dim=1)
@@ -109,5 +147,5 @@ class FFCInpainter(nn.Module):
         height, width = x.shape[-2:]
         multiple = 2**self.downs
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
+        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")  # unconditional: a traced graph keeps it for any size
         return (padded[:, :3] + self.net(padded))[..., :height, :width]
