@@ -16,6 +16,7 @@ from lightning_gan.baselines import BASELINES
 from lightning_gan.metrics import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+INPAINT_WORKING_SIZE = 512  # long side at which whole-image inpainters fill holes (Restorer.working_size)
 
 
 class ModelError(ValueError):
@@ -34,6 +35,10 @@ class Restorer:
     # Global operators (exposure, colour): the whole photo -> the per-tile function, so that every tile gets the
     # parameters predicted from the whole photo (tile by tile they would differ and leave seams).
     prepare: Callable[[Tensor], Callable[[Tensor, Tensor | None], Tensor]] | None = None
+    # Inpainters: photos whose long side exceeds this are filled at this size and only the hole is upsampled into
+    # the original. A hole's content comes from the whole photo, which tiles would cut; and at the working size the
+    # hole spans as many pixels as the training holes did, so the model's strokes keep their scale. None = off.
+    working_size: int | None = None
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = 1024, overlap: int = 48) -> Tensor:
@@ -43,8 +48,20 @@ class Restorer:
             raise ModelError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
         degraded = degraded.to(self.device)
         mask = mask.to(self.device) if mask is not None else None
+        if mask is not None and self.working_size and max(degraded.shape[-2:]) > self.working_size:
+            return self._fill_at_working_size(degraded, mask, tile, overlap)
         fn = self.fn if self.prepare is None else self.prepare(degraded)
         return tiled(fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
+
+    def _fill_at_working_size(self, degraded: Tensor, mask: Tensor, tile: int, overlap: int) -> Tensor:
+        height, width = degraded.shape[-2:]
+        factor = self.working_size / max(height, width)
+        size = (max(1, round(height * factor)), max(1, round(width * factor)))
+        small = F.interpolate(degraded, size=size, mode="bilinear", antialias=True, align_corners=False)
+        small_mask = (F.interpolate(mask.float(), size=size, mode="area") > 0).float()  # any damaged pixel: hole
+        filled = tiled(self.fn, small, small_mask, 1, tile, overlap)
+        filled = F.interpolate(filled, size=(height, width), mode="bicubic", align_corners=False)
+        return torch.where(mask > 0.5, filled, degraded).clamp(0, 1)
 
 
 def _ramp(n: int, overlap: int, start_inside: bool, end_inside: bool, device: torch.device) -> Tensor:
@@ -139,7 +156,8 @@ def _from_module(name: str, model, device: torch.device, strength: float = 1.0) 
         out = padded[..., : height * model.scale, : width * model.scale]
         return out if m is None else torch.where(m > 0.5, out, x)  # inpainting: pixels outside the mask are kept
 
-    return Restorer(name, run, model.scale, model.use_mask, device)
+    working_size = INPAINT_WORKING_SIZE if getattr(model.inference_generator, "global_inpainter", False) else None
+    return Restorer(name, run, model.scale, model.use_mask, device, working_size=working_size)
 
 
 def _global_restorer(name: str, operator: nn.Module, device: torch.device) -> Restorer:

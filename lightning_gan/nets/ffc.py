@@ -124,6 +124,8 @@ class FFCInpainter(nn.Module):
     edge-padded and the output cropped back, so any photo size works.
     """
 
+    global_inpainter = True  # fills from the whole photo: inference runs it on whole photos at a working size
+
     def __init__(self, in_channels: int = 4, width: int = 32, blocks: int = 6, downs: int = 3, global_ratio: float = 0.75):
         super().__init__()
         self.downs = downs
