@@ -5,8 +5,13 @@
 
 Photos are real, undegraded Grocery Store test photos (or any folder), picked by their mean luma: `dark` = the
 darkest, `median` = well-exposed ones around the median, `bright` = the brightest; the first column is the photo as
-shot (or, with --degradation, the photo degraded by that preset's seeded evaluation setting). Nothing is resized: each cell is the method's output at the photo's own resolution, so what you see is what a
-shop gets.
+shot (or, with --degradation, the photo degraded by that preset's seeded evaluation setting, and then the last
+column is the original). Mask presets (stains, large_holes) give inpainting models and diffusion_fill the mask.
+Nothing is resized: each cell is the method's output at the photo's own resolution, so what you see is what a shop
+gets.
+
+    python scripts/contact_sheet.py --methods inpaint,diffusion_fill --degradation large_holes --pick median \
+        --out docs/images/inpaint_large_holes.png
 """
 
 from __future__ import annotations
@@ -48,10 +53,15 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
     restorers = [load_restorer(m, device) for m in methods]
     rows = []
     for index, path in enumerate(photos):
-        photo = to_tensor(read_rgb(path))[None].float().div(255)
+        clean = to_tensor(read_rgb(path))[None].float().div(255)
+        photo, mask = clean, None
         if degradation:  # seeded like evaluate's: the same damaged photo every time
-            photo = degrade(photo, degradation, seeds=torch.tensor([index])).image
-        cells = [(degradation or "photo", photo)] + [(Path(m).name, r(photo)) for m, r in zip(methods, restorers)]
+            damaged = degrade(clean, degradation, seeds=torch.tensor([index]))
+            photo, mask = damaged.image, damaged.mask
+        cells = [(degradation or "photo", photo)]
+        cells += [(Path(m).name, r(photo, mask if r.use_mask or m == "diffusion_fill" else None)) for m, r in zip(methods, restorers)]
+        if degradation:
+            cells.append(("original", clean))
         rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)
                      for name, x in cells])
     gap = 4
