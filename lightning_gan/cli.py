@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import secrets
 import sys
 from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
-from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import CSVLogger, WandbLogger
 
 from lightning_gan.data.datamodule import ProductImageDataModule  # noqa: F401  (lets YAML use short class names)
@@ -101,6 +102,47 @@ class BestCheckpoint(ModelCheckpoint):
             super()._save_topk_checkpoint(trainer, monitor_candidates)
 
 
+# How the W&B runs table and summary should reduce each metric: the best value, not the last one.
+SUMMARIES = {"max": ("psnr", "ssim", "psnr_hole", "ssim_hole", "psnr_input", "ssim_input"),
+             "min": ("lpips", "swd", "fid", "kid", "d_loss", "g_loss")}
+
+
+def flat_config(config: dict, prefix: str = "") -> dict:
+    """A nested config as W&B keys: {"model": {"init_args": {"width": 8}}} -> {"model.width": 8} (init_args
+    and dict_kwargs levels dropped, class_path kept as e.g. "model.class_path")."""
+    flat = {}
+    for key, value in config.items():
+        name = prefix if key in ("init_args", "dict_kwargs") else f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat |= flat_config(value, name)
+        else:
+            flat[name] = value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+    return flat
+
+
+def define_summaries(run) -> None:
+    """Best-value summaries for the metrics this project logs (W&B's define_metric)."""
+    for summary, names in SUMMARIES.items():
+        for stage in ("val", "test", "train"):
+            for name in names:
+                run.define_metric(f"{stage}/{name}", summary=summary)
+
+
+class ConfigToWandb(SaveConfigCallback):
+    """Writes config.yaml into the run folder (LightningCLI's behaviour) and sends the same fully resolved config
+    to W&B (Lightning's documented `save_config` hook): model and optimizer classes with the rates actually used,
+    schedulers, trainer, data, seed and, for validate/test runs, the scored `ckpt_path`. Metrics get best-value
+    summaries, so the runs table compares the best val/psnr, not the last."""
+
+    def save_config(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                config = flat_config(self.config.as_dict())
+                logger.experiment.config.update({k: v for k, v in config.items() if not k.startswith("trainer.logger")},
+                                                allow_val_change=True)
+                define_summaries(logger.experiment)
+
+
 class GANCLI(LightningCLI):
     def __init__(self, args: list[str] | None = None, run: bool = True):
         super().__init__(
@@ -109,6 +151,7 @@ class GANCLI(LightningCLI):
             subclass_mode_model=True,
             subclass_mode_data=True,
             seed_everything_default=0,
+            save_config_callback=ConfigToWandb,
             save_config_kwargs={"overwrite": False},
             # each model builds its two optimizers from its own g_optimizer / d_optimizer: a global --optimizer
             # would be accepted and then fail inside configure_optimizers
@@ -122,6 +165,8 @@ class GANCLI(LightningCLI):
         parser.add_argument("--name", type=str | None, default=None, help="experiment name: outputs go to <runs_dir>/<name>/")
         parser.add_argument("--runs_dir", type=str, default="runs", help="folder holding every experiment's runs")
         parser.add_argument("--wandb_project", type=str, default="lightning-gan", help="W&B project")
+        parser.add_argument("--wandb_log_model", type=bool | str, default=False,
+                            help="send checkpoints to W&B as model artifacts: true (at the end), all (each save)")
 
     @staticmethod
     def subcommands() -> dict[str, set[str]]:
@@ -171,8 +216,13 @@ class GANCLI(LightningCLI):
         mode = os.environ.get("WANDB_MODE", "offline")
         if mode == "disabled":  # CSV only: no W&B run, and wandb need not be installed (e.g. a bare GPU machine)
             return [CSVLogger(str(self.run_dir), name="", version="")]
+        log_model = cfg.get("wandb_log_model", False)
+        if isinstance(log_model, str) and log_model != "all":
+            raise SetupError(f"--wandb_log_model {log_model!r}: use true, false or all")
         wandb = WandbLogger(
-            name=f"{self.experiment}/{self.run_dir.name}",
+            # unique across machines: every fresh clone's first run is version_0
+            name=f"{self.experiment}/{self.run_dir.name}-{secrets.token_hex(3)}",
+            log_model=log_model,
             save_dir=str(self.run_dir),
             project=cfg.wandb_project,
             group=self.experiment,
@@ -216,6 +266,9 @@ class GANCLI(LightningCLI):
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         callbacks = list(trainer_cfg.get("callbacks") or [])
         metric, mode = getattr(self.model, "monitor", (None, "min"))
+        logger = trainer_cfg.get("logger")
+        if logger is None or logger is True:
+            logger = self._loggers()
         if self.subcommand == "fit":
             callbacks.append(RunSummary(self.run_dir, self.experiment))
         callbacks.append(BestCheckpoint(
@@ -227,9 +280,6 @@ class GANCLI(LightningCLI):
             save_last=True,
             save_top_k=1,
         ))
-        logger = trainer_cfg.get("logger")
-        if logger is None or logger is True:
-            logger = self._loggers()
         return super().instantiate_trainer(
             callbacks=callbacks, logger=logger, default_root_dir=str(self.run_dir), **kwargs
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -296,12 +297,18 @@ def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
     import wandb
 
     folder = args.out.parent.resolve()
+    config = {k: result.get(k) for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")}
     run = wandb.init(project=args.wandb_project, dir=str(folder), mode=args.wandb, job_type="eval",
+                     name=f"evaluate/{result['degradation']}/{args.out.stem}-{secrets.token_hex(3)}",
                      group=f"evaluate-{result['degradation']}", tags=[result["degradation"], *args.model],
-                     config={k: result.get(k) for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")})
+                     config=config | {"models": list(args.model), "methods": [r["method"] for r in result["rows"]]})
     keys = sorted({k for row in result["rows"] for k in row})
     table = wandb.Table(columns=keys, data=[[row.get(k) for k in keys] for row in result["rows"]])
     run.log({"evaluation": table})
+    for row in result["rows"]:  # per-method numbers in the summary: the runs table can show and sort them
+        for key, value in row.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                run.summary[f"{row['method']}/{key}"] = value
     run.finish()
     where = f" (upload: wandb sync {run.dir.rsplit('/files', 1)[0]})" if args.wandb == "offline" else ""
     print(f"W&B run: {run.id}{where}")

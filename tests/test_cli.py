@@ -69,13 +69,30 @@ def test_resume_without_a_previous_run_says_so(tmp_path, capsys):
     assert re.search(r"no .*last.ckpt to resume from", capsys.readouterr().err)
 
 
-def test_own_folder_and_offline_wandb_files(two_class_folder, tmp_path, monkeypatch):
+def test_offline_wandb_run_reads_back_aligned_complete_and_summarised(two_class_folder, tmp_path, monkeypatch):
+    from wandb_records import config, history, metric_summaries, records, run_name
+
     monkeypatch.setenv("WANDB_MODE", "offline")
-    fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--name", "shop")
+    fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--name", "shop", "--trainer.max_epochs", "2")
     run = tmp_path / "shop" / "version_0"
     offline = list((run / "wandb").glob("offline-run-*"))
-    assert len(offline) == 1 and list(offline[0].glob("run-*.wandb"))
+    assert len(offline) == 1
     assert list((offline[0] / "files" / "media" / "images").rglob("*.png")), "image grid sent to W&B"
+    recs = records(next(offline[0].glob("run-*.wandb")))
+    rows = history(recs)
+    metric_steps = {r["trainer/global_step"] for r in rows if "val/psnr" in r}
+    image_steps = {r["trainer/global_step"] for r in rows if any(k.startswith("images/") for k in r)}
+    assert len(metric_steps) == 2 and image_steps == metric_steps  # each grid beside the metrics of its validation
+    captions = [r["images/val_degraded_enhanced_clean/captions"][0] for r in rows if "images/val_degraded_enhanced_clean/captions" in r]
+    assert captions and "epoch 1" in captions[-1]
+    rates = [r for r in rows if "lr/d" in r]
+    assert rates and rates[0]["lr/g"] == pytest.approx(2e-4) and rates[0]["lr/d"] == pytest.approx(4e-5)
+    settings = config(recs)
+    assert settings["model.class_path"].endswith("GANEnhance") and settings["seed_everything"] == 0
+    assert settings["model.d_optimizer.class_path"] == "torch.optim.Adam" and settings["model.d_optimizer.lr"] == pytest.approx(4e-5)
+    assert settings["trainer.max_epochs"] == 2 and settings["data.degradation"] == "mixed"
+    assert metric_summaries(recs)["val/psnr"] == {"max"} and metric_summaries(recs)["val/swd"] == {"min"}
+    assert re.fullmatch(r"shop/version_0-[0-9a-f]{6}", run_name(recs))  # unique across fresh clones
 
 
 def test_unknown_experiment_lists_the_available_ones():

@@ -187,3 +187,13 @@ def test_image_grids_are_logged_at_the_step_of_the_metrics(two_class_folder, tmp
     trainer.fit(model, datamodule=data)
     assert len(spy.image_steps) == 2 and spy.image_steps == spy.metric_steps["val/psnr"]
     assert spy.image_steps[-1] < trainer.global_step / 2  # batches, not optimizer steps (global_step = 12)
+
+
+def test_g_lr_and_d_lr_override_the_configured_optimizers():
+    from lightning_gan.models.gan_enhance import GANEnhance
+
+    (g_opt, d_opt), _ = GANEnhance().configure_optimizers()
+    assert g_opt.param_groups[0]["lr"] == 2e-4 and d_opt.param_groups[0]["lr"] == 4e-5  # the design's rates
+    sgd = lambda params: torch.optim.SGD(params, lr=0.1)  # noqa: E731 - a configured optimizer, as from YAML
+    (g_opt, d_opt), _ = GANEnhance(g_optimizer=sgd, d_lr=1e-3).configure_optimizers()
+    assert g_opt.param_groups[0]["lr"] == 0.1 and d_opt.param_groups[0]["lr"] == 1e-3

@@ -165,4 +165,12 @@ def test_evaluate_logs_its_table_to_an_offline_wandb_run(tmp_path, monkeypatch):
           "--wandb", "offline"])
     runs = list((tmp_path / "ev" / "wandb").glob("offline-run-*/run-*.wandb"))
     assert len(runs) == 1 and runs[0].stat().st_size > 0
+    from wandb_records import config, records, run_name
+
+    recs = records(runs[0])
+    assert run_name(recs).startswith("evaluate/noise/r-")
+    assert config(recs)["models"] == ["gaussian_filter"]
+    summaries = [record.summary for record in recs if record.WhichOneof("record_type") == "summary"]
+    keys = {item.key or "/".join(item.nested_key) for summary in summaries for item in summary.update}
+    assert "gaussian_filter/psnr" in keys and "input/psnr" in keys
     assert json.loads((tmp_path / "ev" / "r.json").read_text())["rows"][0]["method"] in ("gaussian_filter", "input")

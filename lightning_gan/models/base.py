@@ -75,6 +75,20 @@ def default_adam(lr: float) -> OptimizerCallable:
     return lambda params: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
 
 
+def with_rate(make: OptimizerCallable, lr: float | None) -> OptimizerCallable:
+    """`make` with every parameter group's learning rate set to `lr` (None: as configured)."""
+    if lr is None:
+        return make
+
+    def build(params):
+        optimizer = make(params)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        return optimizer
+
+    return build
+
+
 class TrainingStopped(RuntimeError):
     """Raised by the training guards (non-finite loss, collapsed discriminator); the CLI exits non-zero on it."""
 
@@ -93,16 +107,16 @@ class AdversarialModule(L.LightningModule):
     `trainer.global_step` counts the steps of both optimizers; `g_steps` and `d_steps` count each network.
 
     Args:
-        g_optimizer: generator optimizer (class_path + init_args in YAML); default Adam(g_lr, betas 0.5/0.999).
-        d_optimizer: discriminator optimizer; default Adam(d_lr, betas 0.5/0.999).
+        g_optimizer: generator optimizer (class_path + init_args in YAML); default Adam(2e-4, betas 0.5/0.999).
+        d_optimizer: discriminator optimizer; default Adam(2e-4, betas 0.5/0.999).
         g_scheduler: generator LR scheduler, stepped once per epoch.
         d_scheduler: discriminator LR scheduler, stepped once per epoch.
         adversarial_loss: non_saturating (BCE on logits), hinge or least_squares.
         d_steps_per_g: discriminator steps per generator step.
         clip_grad_norm: clip each network's gradient norm to this (after AMP unscaling); None = off.
         ema_decay: decay of the generator's EMA copy used for validation and inference; None = no EMA.
-        g_lr: generator learning rate of the default optimizer.
-        d_lr: discriminator learning rate of the default optimizer.
+        g_lr: generator learning rate; overrides the rate of `g_optimizer` (None: the optimizer's own).
+        d_lr: discriminator learning rate; overrides the rate of `d_optimizer` (None: the optimizer's own).
         nonfinite: on a NaN/inf loss, "stop" the run (last good checkpoint kept, exit code 3) or "skip" that step.
         collapse_steps: stop when D's loss stays under `collapse_d_loss` for this many G steps while G's loss rose
             over them (D has won: G gets no useful gradient any more); 0 = never.
@@ -122,8 +136,8 @@ class AdversarialModule(L.LightningModule):
         d_steps_per_g: int = 1,
         clip_grad_norm: float | None = None,
         ema_decay: float | None = 0.999,
-        g_lr: float = 2e-4,
-        d_lr: float = 2e-4,
+        g_lr: float | None = None,
+        d_lr: float | None = None,
         nonfinite: Literal["stop", "skip"] = "stop",
         collapse_steps: int = 1000,
         collapse_d_loss: float = 0.01,
@@ -135,8 +149,8 @@ class AdversarialModule(L.LightningModule):
         if d_steps_per_g < 1:
             raise ValueError(f"--model.d_steps_per_g must be >= 1, got {d_steps_per_g}")
         self.automatic_optimization = False
-        self.g_optimizer = g_optimizer or default_adam(g_lr)
-        self.d_optimizer = d_optimizer or default_adam(d_lr)
+        self.g_optimizer = with_rate(g_optimizer or default_adam(2e-4), g_lr)
+        self.d_optimizer = with_rate(d_optimizer or default_adam(2e-4), d_lr)
         self.g_scheduler, self.d_scheduler = g_scheduler, d_scheduler
         self.d_criterion, self.g_criterion = ADVERSARIAL[adversarial_loss]
         self.threshold = THRESHOLD[adversarial_loss]
@@ -277,6 +291,11 @@ class AdversarialModule(L.LightningModule):
             norm = torch.nn.utils.clip_grad_norm_(params, self.clip_grad_norm)
             which = "g" if params[0] is next(self.generator.parameters()) else "d"
             self.log(f"train/{which}_grad_norm", norm, batch_size=1)  # before clipping, after AMP unscaling
+
+    def on_train_epoch_start(self) -> None:
+        # The rates in use, by network (Lightning's LearningRateMonitor would name them lr-Adam and lr-Adam-1).
+        for which, optimizer in zip("gd", self.optimizers()):
+            self.log(f"lr/{which}", optimizer.param_groups[0]["lr"], batch_size=1)
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
