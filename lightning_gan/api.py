@@ -75,9 +75,11 @@ def _mask_tensor(mask) -> torch.Tensor | None:
     return (torch.from_numpy(gray.copy()) > 127).float()[None, None]
 
 
-def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = 1024, overlap: int = 48) -> Model:
+def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = 1024, overlap: int = 48,
+               half: bool | None = None) -> Model:
     """A shipped model name (`lightning_gan.inference.pretrained_names()`), a checkpoint or exported .safetensors
-    path, or a classical baseline name; `device` "auto" picks the GPU when there is one."""
+    path, or a classical baseline name; `device` "auto" picks the GPU when there is one; `half` runs the network
+    in fp16 (None: on CUDA only)."""
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    return Model(load_restorer(spec, device, strength), tile, overlap)
+    return Model(load_restorer(spec, device, strength, half), tile, overlap)

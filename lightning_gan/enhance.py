@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto (GPU when present)")
     parser.add_argument("--strength", type=float, default=1.0,
                         help="noise-level-aware denoisers: scale of the estimated noise level (0.5 keeps more grain, 2 removes more)")
+    parser.add_argument("--half", action=argparse.BooleanOptionalAction, default=None,
+                        help="fp16 network (default: on CUDA only; --no-half for fp32 there)")
     parser.add_argument("--tile", type=int, default=1024, help="tile side in input pixels (memory bound)")
     parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -212,7 +214,7 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
 
 def run(args: argparse.Namespace) -> int:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    restorer = load_restorer(args.model, device, args.strength)
+    restorer = load_restorer(args.model, device, args.strength, args.half)
     if restorer.use_mask and args.mask is None:
         raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")
     if not 1 <= args.quality <= 100:

@@ -236,3 +236,14 @@ def test_whole_image_inpainter_fills_a_1024_photo_at_its_working_size():
     assert seen and max(max(s) for s in seen) <= INPAINT_WORKING_SIZE  # memory bounded by the working size
     torch.testing.assert_close(out * (1 - mask), photo * (1 - mask), atol=0, rtol=0)
     assert (out - photo)[..., 300:740, 200:560].abs().mean() > 0.05  # the hole was filled, not left as it was
+
+
+def test_half_precision_restorer_stays_close_to_fp32():
+    from lightning_gan.inference import load_restorer
+
+    photo = torch.rand(1, 3, 96, 80)
+    full, half = load_restorer("denoise", "cpu"), load_restorer("denoise", "cpu", half=True)
+    out = half(photo)
+    assert out.dtype == torch.float32 and out.shape == photo.shape
+    assert (out - full(photo)).abs().max() < 4 / 255
+    assert (out - photo).abs().mean() > 1e-3  # the network did run
