@@ -17,7 +17,7 @@ EXPERIMENTS := $(basename $(notdir $(wildcard experiments/*.yaml)))
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,app]'
+	$(PY) -m pip install --quiet -e '.[dev,all]'
 	@touch $@
 
 install: $(STAMP)

@@ -316,6 +316,30 @@ TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate
          "export": "lightning_gan.export", "app": "lightning_gan.app"}
 
 
+def experiment_config(value: str) -> str:
+    """`--config gan_enhance` (a bare name, not a file here) -> the experiment YAML installed with the package."""
+    if Path(value).exists() or any(c in value for c in "/\\.:"):
+        return value
+    package = Path(__file__).parent
+    # installed from a wheel: lightning_gan/experiments; from a checkout (editable): the top-level experiments/
+    folder = next((d for d in (package / "experiments", package.parent / "experiments") if d.is_dir()), package / "experiments")
+    shipped = folder / f"{value}.yaml"
+    if not shipped.is_file():
+        names = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise SetupError(f"--config {value}: no such file or experiment (experiments: {', '.join(names) or 'none installed'})")
+    return str(shipped)
+
+
+def with_experiment_configs(argv: list[str]) -> list[str]:
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg in ("--config", "-c") and i + 1 < len(out):
+            out[i + 1] = experiment_config(out[i + 1])
+        elif arg.startswith("--config="):
+            out[i] = "--config=" + experiment_config(arg.split("=", 1)[1])
+    return out
+
+
 def main(args: list[str] | None = None) -> None:
     """`fit`, `validate`, `test` go to LightningCLI; the other commands are plain tools."""
     argv = list(sys.argv[1:] if args is None else args)
@@ -327,7 +351,7 @@ def main(args: list[str] | None = None) -> None:
             raise SystemExit(code)
         return
     try:
-        GANCLI(args=args)  # None: LightningCLI reads sys.argv itself
+        GANCLI(args=with_experiment_configs(argv))
     except SetupError as error:
         print(f"lightning-gan: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

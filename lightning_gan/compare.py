@@ -180,14 +180,16 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def html_report(header: list[str], body: list[list[str]], png: Path) -> str:
-    picture = base64.b64encode(png.read_bytes()).decode()
+    picture = base64.b64encode(png.read_bytes()).decode() if png.is_file() else None
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>lightning-gan comparison</title><style>"
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:4px 8px;font-size:13px}th{background:#f3f3f3}</style></head><body><h1>Run comparison</h1>"
             f"<table><tr>{head}</tr>{rows}</table><h2>Metrics against steps</h2>"
-            f"<img alt='metrics against steps' src='data:image/png;base64,{picture}'></body></html>")
+            + (f"<img alt='metrics against steps' src='data:image/png;base64,{picture}'>" if picture
+               else "<p>No plot: matplotlib is not installed.</p>")
+            + "</body></html>")
 
 
 def compare(paths: list[Path], out: Path | None, metrics: list[str] | None) -> tuple[str, Path]:
@@ -203,7 +205,11 @@ def compare(paths: list[Path], out: Path | None, metrics: list[str] | None) -> t
     (out / "comparison.md").write_text(table + "\n")
     (out / "comparison.json").write_text(json.dumps([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
                                                     indent=2, default=str))
-    plot(rows, out / "comparison.png")
+    try:
+        plot(rows, out / "comparison.png")
+    except ImportError:
+        print("lightning-gan compare: no comparison.png: matplotlib is not installed (pip install 'lightning-gan[compare]')",
+              file=sys.stderr)
     (out / "comparison.html").write_text(html_report(header, body, out / "comparison.png"))
     return table, out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -157,6 +159,8 @@ def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list
     if not wanted:
         return scores, notes
     weights, note = (None, None) if feature_extractor is not None else inception_weights()
+    if note is None and feature_extractor is None and importlib.util.find_spec("torch_fidelity") is None:
+        note = "FID/KID/IS not computed: the Inception network needs torch-fidelity (pip install 'lightning-gan[metrics]')"
     if note:
         return scores, [note]
     subset = min(100, len(real), len(fake))

@@ -24,7 +24,7 @@ def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware
     facts = {
         "degradation": data.get("degradation"),
         "training": {
-            "data": str(data.get("root")), "split": "train (model selection on val)",
+            "data": Path(str(data.get("root"))).name, "split": "train (model selection on val)",
             "crops": f"{data.get('image_size')}px native-resolution crops" if data.get("native_crops") else f"{data.get('image_size')}px",
             "epochs": checkpoint["epoch"] + 1, "generator_steps": int(checkpoint["state_dict"]["g_steps"]),
             "minutes": minutes, "hardware": hardware, "checkpoint": str(ckpt),

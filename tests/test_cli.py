@@ -187,3 +187,15 @@ def test_options_that_cannot_work_are_not_offered(argv, tmp_path, capsys):
         main([*argv, "--runs_dir", str(tmp_path)] if argv[0] == "fit" else argv)
     assert caught.value.code == 2
     assert not list(tmp_path.rglob("version_*"))
+
+
+def test_config_by_bare_experiment_name(capsys):
+    from lightning_gan.cli import experiment_config
+
+    assert experiment_config("gan_enhance").endswith("gan_enhance.yaml")
+    assert experiment_config("my/own.yaml") == "my/own.yaml"  # paths are left to LightningCLI
+    with pytest.raises(SystemExit) as caught:
+        main(["fit", "--config", "no_such_experiment"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "--config no_such_experiment: no such file or experiment" in err and "gan_enhance" in err

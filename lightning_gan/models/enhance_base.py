@@ -79,7 +79,8 @@ class EnhancementGAN(AdversarialModule):
 
     def set_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
         if self.feature_matching_weight and not hasattr(discriminator, "features"):
-            raise ValueError(f"--model.feature_matching_weight needs a discriminator with features (patch), not {type(discriminator).__name__}")
+            raise ValueError("--model.feature_matching_weight needs a discriminator with features (patch), "
+                             f"not {type(discriminator).__name__}")
         self.generator, self.discriminator = generator, discriminator
         self.setup_ema()
 
