@@ -202,6 +202,10 @@ class GANCLI(LightningCLI):
             cfg.weights_only = True  # Trainer.fit/validate/test load the checkpoint as data only, whatever torch's default
         self.experiment_dir = experiment_dir
         trainer = cfg.trainer
+        if trainer.get("gradient_clip_val") is not None:
+            # Lightning's clipping needs automatic optimization; each network's own clipping runs after AMP unscaling
+            raise SetupError("--trainer.gradient_clip_val does not apply to the two-optimizer GAN step: "
+                             "use --model.clip_grad_norm")
         if trainer.get("strategy") == "ddp":
             # The D step leaves G's parameters without gradients and the G step D's (they are frozen then):
             # DDP must be told to expect unused parameters, or it waits for their gradients forever.

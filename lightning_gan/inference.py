@@ -12,10 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lightning_gan.baselines import BASELINES
+from lightning_gan.baselines import BASELINES, UPSAMPLERS
 from lightning_gan.metrics import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+UPSCALE_BASELINE = 4  # `--model bicubic` (and bilinear, nearest) enlarge as the shipped sr4x does
 INPAINT_WORKING_SIZE = 512  # long side at which whole-image inpainters fill holes (Restorer.working_size)
 
 
@@ -238,7 +239,7 @@ def load_restorer(spec: str, device: str | torch.device = "cpu", strength: float
     if spec in BASELINES:
         if strength != 1.0:
             raise ModelError(f"--strength needs a noise-level-aware model; {spec} is a classical baseline")
-        return baseline_restorer(spec, 1, device)
+        return baseline_restorer(spec, UPSCALE_BASELINE if spec in UPSAMPLERS else 1, device)
     if spec in pretrained_names():
         return _from_module(spec, load_pretrained_model(spec), device, strength, half)
     path = Path(spec)

@@ -107,7 +107,8 @@ def test_unknown_experiment_lists_the_available_ones():
     (["--data.clean_share", "1.5"], "--data.clean_share 1.5 must be in [0, 1)"),
     (["--data.root", "/no/such/folder"], "--data.root: folder not found"),
     (["--ckpt_path", "/no/such.ckpt"], "--ckpt_path /no/such.ckpt: no such file"),
-], ids=["preset", "clean_share", "missing_root", "missing_ckpt"])
+    (["--trainer.gradient_clip_val", "1.0"], "use --model.clip_grad_norm"),
+], ids=["preset", "clean_share", "missing_root", "missing_ckpt", "gradient_clip_val"])
 def test_bad_option_is_one_line_exit_2_and_leaves_no_run_folder(option, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as caught:
         fit("gan_enhance", tmp_path, *option)

@@ -134,3 +134,9 @@ def test_python_api_takes_pil_arrays_and_tensors():
     assert batch.shape == (2, 3, 16, 16)
     denoised = load_model("denoise", device="cpu")(Image.new("RGB", (33, 17), (90, 90, 90)))
     assert denoised.size == (33, 17)
+
+
+def test_upsampling_baselines_enlarge_like_the_sr_model(tmp_path):
+    Image.new("RGB", (10, 8), (200, 40, 40)).save(tmp_path / "small.png")
+    assert main([str(tmp_path / "small.png"), str(tmp_path / "out"), "--model", "bicubic"]) == 0
+    assert Image.open(tmp_path / "out" / "small.png").size == (40, 32)
