@@ -101,6 +101,13 @@ class BestCheckpoint(ModelCheckpoint):
         if self.monitor is None or self.monitor in monitor_candidates:
             super()._save_topk_checkpoint(trainer, monitor_candidates)
 
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        super().on_train_epoch_end(trainer, pl_module)  # after the epoch's validation, and after Lightning's own saves
+        # Lightning 2.6 refreshes last.ckpt only when a best checkpoint was saved at the same step, so a resume
+        # would restart from the best epoch, not the latest: keep last.ckpt current at every epoch's end.
+        if self.save_last and not self._should_skip_saving_checkpoint(trainer):
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
 
 # How the W&B runs table and summary should reduce each metric: the best value, not the last one.
 SUMMARIES = {"max": ("psnr", "ssim", "psnr_hole", "ssim_hole", "psnr_input", "ssim_input"),

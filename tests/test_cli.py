@@ -200,3 +200,13 @@ def test_config_by_bare_experiment_name(capsys):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert "--config no_such_experiment: no such file or experiment" in err and "gan_enhance" in err
+
+
+def test_last_checkpoint_follows_every_epoch_even_without_a_new_best(two_class_folder, tmp_path):
+    # Learning rates 0: val/psnr never improves after epoch 0, so only last.ckpt can record epochs 1 and 2.
+    fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--trainer.max_epochs", "3",
+        "--model.g_lr", "0", "--model.d_lr", "0")
+    folder = tmp_path / "gan_enhance" / "version_0" / "checkpoints"
+    assert torch.load(folder / "last.ckpt", weights_only=True)["epoch"] == 2
+    best = [p for p in folder.glob("best-*.ckpt")]
+    assert len(best) == 1 and torch.load(best[0], weights_only=True)["epoch"] == 0
