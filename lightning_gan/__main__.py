@@ -1,3 +1,3 @@
-from lightning_gan.cli import main
+from lightning_gan.main import main
 
 main()

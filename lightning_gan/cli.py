@@ -8,7 +8,6 @@ model's validation metric), images/ (PNG grids) and wandb/ (the offline W&B run)
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import secrets
@@ -322,11 +321,6 @@ class GANCLI(LightningCLI):
     after_fit = after_validate = after_test = _report
 
 
-TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
-         "translate": "lightning_gan.translate", "compare": "lightning_gan.compare",
-         "export": "lightning_gan.export", "app": "lightning_gan.app"}
-
-
 def experiment_config(value: str) -> str:
     """`--config gan_enhance` (a bare name, not a file here) -> the experiment YAML installed with the package."""
     if Path(value).exists() or any(c in value for c in "/\\.:"):
@@ -351,16 +345,8 @@ def with_experiment_configs(argv: list[str]) -> list[str]:
     return out
 
 
-def main(args: list[str] | None = None) -> None:
-    """`fit`, `validate`, `test` go to LightningCLI; the other commands are plain tools."""
-    argv = list(sys.argv[1:] if args is None else args)
-    if not argv or argv[0] in ("-h", "--help"):
-        print(f"lightning-gan: fit | validate | test (LightningCLI, below) | {' | '.join(TOOLS)} (--help on each)\n")
-    if argv and argv[0] in TOOLS:
-        code = importlib.import_module(TOOLS[argv[0]]).main(argv[1:])
-        if code:
-            raise SystemExit(code)
-        return
+def run(argv: list[str]) -> None:
+    """fit / validate / test through LightningCLI; exits 2 on a setup error, 3 when a training guard stopped the run."""
     try:
         GANCLI(args=with_experiment_configs(argv))
     except SetupError as error:
@@ -372,6 +358,12 @@ def main(args: list[str] | None = None) -> None:
             wandb.run.finish(exit_code=3)
         print(f"lightning-gan: training stopped: {error}", file=sys.stderr)
         raise SystemExit(3) from None
+
+
+def main(args: list[str] | None = None) -> None:
+    from lightning_gan.main import main as dispatch
+
+    dispatch(args)
 
 
 if __name__ == "__main__":
