@@ -26,54 +26,14 @@ import torch
 from torch import Tensor, nn
 
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
-from lightning_gan.metrics import to_signed, to_unit
-
-
-class ImageToImage(nn.Module):
-    """[0, 1] image (and mask) in, [0, 1] image out."""
-
-    def __init__(self, generator: nn.Module, use_mask: bool):
-        super().__init__()
-        self.generator, self.use_mask = generator, use_mask
-
-    def forward(self, image: Tensor, mask: Tensor | None = None) -> Tensor:
-        x = to_signed(image)
-        if not self.use_mask:
-            return to_unit(self.generator(x))
-        out = to_unit(self.generator(torch.cat([x, to_signed(mask)], dim=1)))
-        return torch.where(mask > 0.5, out, image)  # as `lightning-gan enhance`: pixels outside the hole are kept
-
-
-class NoiseToImage(nn.Module):
-    def __init__(self, generator: nn.Module, conditional: bool):
-        super().__init__()
-        self.generator, self.conditional = generator, conditional
-
-    def forward(self, z: Tensor, label: Tensor | None = None) -> Tensor:
-        return to_unit(self.generator(z, label) if self.conditional else self.generator(z))
 
 
 def exportable(model, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
-    """(module, example inputs, input names, output names, image-to-image?) for a loaded model."""
-    from lightning_gan.models.cyclegan import CycleGAN
-    from lightning_gan.models.dcgan import DCGAN
-    from lightning_gan.models.enhance_base import EnhancementGAN
-
-    if isinstance(model, EnhancementGAN):
-        module = ImageToImage(model.inference_generator, model.use_mask)
-        image = torch.rand(1, 3, 64, 64)
-        if model.use_mask:
-            return module, (image, (torch.rand(1, 1, 64, 64) > 0.8).float()), ["image", "mask"], ["restored"], True
-        return module, (image,), ["image"], ["restored"], True
-    if isinstance(model, CycleGAN):
-        return ImageToImage(model.translator(direction), False), (torch.rand(1, 3, 64, 64),), ["image"], ["translated"], True
-    if isinstance(model, DCGAN):
-        z = torch.randn(2, model.hparams.latent_dim)
-        if hasattr(model, "classes"):
-            return NoiseToImage(model.inference_generator, True), (z, torch.tensor([0, 1 % len(model.classes)])), \
-                ["z", "label"], ["image"], False
-        return NoiseToImage(model.inference_generator, False), (z,), ["z"], ["image"], False
-    raise ModelError(f"cannot export a {type(model).__name__}")
+    """(module, example inputs, input names, output names, image-to-image?) for a loaded model: the model says."""
+    make = getattr(model, "export_module", None)
+    if make is None:
+        raise ModelError(f"cannot export a {type(model).__name__}")
+    return make(direction)
 
 
 def load_any(spec: str):

@@ -38,12 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_generator_model(path: Path, device: str):
-    from lightning_gan.models.dcgan import DCGAN
-
     if not path.is_file():
         raise FileNotFoundError(f"--model: checkpoint not found: {path}")
     model = load_checkpoint_model(path)
-    if not isinstance(model, DCGAN):
+    if not callable(getattr(model, "sample", None)):
         raise ModelError(f"{path} holds a {type(model).__name__}; generate needs a DCGAN or ConditionalGAN checkpoint")
     return model.to(device).eval()
 

@@ -133,38 +133,20 @@ def fast_inference(network: nn.Module) -> nn.Module:
 
 
 def _from_module(name: str, model, device: torch.device, strength: float = 1.0, half: bool = False) -> Restorer:
-    from lightning_gan.models.enhance_base import EnhancementGAN
-
-    if not isinstance(model, EnhancementGAN):
+    """The model's own restorer (`EnhancementGAN.restorer`): the model family owns padding, prefill and compositing."""
+    make = getattr(model, "restorer", None)
+    if make is None:
         raise ModelError(f"{name} is a {type(model).__name__} model (generation); this needs an enhancement model "
                          "(GANEnhance or EAGAN)")
-    model = model.to(device).eval()
-    if strength != 1.0 and not getattr(model, "noise_map", False):
-        raise ModelError(f"--strength needs a noise-level-aware model (trained with --model.noise_map true); {name} is not")
     if strength < 0:
         raise ModelError(f"--strength must be >= 0, got {strength}")
-    if getattr(model, "noise_map", False):
-        model.noise_strength = strength
-    if getattr(model.inference_generator, "global_operator", False):
-        return _global_restorer(name, model.inference_generator, device)
-    multiple = getattr(model.inference_generator, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
-    generator = fast_inference(model.inference_generator)
-    dtype = torch.float16 if half else torch.float32  # fp16: half the memory and about 2x on tensor cores
-    generator = generator.to(dtype)
-
-    def run(x: Tensor, m: Tensor | None) -> Tensor:
-        height, width = x.shape[-2:]
-        x = x.contiguous(memory_format=torch.channels_last)
-        padded = model.enhance(pad_to_multiple(x, multiple).to(dtype), pad_to_multiple(m, multiple).to(dtype) if m is not None else None,
-                               generator).float()
-        out = padded[..., : height * model.scale, : width * model.scale]
-        return out if m is None else torch.where(m > 0.5, out, x)  # inpainting: pixels outside the mask are kept
-
-    working_size = INPAINT_WORKING_SIZE if getattr(model.inference_generator, "global_inpainter", False) else None
-    return Restorer(name, run, model.scale, model.use_mask, device, working_size=working_size)
+    try:
+        return make(name, device, strength, half)
+    except ValueError as error:
+        raise ModelError(str(error)) from error
 
 
-def _global_restorer(name: str, operator: nn.Module, device: torch.device) -> Restorer:
+def global_restorer(name: str, operator: nn.Module, device: torch.device) -> Restorer:
     """A `predict` / `render` operator (nets.tone): parameters from the whole photo, applied pixel by pixel."""
 
     def prepare(whole: Tensor) -> Callable[[Tensor, Tensor | None], Tensor]:

@@ -39,12 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_translator(path: Path, direction: str, device: str) -> tuple[Restorer, int]:
     """The checkpoint's (EMA) generator for `direction` as a Restorer, and the side it trained at."""
-    from lightning_gan.models.cyclegan import CycleGAN
-
     if not path.is_file():
         raise FileNotFoundError(f"--model: checkpoint not found: {path}")
     model = load_checkpoint_model(path)
-    if not isinstance(model, CycleGAN):
+    if not callable(getattr(model, "translator", None)):
         raise ModelError(f"{path} holds a {type(model).__name__}; translate needs a CycleGAN checkpoint")
     model = model.to(device).eval()
     generator = model.translator(direction)

@@ -124,7 +124,7 @@ def test_python_api_takes_pil_arrays_and_tensors():
 
     from lightning_gan import load_model
 
-    model = load_model("bicubic", device="cpu")
+    model = load_model("gray_world", device="cpu")  # a size-keeping baseline
     rgba = Image.new("RGBA", (20, 10), (200, 100, 50, 128))
     out = model(rgba)
     assert out.mode == "RGBA" and out.size == (20, 10) and out.getpixel((5, 5))[3] == 128

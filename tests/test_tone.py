@@ -6,7 +6,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from lightning_gan.inference import _global_restorer
+from lightning_gan.inference import global_restorer
 from lightning_gan.nets.tone import ToneGenerator, apply_curves
 
 
@@ -54,7 +54,7 @@ def test_operator_keeps_detail_it_only_maps_values():
 
 def test_restorer_predicts_from_the_whole_photo_so_tiles_leave_no_seams():
     net = trained_like()
-    restorer = _global_restorer("tone", net, torch.device("cpu"))
+    restorer = global_restorer("tone", net, torch.device("cpu"))
     photo = torch.rand(1, 3, 150, 170)
     whole = restorer(photo, tile=4096)
     tiled = restorer(photo, tile=64, overlap=16)
@@ -63,7 +63,7 @@ def test_restorer_predicts_from_the_whole_photo_so_tiles_leave_no_seams():
 
 
 def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path):
-    from lightning_gan.export import ImageToImage
+    from lightning_gan.nets.io import ImageToImage
 
     module = ImageToImage(trained_like(), False).eval()
     path = tmp_path / "tone.onnx"

@@ -46,19 +46,26 @@ class EMA(nn.Module):
         return self.module(*args, **kwargs)
 
 
-MODEL_MODULES = ("lightning_gan.models.dcgan", "lightning_gan.models.cgan", "lightning_gan.models.cyclegan",
-                 "lightning_gan.models.gan_enhance", "lightning_gan.models.eagan")
+_MODELS: dict[str, type] = {}  # every AdversarialModule subclass defined so far, by "module.Class"
 
 
 def model_class(class_path: str) -> type[L.LightningModule]:
-    """The class named in a checkpoint, imported only from this project's model modules."""
+    """The class named in a checkpoint: one already defined in this process (any module, e.g. a user's own
+    variant), or one of this project's `lightning_gan.models.*` modules, imported on demand. Nothing else is
+    imported because a checkpoint names it: a checkpoint is data, never a way to run code."""
+    if class_path in _MODELS:
+        return _MODELS[class_path]
     module_name, _, name = class_path.rpartition(".")
-    if module_name not in MODEL_MODULES:
-        raise ValueError(f"unknown model class {class_path!r}; known modules: {', '.join(MODEL_MODULES)}")
-    cls = getattr(importlib.import_module(module_name), name, None)
-    if not (isinstance(cls, type) and issubclass(cls, L.LightningModule)):
+    if not module_name.startswith("lightning_gan.models."):
+        raise ValueError(f"unknown model class {class_path!r}: import the module that defines it first "
+                         "(only lightning_gan.models.* is imported on demand)")
+    try:
+        importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        raise ValueError(f"unknown model class {class_path!r}: no module {module_name}") from error
+    if class_path not in _MODELS:
         raise ValueError(f"unknown model class {class_path!r}: {module_name} has no model named {name!r}")
-    return cls
+    return _MODELS[class_path]
 
 
 def _numpy_state_to_tensors() -> dict:
@@ -162,6 +169,10 @@ class AdversarialModule(L.LightningModule):
         self._collapse_streak, self._collapse_start_g, self.skipped_steps = 0, 0.0, 0
         self.channels_last, self.compile_generator, self.compile_discriminator = channels_last, compile_generator, compile_discriminator
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _MODELS[f"{cls.__module__}.{cls.__name__}"] = cls  # checkpoints name their class: see model_class
+
     # --- what a variant provides -------------------------------------------------------------
     def generate(self, batch: dict) -> Tensor | tuple[Tensor, ...]:
         """The generator's output for this batch (with gradients); a tuple when there are several generators."""
@@ -174,6 +185,10 @@ class AdversarialModule(L.LightningModule):
     def g_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
         """Generator loss for `fake`, plus values to log."""
         raise NotImplementedError
+
+    def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
+        """What `lightning-gan export` writes: (module, example inputs, input names, output names, image-to-image?)."""
+        raise ValueError(f"cannot export a {type(self).__name__}")
 
     # --- shared machinery ----------------------------------------------------------------------
     def setup_ema(self) -> None:

@@ -11,6 +11,7 @@ from lightning_gan.metrics import sliced_wasserstein, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.cyclegan import ResnetGenerator
 from lightning_gan.nets.enhance import PatchDiscriminator
+from lightning_gan.nets.io import ImageToImage
 
 
 class ImagePool:
@@ -92,6 +93,9 @@ class CycleGAN(AdversarialModule):
         if direction not in ("a2b", "b2a"):
             raise ValueError(f"direction must be a2b or b2a, got {direction!r}")
         return self.inference_generator[direction]
+
+    def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
+        return ImageToImage(self.translator(direction), False), (torch.rand(1, 3, 64, 64),), ["image"], ["translated"], True
 
     def generate(self, batch: dict) -> tuple[Tensor, Tensor]:
         return self.generator["a2b"](to_signed(batch["a"])), self.generator["b2a"](to_signed(batch["b"]))

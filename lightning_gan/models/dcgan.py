@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
-from torch import Tensor
+from torch import Tensor, nn
 from torchvision.utils import make_grid
 
 from lightning_gan.diffaugment import diff_augment, parse_policy
 from lightning_gan.metrics import GENERATION_METRICS, generation_metrics, inception_weights, to_signed, to_unit
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from lightning_gan.nets.io import NoiseToImage
 
 
 class DCGAN(AdversarialModule):
@@ -84,6 +85,13 @@ class DCGAN(AdversarialModule):
     def sample(self, count: int, generator: torch.Generator | None = None, labels: Tensor | None = None) -> Tensor:
         """`count` images in [0, 1] from the EMA generator (`labels` is for the conditional subclass)."""
         return to_unit(self.inference_generator(self.noise(count, generator)))
+
+    def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
+        z = torch.randn(2, self.hparams.latent_dim)
+        if hasattr(self, "classes"):  # the conditional subclass also takes a label
+            return NoiseToImage(self.inference_generator, True), (z, torch.tensor([0, 1 % len(self.classes)])), \
+                ["z", "label"], ["image"], False
+        return NoiseToImage(self.inference_generator, False), (z,), ["z"], ["image"], False
 
     @torch.no_grad()
     def sample_grid(self) -> Tensor:
