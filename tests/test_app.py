@@ -208,6 +208,11 @@ def test_app_removes_its_workspace_when_stopped_by_a_signal(sig, tmp_path):
 def test_the_page_builds(runs, tmp_path):
     app, _ = build_app(runs, 10, "cpu", Workspace(tmp_path / "app"))
     assert app.title.startswith("lightning-gan")
+    components = app.config["components"]
+    tabs = [c["props"].get("label") for c in components if c.get("type") in ("tabitem", "tab")]
+    assert tabs == ["Enhance", "Repair", "Generate", "Restyle"]
+    sliders = [c for c in components if c.get("type") == "imageslider"]
+    assert len(sliders) == 3  # before/after in Enhance, Repair and Restyle
 
 
 # --- end to end in a real browser ------------------------------------------------------------------------------

@@ -50,9 +50,12 @@ def test_evaluation_setting_is_identical_across_calls_and_batchings(name):
     torch.testing.assert_close(whole[3:6], part, atol=1e-5, rtol=0)
 
 
-def test_evaluation_differs_from_training_draws():
+def test_training_draws_differ_from_each_other_and_from_the_evaluation_setting():
     clean = batch(4)
-    assert not torch.equal(degrade(clean, "noise").image, degrade(clean, "noise").image)
+    evaluation = degrade(clean, "noise", seeds=torch.arange(4)).image
+    training = degrade(clean, "noise").image
+    assert not torch.equal(training, degrade(clean, "noise").image)
+    assert not torch.equal(training, evaluation)
 
 
 def test_noise_evaluation_sigma_is_25():
