@@ -1,8 +1,7 @@
-"""Generation metrics, training guards, run summaries, `compare`, and the evaluation W&B table."""
+"""Generation metrics, training guards, run summaries, and the evaluation W&B table."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import torch
 from torch import nn
 
 from lightning_gan.cli import main
-from lightning_gan.compare import compare
 from lightning_gan.data.datamodule import SAMPLE_ROOT, load_images
 from lightning_gan.data.images import list_split
 from lightning_gan.inference import load_checkpoint_model
@@ -124,39 +122,6 @@ def test_collapse_guard_needs_a_low_d_loss_and_a_rising_g_loss():
         model._watch_collapse(0.001, 1.4)
 
 
-# --- compare -------------------------------------------------------------------------------------------------
-
-
-def test_compare_two_runs_table_plot_and_html_match_the_run_files(tmp_path, capsys):
-    base = ["fit", "--config", str(ROOT / "experiments" / "dcgan_generate.yaml"), "--runs_dir", str(tmp_path), *QUICK]
-    main([*base, "--trainer.max_epochs", "2"])
-    main([*base, "--trainer.max_epochs", "3", "--model.init_args.diff_augment", ""])
-    capsys.readouterr()
-    main(["compare", str(tmp_path / "dcgan_generate")])
-    table = capsys.readouterr().out
-    out = tmp_path / "dcgan_generate" / "comparison"
-    assert (out / "comparison.png").stat().st_size > 1000
-    html = (out / "comparison.html").read_text()
-    assert "<table>" in html and "data:image/png;base64," in html
-    rows = json.loads((out / "comparison.json").read_text())
-    assert [Path(r["run"]).name for r in rows] == ["version_0", "version_1"]
-    for row in rows:
-        with open(Path(row["run"]) / "metrics.csv", newline="") as f:
-            swd = [float(r["val/swd"]) for r in csv.DictReader(f) if r["val/swd"]]
-        summary = json.loads((Path(row["run"]) / "summary.json").read_text())
-        assert row["metrics"]["val/swd"]["best"] == min(swd) and row["metrics"]["val/swd"]["final"] == swd[-1]
-        assert row["g_steps"] == summary["g_steps"] and row["wall_seconds"] == summary["wall_seconds"]
-        assert f"{min(swd):.2f} / {swd[-1]:.2f}" in table
-    assert 'model.diff_augment=""' in table and "trainer.max_epochs=3" in table
-    assert "model.g_width" not in table  # equal in both runs: not a difference
-
-
-def test_compare_names_a_folder_without_runs(tmp_path, capsys):
-    with pytest.raises(SystemExit) as stop:
-        main(["compare", str(tmp_path)])
-    assert stop.value.code == 2 and "no metrics.csv" in capsys.readouterr().err
-    with pytest.raises(FileNotFoundError):
-        compare([tmp_path / "nothing"], None, None)
 
 
 def test_evaluate_logs_its_table_to_an_offline_wandb_run(tmp_path, monkeypatch):

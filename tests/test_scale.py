@@ -112,52 +112,6 @@ def test_precision_and_channels_last_train_with_finite_losses(options, two_class
         assert conv.is_contiguous(memory_format=torch.channels_last)
 
 
-# --- export ------------------------------------------------------------------------------------------------------
-
-
-def _checkpoint(model, data, tmp_path: Path) -> Path:
-    trainer = L.Trainer(max_epochs=1, limit_train_batches=1, limit_val_batches=0, logger=False, enable_progress_bar=False,
-                        default_root_dir=tmp_path)
-    trainer.fit(model, datamodule=data)
-    trainer.save_checkpoint(tmp_path / "model.ckpt")
-    return tmp_path / "model.ckpt"
-
-
-@pytest.mark.parametrize("kind", ["enhance", "inpaint", "cgan"])
-def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_path):
-    import onnxruntime as ort  # a dev dependency: installed by make test
-
-    from lightning_gan.cli import main
-    from lightning_gan.export import exportable
-    from lightning_gan.inference import load_checkpoint_model
-    from lightning_gan.models.cgan import ConditionalGAN
-    from lightning_gan.models.eagan import EAGAN
-    from lightning_gan.models.gan_enhance import GANEnhance
-
-    model, degradation = {
-        "enhance": (GANEnhance(width=8, blocks=1, d_width=8, d_layers=2), "noise"),
-        "inpaint": (EAGAN(width=8, blocks=1, d_width=8, d_layers=2, use_mask=True), "stains"),
-        "cgan": (ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8), None),
-    }[kind]
-    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, degradation=degradation)
-    ckpt = _checkpoint(model, data, tmp_path)
-    main(["export", "--model", str(ckpt), "--format", "onnx", "--out", str(tmp_path / "g.onnx")])
-    main(["export", "--model", str(ckpt), "--format", "torchscript", "--out", str(tmp_path / "g.pt")])
-    module, example, names, _, image_to_image = exportable(load_checkpoint_model(ckpt).eval())
-    if image_to_image:  # another size than the export example: height and width are dynamic
-        example = (torch.rand(2, 3, 40, 52),) + ((torch.rand(2, 1, 40, 52) > 0.7).float(),) * (len(example) - 1)
-    else:  # another batch size: the batch is dynamic
-        example = (torch.randn(5, example[0].shape[1]), torch.tensor([0, 1, 1, 0, 1]))
-    with torch.no_grad():
-        expected = module(*example)
-    session = ort.InferenceSession(str(tmp_path / "g.onnx"))
-    got = session.run(None, {n: t.numpy() for n, t in zip(names, example)})[0]
-    assert got.shape == tuple(expected.shape)
-    assert abs(got - expected.numpy()).max() < 1e-3
-    scripted = torch.jit.load(str(tmp_path / "g.pt"))
-    torch.testing.assert_close(scripted(*example), expected, atol=1e-5, rtol=0)
-    with pytest.raises(SystemExit):  # an existing file is kept
-        main(["export", "--model", str(ckpt), "--format", "onnx", "--out", str(tmp_path / "g.onnx")])
 
 
 def test_compiled_networks_train_and_match_eager(two_class_folder, tmp_path):
