@@ -210,3 +210,11 @@ def test_last_checkpoint_follows_every_epoch_even_without_a_new_best(two_class_f
     assert torch.load(folder / "last.ckpt", weights_only=True)["epoch"] == 2
     best = [p for p in folder.glob("best-*.ckpt")]
     assert len(best) == 1 and torch.load(best[0], weights_only=True)["epoch"] == 0
+
+
+def test_a_saved_run_config_reruns_as_a_new_run_with_the_same_settings(two_class_folder, tmp_path):
+    fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--name", "again")
+    first = tmp_path / "again" / "version_0" / "config.yaml"
+    main(["fit", "--config", str(first)])
+    second = tmp_path / "again" / "version_1" / "config.yaml"
+    assert yaml.safe_load(second.read_text()) == yaml.safe_load(first.read_text())
