@@ -220,7 +220,7 @@ def test_an_exported_model_loads_from_its_own_folder(sr_checkpoint, tmp_path):
         load_restorer(str(tmp_path / "exported" / "mine.safetensors"))
 
 
-def test_whole_image_inpainter_fills_a_1024_photo_at_its_working_size():
+def test_whole_image_inpainter_fills_a_large_photo_at_its_working_size():
     from lightning_gan.inference import INPAINT_WORKING_SIZE, _from_module
     from lightning_gan.models.eagan import EAGAN
 
@@ -228,14 +228,14 @@ def test_whole_image_inpainter_fills_a_1024_photo_at_its_working_size():
     restorer = _from_module("ffc", model, torch.device("cpu"))
     seen, fill = [], restorer.fn
     restorer.fn = lambda x, m: seen.append(tuple(x.shape[-2:])) or fill(x, m)
-    photo = torch.rand(1, 3, 1024, 768)
-    mask = torch.zeros(1, 1, 1024, 768)
-    mask[..., 300:740, 200:560] = 1  # 20 % of the photo
+    photo = torch.rand(1, 3, 2048, 1536)
+    mask = torch.zeros(1, 1, 2048, 1536)
+    mask[..., 600:1480, 400:1120] = 1  # 20 % of the photo
     out = restorer(photo, mask)
     assert out.shape == photo.shape
     assert seen and max(max(s) for s in seen) <= INPAINT_WORKING_SIZE  # memory bounded by the working size
     torch.testing.assert_close(out * (1 - mask), photo * (1 - mask), atol=0, rtol=0)
-    assert (out - photo)[..., 300:740, 200:560].abs().mean() > 0.05  # the hole was filled, not left as it was
+    assert (out - photo)[..., 600:1480, 400:1120].abs().mean() > 0.05  # the hole was filled, not left as it was
 
 
 def test_half_precision_restorer_stays_close_to_fp32():
