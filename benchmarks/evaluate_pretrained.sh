@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 TASKS=${1:-"denoise enhance inpaint sr4x"}
 EVERY=${2:-10}
 DATA=${DATA:-../shared/data/grocery-store}
-declare -A PRESETS=([denoise]="noise" [enhance]="mixed lowlight color_cast" [inpaint]="stains" [sr4x]="downscale4"
+declare -A PRESETS=([denoise]="noise" [enhance]="mixed lowlight color_cast" [inpaint]="stains large_holes" [sr4x]="downscale4"
                     [colorize]="grayscale")
 mkdir -p results
 for task in $TASKS; do
