@@ -14,24 +14,14 @@ import argparse
 import json
 from pathlib import Path
 
-import kornia
 import torch
 import torch.nn.functional as F
 
 from lightning_gan.baselines import diffusion_fill
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import list_split, read_rgb, to_tensor
+from lightning_gan.evaluate import hole_scores
 from lightning_gan.inference import load_restorer
-
-
-def hole_psnr(out: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> float:
-    error = ((out - clean) ** 2 * mask).sum() / (mask.sum() * 3).clamp_min(1)
-    return float(10 * torch.log10(1 / error.clamp_min(1e-10)))
-
-
-def hole_ssim(out: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> float:
-    ssim_map = kornia.metrics.ssim(out, clean, 11).mean(1, keepdim=True)
-    return float((ssim_map * mask).sum() / mask.sum().clamp_min(1))
 
 
 def main() -> None:
@@ -59,9 +49,9 @@ def main() -> None:
             for size in sizes:
                 restorer.working_size = size or None
                 out = restorer(damaged.image, damaged.mask)
-                scores[f"model@{size or 'native'}"].append((hole_psnr(out, clean, damaged.mask), hole_ssim(out, clean, damaged.mask)))
+                scores[f"model@{size or 'native'}"].append(tuple(hole_scores(out, clean, damaged.mask).values()))
             fill = diffusion_fill(damaged.image, damaged.mask)
-            scores["diffusion_fill"].append((hole_psnr(fill, clean, damaged.mask), hole_ssim(fill, clean, damaged.mask)))
+            scores["diffusion_fill"].append(tuple(hole_scores(fill, clean, damaged.mask).values()))
     table = {name: {"psnr_hole": sum(p for p, _ in v) / len(v), "ssim_hole": sum(s for _, s in v) / len(v)} for name, v in scores.items()}
     print(f"{len(paths)} photos of {args.split}, enlarged x{args.upscale} (long side up to {side} px), {args.degradation}\n")
     print("| method | PSNR in holes | SSIM in holes |\n|---|---|---|")
