@@ -1,4 +1,7 @@
-"""`ProductImageDataModule`: a folder of product photos as decoded uint8 batches, augmented and degraded on the device."""
+"""`ProductImageDataModule`: product photos as uint8 batches, augmented and degraded on the device.
+
+Small folders are decoded once into memory; folders made by `lightning-gan prepare` (and object-store URLs) are
+streamed with LitData (`lightning_gan.data.streaming`)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from lightning_gan.data.augment import augment, center_crop, native_crops, resize
 from lightning_gan.data.degradations import PRESETS, degrade
 from lightning_gan.data.images import ImageRecord, decode_all, list_split
+from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, stream_loader
 
 SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"
 EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
@@ -107,11 +111,13 @@ class ProductImageDataModule(L.LightningDataModule):
     """Product photos from a folder (default: the embedded Grocery Store sample).
 
     Args:
-        root: image folder; Grocery Store layout (train/ val/ test/, *.txt lists) or any folder (hash split).
+        root: image folder; Grocery Store layout (train/ val/ test/, *.txt lists) or any folder (hash split). A folder
+            made by `lightning-gan prepare`, or its object-store URL (s3://, gs://, azure://), is streamed with LitData
+            instead of being decoded into memory.
         image_size: side of the square training images.
         load_size: side of the cached images (default 1.25 x image_size), the room that crop/rotation use.
         batch_size: images per batch.
-        num_workers: DataLoader workers (the cache is in memory, so 0 is usually fastest).
+        num_workers: DataLoader workers (the cache is in memory, so 0 is usually fastest; streaming decodes in them).
         degradation: a preset of `lightning_gan.data.degradations` (None for generation).
         clean_share: share of training images left undegraded (their target is themselves), so the model learns to
             leave good photos alone; evaluation images are always degraded.
@@ -122,7 +128,7 @@ class ProductImageDataModule(L.LightningDataModule):
         native_crops: train on random image_size crops of the cached images instead (no rotation, no resampling:
             restoration targets stay sharp), validate on their central 2 x image_size crop; pair with a larger load_size.
         label: which class the `label` field holds: the fine product class or its coarse family.
-        cache_dir: optional folder for an on-disk decode cache.
+        cache_dir: optional folder for an on-disk decode cache (streaming: where downloaded chunks are kept).
         device_cache: keep the decoded images on the accelerator and cut batches there (None = when training on a
             GPU and the images take under a quarter of its free memory).
         val_fraction: validation share for folders without splits.
@@ -159,13 +165,18 @@ class ProductImageDataModule(L.LightningDataModule):
         if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
             raise ValueError(f"--data.crop_scale {crop_scale} must satisfy 0 < low <= high <= 1")
         self.save_hyperparameters()
-        self.root = Path(root).expanduser() if root else SAMPLE_ROOT
-        if not self.root.is_dir():
+        self.root: Path | str = root if root and is_remote(root) else Path(root).expanduser() if root else SAMPLE_ROOT
+        if not is_remote(self.root) and not self.root.is_dir():
             raise FileNotFoundError(f"--data.root: folder not found: {self.root}")
+        self.manifest = read_manifest(self.root) if is_prepared(self.root) else None  # streamed when set
         self.load_size = load_size or image_size + image_size // 4
         self.datasets: dict[str, CachedImages] = {}
-        self.classes: list[str] = []
+        self.classes: list[str] = list(self.manifest["classes"][label]) if self.manifest else []
         self._shuffle_seed = 0
+
+    @property
+    def streaming(self) -> bool:
+        return self.manifest is not None
 
     def _build(self, split: str) -> CachedImages:
         hp = self.hparams
@@ -178,7 +189,13 @@ class ProductImageDataModule(L.LightningDataModule):
         return CachedImages(images, labels, kept)
 
     def setup(self, stage: str | None = None) -> None:
-        self._shuffle_seed = torch.initial_seed() % 2**31  # the run's seed, the same on every DDP rank
+        self._shuffle_seed = torch.initial_seed() % 2**31  # the run's seed
+        if self.trainer is not None:  # every DDP rank must shuffle alike, or their shards overlap
+            self._shuffle_seed = self.trainer.strategy.broadcast(self._shuffle_seed)
+        if self.streaming:
+            if stage in (None, "fit") and not self.manifest["counts"].get("train"):
+                raise ValueError(f"--data.root {self.root}: the prepared dataset has no training image")
+            return
         if "train" not in self.datasets:
             self.datasets["train"] = self._build("train")
             if stage in (None, "fit") and len(self.datasets["train"]) == 0:
@@ -206,10 +223,15 @@ class ProductImageDataModule(L.LightningDataModule):
         return device
 
     def _loader(self, split: str, train: bool = False) -> DataLoader | DeviceBatches | list:
+        hp = self.hparams
+        if self.streaming:
+            if not self.manifest["counts"].get(split):
+                return []
+            return stream_loader(self.root, split, self.classes, hp.label, self.load_size, hp.batch_size, train,
+                                 hp.num_workers, self._shuffle_seed, hp.cache_dir)
         data = self.datasets[split]
         if len(data) == 0:
             return []
-        hp = self.hparams
         device = self._device()
         if device is not None:
             if data.images.device != device:

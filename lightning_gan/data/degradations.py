@@ -235,6 +235,8 @@ PRESETS: dict[str, tuple[Step, ...]] = {
     # Real-ESRGAN style: a random subset of camera failures per image, in the order a camera makes them: exposure
     # and sensor noise, then white balance, then a flat tone curve.
     "mixed": tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (LOWLIGHT, COLOR_CAST, LOW_CONTRAST)),
+    # One denoiser for both kinds of noise: each image gets exactly one of them (ONE_OF), at even odds.
+    "noise_mix": (Step(NOISE.op, NOISE.train, NOISE.eval, p=0.5), Step(CAMERA_NOISE.op, CAMERA_NOISE.train, CAMERA_NOISE.eval, p=0.5)),
     "none": (),  # clean photos in: the do-no-harm check
 }
 STAINS_TRAIN = dict(count=(1, 4), radius=(0.04, 0.18))
@@ -246,6 +248,7 @@ HOLES_TRAIN = dict(strokes=(1, 4), thickness=(0.04, 0.12), boxes=(0, 2), box_sid
 HOLES_EVAL = dict(strokes=(1, 2), thickness=(0.04, 0.1), boxes=(0, 1), box_side=(0.1, 0.3), blobs=(1, 2),
                   blob_radius=(0.06, 0.16))
 MASK_PRESETS = ("stains", "large_holes")
+ONE_OF = ("noise_mix",)  # presets whose images get exactly one of their steps, chosen with the steps' p
 
 
 def scale_of(name: str) -> int:
@@ -279,7 +282,8 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_shar
     steps = PRESETS[name]
     if not steps:
         return Degraded(clean.clone(), None)
-    chosen = _choose(draw, torch.tensor([s.p for s in steps], device=draw.device))
+    p = torch.tensor([s.p for s in steps], device=draw.device)
+    chosen = _choose_one(draw, p) if name in ONE_OF else _choose(draw, p)
     x = clean
     for k, step in enumerate(steps):
         changed = step.op(x, draw, **getattr(step, mode)).clamp(0, 1)
@@ -295,3 +299,10 @@ def _choose(draw: Draw, p: Tensor) -> Tensor:
     chosen = u < p
     first = F.one_hot((u - p).argmin(dim=1), len(p)).bool()  # the step closest to being chosen
     return chosen | (first & ~chosen.any(dim=1, keepdim=True))
+
+
+def _choose_one(draw: Draw, p: Tensor) -> Tensor:
+    """Exactly one step per image (B, steps), step k with probability p[k] / sum(p)."""
+    edges = (p / p.sum()).cumsum(0)
+    index = (draw.uniform(0, 1, 1) > edges).sum(dim=1).clamp_max(len(p) - 1)
+    return F.one_hot(index, len(p)).bool()

@@ -48,21 +48,27 @@ class ResNetGenerator(nn.Module):
 class UNetGenerator(nn.Module):
     """U-Net (Ronneberger et al. 2015): `depth` stride-2 levels with skip concatenations; predicts a correction.
 
-    Inputs whose sides are not multiples of 2**depth are edge-padded and the output cropped back.
+    A residual block at every level, full resolution included (fine texture needs more than one conv there, and the
+    coarse levels see low-frequency colour blotches); upsampling by nearest neighbour + 3x3 conv, because transposed
+    convolutions paint a checkerboard into flat areas (Odena et al., Distill 2016). The last conv starts at zero, so
+    an untrained generator is the identity. Inputs whose sides are not multiples of 2**depth are edge-padded and the
+    output cropped back.
     """
 
     def __init__(self, in_channels: int = 3, width: int = 32, depth: int = 3):
         super().__init__()
         self.depth = depth
         widths = [width * 2**i for i in range(depth + 1)]
-        self.head = nn.Sequential(nn.Conv2d(in_channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(True))
+        self.head = nn.Sequential(nn.Conv2d(in_channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(True),
+                                  ResidualBlock(width))
         self.down = nn.ModuleList(
             nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, 2, 1, bias=False), nn.BatchNorm2d(widths[i + 1]),
                           nn.LeakyReLU(0.2, True), ResidualBlock(widths[i + 1]))
             for i in range(depth)
         )
         self.up = nn.ModuleList(
-            nn.Sequential(nn.ConvTranspose2d(widths[i + 1], widths[i], 4, 2, 1, bias=False), nn.BatchNorm2d(widths[i]), nn.ReLU(True))
+            nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(widths[i + 1], widths[i], 3, padding=1, bias=False),
+                          nn.BatchNorm2d(widths[i]), nn.ReLU(True))
             for i in reversed(range(depth))
         )
         self.merge = nn.ModuleList(

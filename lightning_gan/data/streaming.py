@@ -1,0 +1,218 @@
+"""Catalogues larger than memory: `prepare` an image folder into LitData chunks once, then stream them to every rank.
+
+LitData (Lightning's streaming format) writes each split as compressed-image chunks plus an index; a
+`StreamingDataset` reads them from local disk or an object store (s3://, gs://, azure://; `local:/path` serves a local
+folder through the same download-and-cache path), shards them per DDP rank and dataloader worker, and its
+`StreamingDataLoader` has a `state_dict` that Lightning saves in the checkpoint, so a resumed run continues mid-epoch.
+
+A prepared dataset is a folder with one LitData dataset per split and `prepared.json` (settings, classes, counts and
+the files that could not be read). Items are the image re-encoded once at `size` (short side resized, centre
+cropped: the same square as the in-memory cache), its index in the split listing (the seed of its evaluation
+degradation), its relative path and its fine and coarse labels.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+
+from lightning_gan.data.images import SPLITS, list_split, read_rgb
+
+MANIFEST = "prepared.json"
+PREPARING = ".preparing"  # present while `prepare` writes: the folder is ours, and unfinished
+FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+REMOTE_PREFIXES = ("s3://", "gs://", "azure://", "r2://", "local:")
+UNREADABLE = (OSError, ValueError, Image.DecompressionBombError, SyntaxError)
+
+
+def is_remote(root: str | os.PathLike) -> bool:
+    return str(root).startswith(REMOTE_PREFIXES)
+
+
+def is_prepared(root: str | os.PathLike) -> bool:
+    """A LitData dataset made by `prepare`: an object-store URL, or a local folder holding `prepared.json`."""
+    return is_remote(root) or (Path(root) / MANIFEST).is_file()
+
+
+def split_url(root: str | os.PathLike, split: str) -> str:
+    return f"{str(root).rstrip('/')}/{split}"
+
+
+def read_manifest(root: str | os.PathLike) -> dict:
+    """`prepared.json` of a prepared dataset, local or remote (downloaded with LitData's storage providers)."""
+    root = str(root)
+    if root.startswith("local:"):
+        root = root.removeprefix("local:")
+    if is_remote(root):
+        from litdata.streaming.fs_provider import _get_fs_provider
+
+        local = Path(torch.hub.get_dir()).parent / "lightning_gan" / "manifests" / root.replace("://", "/").strip("/")
+        local.mkdir(parents=True, exist_ok=True)
+        _get_fs_provider(root).download_file(split_url(root, MANIFEST), str(local / MANIFEST))
+        root = str(local)
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(f"--data.root {root}: no {MANIFEST}; make one with `lightning-gan prepare SRC {root}`")
+    return json.loads(path.read_text())
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """The `optimize` function: one listing entry to one sample, or None (the file is listed in `skipped_dir`)."""
+
+    size: int
+    format: str
+    quality: int
+    skipped_dir: str
+
+    def __call__(self, entry: tuple[int, str, str, str, str]) -> dict | None:
+        index, path, relative, fine, coarse = entry
+        try:
+            image = ImageOps.fit(read_rgb(Path(path)), (self.size, self.size), Image.Resampling.BICUBIC)
+        except UNREADABLE as error:
+            with open(Path(self.skipped_dir) / f"{os.getpid()}.txt", "a") as f:
+                f.write(f"{path} ({type(error).__name__}: {error})\n")
+            return None
+        buffer = io.BytesIO()
+        options = {"quality": self.quality} if self.format in ("jpeg", "webp") else {}
+        image.save(buffer, FORMATS[self.format], **options)
+        return {"image": buffer.getvalue(), "index": index, "path": relative, "fine": fine, "coarse": coarse}
+
+
+@contextmanager
+def _environment_restored():
+    """LitData's `optimize` leaves DATA_OPTIMIZER_* variables in os.environ (its writer threads set them); after
+    that, every StreamingDataset of this process and its children believes it runs inside `optimize` and stops
+    sharding across DDP ranks. Put the environment back."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        os.environ.update(saved)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int = 256,
+            format: Literal["jpeg", "png", "webp"] = "jpeg", quality: int = 95, num_workers: int | None = None,
+            val_fraction: float = 0.1, test_fraction: float = 0.1) -> dict:
+    """Write `source` (Grocery Store layout or any folder, split as the folder reader splits it) as LitData chunks.
+
+    Idempotent: a finished `destination` with the same settings is left alone; an interrupted one (still marked
+    `.preparing`) is redone from scratch. A non-empty folder that `prepare` did not make is refused, never written
+    into. Returns the manifest."""
+    source, destination = Path(source).expanduser(), Path(destination).expanduser()
+    if format not in FORMATS:
+        raise ValueError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
+    if size < 8:
+        raise ValueError(f"--size {size}: too small (at least 8 px)")
+    if not 1 <= quality <= 100:
+        raise ValueError(f"--quality {quality}: expected 1-100")
+    if not source.is_dir():
+        raise FileNotFoundError(f"prepare: source folder not found: {source}")
+    settings = {"source": str(source.resolve()), "size": size, "format": format,
+                "quality": quality if format != "png" else None, "val_fraction": val_fraction,
+                "test_fraction": test_fraction}
+    if (destination / MANIFEST).is_file() and not (destination / PREPARING).exists():
+        manifest = json.loads((destination / MANIFEST).read_text())
+        if manifest.get("settings") != settings:
+            raise FileExistsError(f"prepare: {destination} holds a dataset prepared with other settings "
+                                  f"({manifest.get('settings')}); choose another destination or delete it")
+        print(f"{destination}: already prepared ({manifest['counts']}); nothing to do")
+        return manifest
+    if destination.exists() and any(destination.iterdir()) and not (destination / PREPARING).exists():
+        raise FileExistsError(f"prepare: {destination} is not empty and was not made by prepare; refusing to write into it")
+    for leftover in (destination / name for name in (*SPLITS, MANIFEST, "skipped")):  # an interrupted run of ours
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / PREPARING).touch()
+    skipped_dir = destination / "skipped"
+    skipped_dir.mkdir()
+
+    listings = {split: list_split(source, split, val_fraction, test_fraction) for split in SPLITS}
+    if not any(listings.values()):
+        raise ValueError(f"prepare: no image in {source} (looked for jpg/jpeg/png/webp/bmp)")
+    classes = {kind: sorted({getattr(r, kind) for r in listings["train"] or sum(listings.values(), [])})
+               for kind in ("fine", "coarse")}
+    counts, skipped = {}, []
+    for split, records in listings.items():
+        if not records:
+            continue
+        from litdata import optimize  # imported here: `lightning-gan prepare --help` stays fast
+
+        entries = [(i, str(r.path), _relative(r.path, source), r.fine, r.coarse) for i, r in enumerate(records)]
+        workers = max(1, min(num_workers or os.cpu_count() or 1, len(entries)))
+        (skipped_dir / split).mkdir()
+        print(f"prepare: {split}: {len(entries)} images -> {destination / split}")
+        with _environment_restored():
+            optimize(fn=Encoder(size, format, quality, str(skipped_dir / split)), inputs=entries,
+                     output_dir=str(destination / split), chunk_bytes="64MB", num_workers=workers,
+                     reorder_files=False, keep_data_ordered=True)  # static slices per worker: listing order kept
+        bad = sorted(line for f in (skipped_dir / split).glob("*.txt") for line in f.read_text().splitlines())
+        counts[split], skipped = len(entries) - len(bad), skipped + bad
+    shutil.rmtree(skipped_dir)
+    manifest = {"format_version": 1, "settings": settings, "classes": classes, "counts": counts, "skipped": skipped}
+    partial = destination / (MANIFEST + ".tmp")
+    partial.write_text(json.dumps(manifest, indent=2))
+    partial.replace(destination / MANIFEST)
+    (destination / PREPARING).unlink()
+    if skipped:
+        print(f"prepare: skipped {len(skipped)} unreadable image(s):\n  " + "\n  ".join(skipped))
+    print(f"prepare: done: {counts} images in {destination}")
+    return manifest
+
+
+def _streaming_dataset_class():
+    from litdata import StreamingDataset
+
+    class ProductStream(StreamingDataset):
+        """A prepared split as items {image: (3, size, size) uint8, label, index}, like the in-memory cache."""
+
+        def __init__(self, input_dir: str, classes: list[str], label: str, size: int, **kwargs):
+            super().__init__(input_dir, **kwargs)
+            self.class_index = {name: i for i, name in enumerate(classes)}
+            self.label, self.size = label, size
+
+        def __getitem__(self, index) -> dict:
+            item = super().__getitem__(index)
+            return {"image": decode_bytes(item["image"], self.size),
+                    "label": self.class_index.get(item[self.label], -1), "index": item["index"]}
+
+    return ProductStream
+
+
+def decode_bytes(data: bytes, size: int) -> torch.Tensor:
+    """Encoded image bytes to a (3, size, size) uint8 tensor (resized when prepared at another size)."""
+    from torchvision.io import ImageReadMode, decode_image
+
+    image = decode_image(torch.frombuffer(bytearray(data), dtype=torch.uint8), mode=ImageReadMode.RGB)
+    if image.shape[-2:] != (size, size):
+        image = F.interpolate(image[None].float(), size=(size, size), mode="bicubic", antialias=True,
+                              align_corners=False).round().clamp(0, 255).to(torch.uint8)[0]
+    return image
+
+
+def stream_loader(root: str | os.PathLike, split: str, classes: list[str], label: str, size: int, batch_size: int,
+                  train: bool, num_workers: int, seed: int, cache_dir: str | None = None):
+    """A `StreamingDataLoader` over one prepared split: shuffled and whole batches only when training; each DDP
+    rank and worker reads its own chunks."""
+    from litdata import StreamingDataLoader
+
+    dataset = _streaming_dataset_class()(split_url(root, split), classes, label, size, shuffle=train,
+                                         drop_last=train, seed=seed, cache_dir=cache_dir)
+    return StreamingDataLoader(dataset, batch_size=batch_size, num_workers=num_workers, drop_last=train,
+                               persistent_workers=num_workers > 0)
