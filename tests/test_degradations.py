@@ -150,3 +150,16 @@ def test_camera_noise_is_signal_dependent_and_spatially_correlated():
     assert bright.std() > dark.std() > 0.005  # Poisson-Gaussian: more noise where more light
     neighbours = torch.corrcoef(torch.stack([bright[..., :-1].flatten(), bright[..., 1:].flatten()]))[0, 1]
     assert neighbours > 0.2  # white noise would give ~0
+
+
+def test_noise_mix_gives_each_image_exactly_one_kind_of_noise():
+    """Gaussian noise is white (neighbours uncorrelated); camera noise is correlated: each image shows one of them,
+    both kinds occur, and no image gets both (a sum would be correlated and stronger than sigma 25)."""
+    flat = torch.full((64, 3, 32, 32), 0.5)
+    residual = degrade(flat, "noise_mix", seeds=torch.arange(64)).image - flat
+    pairs = torch.stack([residual[..., :-1].flatten(1), residual[..., 1:].flatten(1)], dim=1)
+    correlation = torch.stack([torch.corrcoef(p)[0, 1] for p in pairs])
+    white = correlation.abs() < 0.1
+    assert 10 < int(white.sum()) < 54  # both kinds, at about even odds
+    torch.testing.assert_close(residual[white].std(), torch.tensor(25 / 255), rtol=0.05, atol=0)
+    assert (correlation[~white] > 0.2).all()
