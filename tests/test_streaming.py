@@ -157,3 +157,32 @@ def test_resume_mid_epoch_continues_with_the_next_streamed_batch(prepared_sample
 def test_a_missing_manifest_says_how_to_make_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="lightning-gan prepare"):
         ProductImageDataModule(root=f"local:{tmp_path}")
+
+
+def test_an_object_store_url_streams_through_the_download_cache(prepared_sample, tmp_path):
+    """`local:/path` is LitData's stand-in for s3:// and friends: chunks are downloaded into --data.cache_dir and
+    read from there. (Real buckets need credentials and the network; not tested here.)"""
+    def val_indices(root, **kwargs):
+        data = ProductImageDataModule(root=str(root), image_size=32, load_size=SIZE, batch_size=16, **kwargs)
+        data.setup("validate")
+        return torch.cat([batch["index"] for batch in data.val_dataloader()]).tolist(), data
+
+    remote, data = val_indices(f"local:{prepared_sample}", cache_dir=str(tmp_path / "chunks"))
+    local, _ = val_indices(prepared_sample)
+    assert remote == local and data.classes == json.loads((prepared_sample / MANIFEST).read_text())["classes"]["fine"]
+    assert list((tmp_path / "chunks").rglob("*.bin")), "chunks were not downloaded into the cache"
+
+
+def test_cyclegan_trains_on_a_streamed_domain_a(prepared_sample, tmp_path):
+    lightning_gan(["fit", "--config", "experiments/cyclegan_catalog.yaml", "--data.a", str(prepared_sample), "--model.image_size", "32",
+                   "--data.image_size", "32", "--data.load_size", str(SIZE), "--data.batch_size", "4",
+                   "--trainer.max_steps", "4", "--trainer.limit_val_batches", "1", "--trainer.accelerator", "cpu",
+                   "--runs_dir", str(tmp_path)])
+    assert list(tmp_path.rglob("last.ckpt"))
+
+
+def test_only_domain_a_streams(prepared_sample):
+    from lightning_gan.data.unpaired import UnpairedDataModule
+
+    with pytest.raises(ValueError, match="--data.b .*only domain A"):
+        UnpairedDataModule(b=str(prepared_sample))

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from lightning_gan.data.augment import augment, center_crop, native_crops, resize
 from lightning_gan.data.degradations import PRESETS, degrade
 from lightning_gan.data.images import ImageRecord, decode_all, list_split
-from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, stream_loader
+from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, shared_seed, stream_loader
 
 SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"
 EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
@@ -189,9 +189,7 @@ class ProductImageDataModule(L.LightningDataModule):
         return CachedImages(images, labels, kept)
 
     def setup(self, stage: str | None = None) -> None:
-        self._shuffle_seed = torch.initial_seed() % 2**31  # the run's seed
-        if self.trainer is not None:  # every DDP rank must shuffle alike, or their shards overlap
-            self._shuffle_seed = self.trainer.strategy.broadcast(self._shuffle_seed)
+        self._shuffle_seed = shared_seed(self.trainer)  # the same permutation on every DDP rank
         if self.streaming:
             if stage in (None, "fit") and not self.manifest["counts"].get("train"):
                 raise ValueError(f"--data.root {self.root}: the prepared dataset has no training image")

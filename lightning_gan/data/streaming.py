@@ -195,6 +195,12 @@ def _streaming_dataset_class():
     return ProductStream
 
 
+def shared_seed(trainer) -> int:
+    """The run's seed, rank 0's on every DDP rank: ranks that shuffled differently would read overlapping shards."""
+    seed = torch.initial_seed() % 2**31
+    return trainer.strategy.broadcast(seed) if trainer is not None else seed
+
+
 def decode_bytes(data: bytes, size: int) -> torch.Tensor:
     """Encoded image bytes to a (3, size, size) uint8 tensor (resized when prepared at another size)."""
     from torchvision.io import ImageReadMode, decode_image
