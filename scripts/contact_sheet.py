@@ -12,6 +12,13 @@ gets.
 
     python scripts/contact_sheet.py --methods inpaint,diffusion_fill --degradation large_holes --pick median \
         --out docs/images/inpaint_large_holes.png
+
+`--pick detailed` takes the photos with the most fine detail (mean gradient magnitude: printed text, leaves,
+netting), and `--crop 128` shows each photo's most detailed 128x128 window only, still at 1:1 (`--zoom 2` enlarges
+the crops with nearest neighbour, pixels stay visible):
+
+    python scripts/contact_sheet.py --methods denoise,gaussian_filter --degradation noise --pick detailed \
+        --crop 128 --zoom 2 --out docs/images/denoise_texture.png
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from lightning_gan.data.degradations import degrade
@@ -28,7 +36,26 @@ from lightning_gan.evaluate import luma_mean
 from lightning_gan.inference import load_restorer
 
 
-def pick(paths: list[Path], lumas: list[float], how: str, count: int) -> list[Path]:
+def detail_map(image: torch.Tensor) -> torch.Tensor:
+    """(1, 3, H, W) in [0, 1] -> (1, 1, H-1, W-1) gradient magnitude of luma."""
+    luma = image.mean(dim=1, keepdim=True)
+    dx, dy = luma[..., :-1, 1:] - luma[..., :-1, :-1], luma[..., 1:, :-1] - luma[..., :-1, :-1]
+    return (dx.square() + dy.square()).sqrt()
+
+
+def detail_window(image: torch.Tensor, size: int) -> tuple[int, int]:
+    """Top-left corner of the size x size window with the most fine detail (searched on an 8 px grid)."""
+    size = min(size, *image.shape[-2:])
+    energy = F.avg_pool2d(detail_map(image), size - 1, stride=8)
+    row, col = divmod(int(energy.flatten().argmax()), energy.shape[-1])
+    return row * 8, col * 8
+
+
+def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: list[float] | None = None) -> list[Path]:
+    if how == "detailed":
+        if details is None:
+            raise ValueError("--pick detailed needs the photos' detail scores")
+        return [paths[i] for i in sorted(range(len(paths)), key=lambda i: -details[i])[:count]]
     order = sorted(range(len(paths)), key=lambda i: lumas[i])
     if how == "dark":
         chosen = order[:count]
@@ -38,7 +65,7 @@ def pick(paths: list[Path], lumas: list[float], how: str, count: int) -> list[Pa
         middle = len(order) // 2
         chosen = order[middle - count // 2 : middle - count // 2 + count]
     else:
-        raise ValueError(f"--pick: unknown choice {how!r} (dark, median, bright)")
+        raise ValueError(f"--pick: unknown choice {how!r} (dark, median, bright, detailed)")
     return [paths[i] for i in chosen]
 
 
@@ -49,7 +76,8 @@ def label(image: Image.Image, text: str) -> Image.Image:
     return image
 
 
-def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None) -> Image.Image:
+def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None,
+          crop: int | None = None, zoom: int = 1) -> Image.Image:
     restorers = [load_restorer(m, device) for m in methods]
     rows = []
     for index, path in enumerate(photos):
@@ -62,6 +90,11 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
         cells += [(Path(m).name, r(photo, mask if r.use_mask or m == "diffusion_fill" else None)) for m, r in zip(methods, restorers)]
         if degradation:
             cells.append(("original", clean))
+        if crop:  # the same window of every cell: the photo's most detailed one
+            top, left = detail_window(clean, crop)
+            cells = [(name, x[..., top : top + crop, left : left + crop]) for name, x in cells]
+        if zoom > 1:
+            cells = [(name, F.interpolate(x, scale_factor=zoom, mode="nearest")) for name, x in cells]
         rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)
                      for name, x in cells])
     gap = 4
@@ -87,14 +120,18 @@ def main() -> None:
     parser.add_argument("--per-pick", type=int, default=3, help="photos per pick")
     parser.add_argument("--every", type=int, default=5, help="consider every k-th photo of the split (speed)")
     parser.add_argument("--degradation", help="degrade each photo first with this preset's seeded evaluation setting")
+    parser.add_argument("--crop", type=int, help="show each photo's most detailed CROP x CROP window only")
+    parser.add_argument("--zoom", type=int, default=1, help="enlarge every cell by this factor (nearest neighbour)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     paths = [r.path for r in list_split(args.data, args.split)][:: args.every]
     with torch.no_grad():
-        lumas = [luma_mean(to_tensor(read_rgb(p))[None].float().div(255)).item() for p in paths]
-    photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick)]
+        images = [to_tensor(read_rgb(p))[None].float().div(255) for p in paths]
+        lumas = [luma_mean(x).item() for x in images]
+        details = [detail_map(x).mean().item() for x in images]
+    photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick, details)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sheet(photos, args.methods.split(","), degradation=args.degradation).save(args.out)
+    sheet(photos, args.methods.split(","), degradation=args.degradation, crop=args.crop, zoom=args.zoom).save(args.out)
     print(f"wrote {args.out}: {len(photos)} photos x {len(args.methods.split(','))} methods")
     for path in photos:
         print(f"  {path}")
