@@ -3,10 +3,12 @@
 Kept import-free on purpose: importing a submodule never pulls in every model.
 """
 
+from lightning_gan.files import OVERLAP, TILE  # constants only: files.py imports nothing heavy
+
 __version__ = "0.1.0"
 
 
-def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = 1024, overlap: int = 48):
+def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = TILE, overlap: int = OVERLAP):
     """A shipped model, checkpoint or baseline as a callable on PIL images, arrays or tensors (`lightning_gan.api`)."""
     from lightning_gan.api import load_model as load
 

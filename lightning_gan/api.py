@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from lightning_gan.files import OVERLAP, TILE, resolve_device
 from lightning_gan.inference import Restorer, load_restorer
 
 
@@ -26,8 +27,8 @@ class Model:
     """A loaded restorer with its tiling settings; call it on an image (see the module docstring)."""
 
     restorer: Restorer
-    tile: int = 1024
-    overlap: int = 48
+    tile: int = TILE
+    overlap: int = OVERLAP
 
     @property
     def scale(self) -> int:
@@ -75,11 +76,9 @@ def _mask_tensor(mask) -> torch.Tensor | None:
     return (torch.from_numpy(gray.copy()) > 127).float()[None, None]
 
 
-def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = 1024, overlap: int = 48,
+def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = TILE, overlap: int = OVERLAP,
                half: bool | None = None) -> Model:
     """A shipped model name (`lightning_gan.inference.pretrained_names()`), a checkpoint or exported .safetensors
     path, or a classical baseline name; `device` "auto" picks the GPU when there is one; `half` runs the network
     in fp16 (None: on CUDA only)."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return Model(load_restorer(spec, device, strength, half), tile, overlap)
+    return Model(load_restorer(spec, resolve_device(device), strength, half), tile, overlap)

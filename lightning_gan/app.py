@@ -32,6 +32,7 @@ from PIL import Image
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.enhance import process_files, restore_rgb, too_large, write_image
+from lightning_gan.files import resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
 
 Progress = Callable[[int, int], None] | None
@@ -87,7 +88,7 @@ class Models:
 
     def __init__(self, runs_dir: Path, device: str = "auto"):
         self.runs_dir = Path(runs_dir)
-        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        self.device = resolve_device(device)
         self._loaded: dict[tuple[str, str], object] = {}
 
     def runs(self, classes: tuple[str, ...], degradation: str | tuple[str, ...] | None = None) -> list[str]:

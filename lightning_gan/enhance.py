@@ -7,9 +7,7 @@ the input folder; never overwrites without --overwrite; writes to a temporary na
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from lightning_gan.data.images import IMAGE_SUFFIXES, scan, to_rgb
+from lightning_gan.files import OVERLAP, TILE, atomic_path, resolve_device
 from lightning_gan.inference import ModelError, Restorer, load_restorer
 
 SAVE_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".bmp": "BMP"}
@@ -38,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="noise-level-aware denoisers: scale of the estimated noise level (0.5 keeps more grain, 2 removes more)")
     parser.add_argument("--half", action=argparse.BooleanOptionalAction, default=None,
                         help="fp16 network (default: on CUDA only; --no-half for fp32 there)")
-    parser.add_argument("--tile", type=int, default=1024, help="tile side in input pixels (memory bound)")
-    parser.add_argument("--overlap", type=int, default=48, help="tile overlap in input pixels")
+    parser.add_argument("--tile", type=int, default=TILE, help=f"tile side in input pixels (memory bound; default {TILE})")
+    parser.add_argument("--overlap", type=int, default=OVERLAP, help=f"tile overlap in input pixels (default {OVERLAP})")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--ext", default="auto", choices=["auto", "jpg", "png", "webp"],
                         help="output format (auto: the input's own)")
@@ -104,13 +103,8 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
         options["exif"] = exif
     if meta.icc and fmt in ("JPEG", "PNG", "WEBP") and image.mode in ("RGB", "RGBA"):
         options["icc_profile"] = meta.icc
-    # a name of this process's own: two runs writing into one folder never share a temporary file
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
-    try:
+    with atomic_path(path) as temporary:
         image.save(temporary, format=fmt, **options)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -213,7 +207,7 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
 
 
 def run(args: argparse.Namespace) -> int:
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     restorer = load_restorer(args.model, device, args.strength, args.half)
     if restorer.use_mask and args.mask is None:
         raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")

@@ -37,6 +37,7 @@ from lightning_gan.baselines import BASELINES, baselines_for
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
+from lightning_gan.files import TILE, atomic_path, resolve_device
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
 from lightning_gan.metrics import lpips_metric
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
     parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--tile", type=int, default=1024, help="tile side for large images")
+    parser.add_argument("--tile", type=int, default=TILE, help=f"tile side for large images (default {TILE})")
     parser.add_argument("--out", type=Path, default=Path("results.json"), help="JSON output (not overwritten without --overwrite)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--wandb", default=os.environ.get("WANDB_MODE", "offline"), choices=["offline", "online", "disabled"],
@@ -147,7 +148,7 @@ def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, 
 
 
 def evaluate_no_reference(args: argparse.Namespace) -> dict:
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     if args.degradation is not None and (args.degradation not in PRESETS or scale_of(args.degradation) != 1
                                          or args.degradation in MASK_PRESETS):
         raise ValueError(f"--degradation {args.degradation!r}: with --no-reference, a same-size preset without a mask")
@@ -212,7 +213,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         raise ValueError("--degradation is required (or --no-reference to score photos without clean references)")
     if args.degradation not in PRESETS:
         raise ValueError(f"--degradation {args.degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     scale = scale_of(args.degradation)
     records = records_of(args.data, args.split, args.every, args.limit)
     methods = restorers(args, scale, args.degradation in MASK_PRESETS, device)
@@ -328,9 +329,8 @@ def main(argv: list[str]) -> int:
     picture = args.out.with_name(args.out.stem + "_worst_best.png")
     save_cases(cases, picture)
     result["cases"] = {"worst": min(cases, key=lambda c: c[0])[4], "best": max(cases, key=lambda c: c[0])[4], "png": str(picture)}
-    temporary = args.out.with_name(f".{args.out.name}.partial")
-    temporary.write_text(json.dumps(result, indent=2))
-    temporary.replace(args.out)
+    with atomic_path(args.out) as temporary:
+        temporary.write_text(json.dumps(result, indent=2))
     print(markdown(result))
     print(f"\nwrote {args.out} and {picture}")
     log_to_wandb(result, args)

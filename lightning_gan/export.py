@@ -18,13 +18,13 @@ The (EMA) inference generator is exported, in eval mode.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
+from lightning_gan.files import atomic_path
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
 
 
@@ -48,19 +48,14 @@ def load_any(spec: str):
 def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) -> Path:
     module, example, inputs, outputs, image_to_image = exportable(model.cpu().eval(), direction)
     module.eval()
-    temporary = out.with_name(f".{out.name}.partial")
-    try:
-        with torch.no_grad():
-            if fmt == "torchscript":
-                torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(temporary))
-            else:
-                axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image else {0: "batch"} for name in inputs}
-                axes |= {name: {0: "batch", 2: "out_height", 3: "out_width"} if image_to_image else {0: "batch"} for name in outputs}
-                torch.onnx.export(module, example, str(temporary), input_names=inputs, output_names=outputs,
-                                  dynamic_axes=axes, opset_version=opset, dynamo=False)
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_path(out) as temporary, torch.no_grad():
+        if fmt == "torchscript":
+            torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(temporary))
+        else:
+            axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image else {0: "batch"} for name in inputs}
+            axes |= {name: {0: "batch", 2: "out_height", 3: "out_width"} if image_to_image else {0: "batch"} for name in outputs}
+            torch.onnx.export(module, example, str(temporary), input_names=inputs, output_names=outputs,
+                              dynamic_axes=axes, opset_version=opset, dynamo=False)
     return out
 
 

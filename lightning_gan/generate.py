@@ -10,7 +10,6 @@ unless --overwrite; files are written under a temporary name, then renamed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
+from lightning_gan.files import atomic_path, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model
 from lightning_gan.metrics import to_unit
 
@@ -82,18 +82,14 @@ def images(model, count: int, seed: int, labels: Tensor | None, interpolate: boo
 
 
 def save_png(image: Tensor, path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
+    with atomic_path(path) as temporary:
         save_image(image, temporary, format="PNG")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError(f"--count must be at least 1, got {args.count}")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     model = load_generator_model(args.model, device)
     labels = labels_for(model, args.label, args.count)
     batch = images(model, args.count, args.seed, labels, args.interpolate)

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lightning_gan.baselines import BASELINES, UPSAMPLERS
+from lightning_gan.files import OVERLAP, TILE
 from lightning_gan.metrics import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
@@ -43,7 +44,7 @@ class Restorer:
     working_size: int | None = None
 
     @torch.no_grad()
-    def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = 1024, overlap: int = 48) -> Tensor:
+    def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
         if self.use_mask and mask is None:
             raise ModelError(f"{self.name} inpaints: give it a mask (white = area to fill)")
         if mask is not None and mask.shape[-2:] != degraded.shape[-2:]:
@@ -90,7 +91,7 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
 
 
 def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Tensor | None, scale: int,
-          tile: int = 1024, overlap: int = 48) -> Tensor:
+          tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
     """Run `fn` on overlapping tiles and cross-fade them: memory stays bounded for any image size."""
     _, _, height, width = image.shape
     if height <= tile and width <= tile:

@@ -12,6 +12,8 @@ from pathlib import Path
 import lightning as L
 import torch
 
+from lightning_gan.files import atomic_path
+
 
 def hardware(trainer: L.Trainer) -> str:
     """What the run trained on, in words: the GPU model and count, or the CPU and its cores."""
@@ -55,9 +57,8 @@ class RunSummary(L.Callback):
             "torch": torch.__version__,
         }
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        temporary = self.run_dir / ".summary.json.partial"
-        temporary.write_text(json.dumps(summary, indent=2))
-        temporary.replace(self.run_dir / "summary.json")
+        with atomic_path(self.run_dir / "summary.json") as temporary:
+            temporary.write_text(json.dumps(summary, indent=2))
 
     def on_fit_end(self, trainer, pl_module) -> None:
         self._write(trainer, pl_module, "finished")

@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 from lightning_gan.enhance import plan, process_files, restore_rgb
+from lightning_gan.files import OVERLAP, TILE, resolve_device
 from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model, pad_to_multiple
 from lightning_gan.metrics import to_signed, to_unit
 
@@ -31,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="a2b: domain A to B (store -> catalogue)")
     parser.add_argument("--size", type=int, default=None, help="shorter side to translate at (default: training size; 0 = full)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--tile", type=int, default=1024, help="tile side for large images")
-    parser.add_argument("--overlap", type=int, default=48, help="tile overlap")
+    parser.add_argument("--tile", type=int, default=TILE, help=f"tile side for large images (default {TILE})")
+    parser.add_argument("--overlap", type=int, default=OVERLAP, help=f"tile overlap (default {OVERLAP})")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     return parser
 
@@ -69,7 +70,7 @@ def translate_rgb(translator: Restorer, rgb: Image.Image, size: int, tile: int, 
 def run(args: argparse.Namespace) -> int:
     if args.size is not None and args.size < 0:
         raise ValueError(f"--size must be >= 0, got {args.size}")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     translator, trained_size = load_translator(args.model, args.direction, device)
     size = trained_size if args.size is None else args.size
     jobs = plan(args.input, args.output)

@@ -20,6 +20,7 @@ from lightning_gan.data.augment import augment, center_crop, native_crops, resiz
 from lightning_gan.data.degradations import PRESETS, degrade
 from lightning_gan.data.images import ImageRecord, decode_all, list_split
 from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, shared_seed, stream_loader
+from lightning_gan.files import atomic_path
 
 SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"
 EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
@@ -101,9 +102,8 @@ def load_images(records: list[ImageRecord], size: int, cache_dir: str | None = N
         return [r for r in records if str(r.path) in kept], saved["images"]
     kept, images = decode_all(records, size)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    torch.save({"paths": [str(r.path) for r in kept], "images": images}, partial)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        torch.save({"paths": [str(r.path) for r in kept], "images": images}, partial)
     return kept, images
 
 

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from lightning_gan.data.images import SPLITS, list_split, read_rgb
+from lightning_gan.files import atomic_path
 
 MANIFEST = "prepared.json"
 PREPARING = ".preparing"  # present while `prepare` writes: the folder is ours, and unfinished
@@ -166,9 +167,8 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
         counts[split], skipped = len(entries) - len(bad), skipped + bad
     shutil.rmtree(skipped_dir)
     manifest = {"format_version": 1, "settings": settings, "classes": classes, "counts": counts, "skipped": skipped}
-    partial = destination / (MANIFEST + ".tmp")
-    partial.write_text(json.dumps(manifest, indent=2))
-    partial.replace(destination / MANIFEST)
+    with atomic_path(destination / MANIFEST) as partial:
+        partial.write_text(json.dumps(manifest, indent=2))
     (destination / PREPARING).unlink()
     if skipped:
         print(f"prepare: skipped {len(skipped)} unreadable image(s):\n  " + "\n  ".join(skipped))

@@ -1,0 +1,36 @@
+"""Plumbing the tools share: device names, atomic file writes, tile defaults."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# Tiled inference, in input pixels: a 1024 px tile of the shipped generators needs well under 4 GB; a 48 px overlap,
+# blended, hides the seams (wider than the receptive field of the residual generators).
+TILE, OVERLAP = 1024, 48
+
+
+def resolve_device(name: str) -> str:
+    """`auto` is the GPU when there is one; any other name (cpu, cuda, cuda:1) is returned as given."""
+    if name != "auto":
+        return name
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary name beside `path` to write to, renamed over `path` when the block ends without error: a crash or
+    Ctrl-C never leaves a half-written file under the real name. The name is unique per process and call, so two
+    runs writing into one folder never share a temporary file; it is removed if the block fails."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

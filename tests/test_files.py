@@ -1,0 +1,35 @@
+"""lightning_gan/files.py: atomic writes and device names."""
+
+from __future__ import annotations
+
+import pytest
+
+from lightning_gan.files import atomic_path, resolve_device
+
+
+def test_atomic_path_replaces_only_on_success_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "result.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
+        temporary.write_text("half")
+        raise RuntimeError("crash while writing")
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+    with atomic_path(target) as temporary:
+        assert temporary.parent == tmp_path and temporary.name.startswith(".result.json.")
+        temporary.write_text("new")
+    assert target.read_text() == "new" and list(tmp_path.iterdir()) == [target]
+
+
+def test_two_writers_get_different_temporary_names(tmp_path):
+    with atomic_path(tmp_path / "a.png") as first, atomic_path(tmp_path / "a.png") as second:
+        assert first != second
+        first.write_text("1")
+        second.write_text("2")
+    assert (tmp_path / "a.png").read_text() == "1"  # the outer block finished last
+
+
+def test_resolve_device_keeps_explicit_names():
+    import torch
+
+    assert resolve_device("cpu") == "cpu" and resolve_device("cuda:1") == "cuda:1"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
