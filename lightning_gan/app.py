@@ -39,7 +39,6 @@ Progress = Callable[[int, int], None] | None
 # task shown in the page -> (shipped model name, the degradation preset a run of that task trains on)
 TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", "noise"), "super-resolve x4": ("sr4x", "downscale4"),
          "colorize": ("colorize", "grayscale")}
-ENHANCERS = ("EAGAN", "GANEnhance")
 
 
 @dataclass
@@ -91,24 +90,27 @@ class Models:
         self.device = resolve_device(device)
         self._loaded: dict[tuple[str, str], object] = {}
 
-    def runs(self, classes: tuple[str, ...], degradation: str | tuple[str, ...] | None = None) -> list[str]:
-        """Checkpoints of runs whose model class is in `classes` (and, if given, trained on `degradation`)."""
+    def runs(self, capability: str, degradation: str | tuple[str, ...] | None = None) -> list[str]:
+        """Checkpoints of runs whose model class has the method `capability` (`restorer`, `render`, `translator`:
+        what the tab will call), and, if given, trained on `degradation`. A new variant shows up by having it."""
+        from lightning_gan.models.base import model_class
+
         found = []
         for config_path in sorted(self.runs_dir.glob("*/version_*/config.yaml")):
             try:
                 config = yaml.safe_load(config_path.read_text()) or {}
-            except (OSError, yaml.YAMLError):
+                cls = model_class((config.get("model") or {}).get("class_path", ""))
+            except (OSError, yaml.YAMLError, ValueError):
                 continue
-            model = (config.get("model") or {}).get("class_path", "").rpartition(".")[2]
             preset = ((config.get("data") or {}).get("init_args") or {}).get("degradation")
             wanted = (degradation,) if isinstance(degradation, str) else degradation
-            if model in classes and (wanted is None or preset in wanted):
+            if callable(getattr(cls, capability, None)) and (wanted is None or preset in wanted):
                 found += [str(p) for p in sorted((config_path.parent / "checkpoints").glob("*.ckpt"))]
         return found
 
     def for_task(self, task: str) -> list[str]:
         shipped, preset = TASKS[task]
-        return ([shipped] if shipped in pretrained_names() else []) + self.runs(ENHANCERS, preset)
+        return ([shipped] if shipped in pretrained_names() else []) + self.runs("restorer", preset)
 
     def cached(self, kind: str, spec: str, load: Callable[[], object]):
         """The object loaded for (kind, spec), loading it on first use."""
@@ -268,8 +270,8 @@ def generate_images(checkpoint: str, label: str | None, seed: int, count: int, m
         return Result([], None, "Choose between 1 and 64 images.")
     try:
         model = models.checkpoint(checkpoint)
-        if not callable(getattr(model, "sample", None)):
-            raise ModelError(f"{checkpoint} holds a {type(model).__name__}, not a DCGAN or ConditionalGAN")
+        if not callable(getattr(model, "render", None)):
+            raise ModelError(f"{checkpoint} holds a {type(model).__name__}, not a generator (DCGAN, cGAN)")
         batch = images(model, int(count), int(seed), labels_for(model, label or None, int(count)), False)
     except (ModelError, FileNotFoundError, ValueError) as error:
         return Result([], None, f"Cannot generate: {error}")
@@ -343,8 +345,8 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
         choices = models.for_task(task)
         return gr.update(choices=choices, value=choices[0] if choices else None)
 
-    generators = models.runs(("DCGAN", "ConditionalGAN"))
-    translators = models.runs(("CycleGAN",))
+    generators = models.runs("render")
+    translators = models.runs("translator")
     tasks = list(TASKS)
     with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600)) as app:
         gr.Markdown("# lightning-gan · product photos\nEnhance, repair, generate and restyle product photos. "
@@ -365,7 +367,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             task.change(task_models, task, model)
             run.click(enhance_ui, [files, model], [slider, gallery, archive, status])
         with gr.Tab("Repair"):
-            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs(ENHANCERS, ("stains", "large_holes"))
+            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs("restorer", ("stains", "large_holes"))
             editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="filepath", image_mode="RGBA",
                                     brush=gr.Brush(colors=["#ff00ff"], default_size=24), layers=False)
             repair_model = gr.Dropdown(inpainters, value=inpainters[0] if inpainters else None, label="Inpainting model",

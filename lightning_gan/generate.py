@@ -19,7 +19,6 @@ from torchvision.utils import make_grid, save_image
 
 from lightning_gan.files import atomic_path, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model
-from lightning_gan.metrics import to_unit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +40,7 @@ def load_generator_model(path: Path, device: str):
     if not path.is_file():
         raise FileNotFoundError(f"--model: checkpoint not found: {path}")
     model = load_checkpoint_model(path)
-    if not callable(getattr(model, "sample", None)):
+    if not callable(getattr(model, "render", None)):
         raise ModelError(f"{path} holds a {type(model).__name__}; generate needs a DCGAN or ConditionalGAN checkpoint")
     return model.to(device).eval()
 
@@ -75,10 +74,7 @@ def images(model, count: int, seed: int, labels: Tensor | None, interpolate: boo
         z = slerp(ends[0], ends[1], torch.linspace(0, 1, count))
     else:
         z = torch.randn(count, model.hparams.latent_dim, generator=generator)
-    z = z.to(model.device)
-    if labels is None:
-        return to_unit(model.inference_generator(z))
-    return to_unit(model.inference_generator(z, labels.to(model.device)))
+    return model.render(z, labels)
 
 
 def save_png(image: Tensor, path: Path) -> None:

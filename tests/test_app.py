@@ -108,13 +108,13 @@ def runs(two_class_folder, tmp_path) -> Path:
                             default_root_dir=tmp_path)
         trainer.fit(model, datamodule=data)
         trainer.save_checkpoint(run / "checkpoints" / "last.ckpt")
-        (run / "config.yaml").write_text(f"model:\n  class_path: lightning_gan.models.x.{type(model).__name__}\n")
+        (run / "config.yaml").write_text(f"model:\n  class_path: {type(model).__module__}.{type(model).__name__}\n")
     return runs
 
 
 def test_generate_and_restyle_from_runs(runs, workspace, tmp_path):
     models = Models(runs, "cpu")
-    generators, translators = models.runs(("DCGAN", "ConditionalGAN")), models.runs(("CycleGAN",))
+    generators, translators = models.runs("render"), models.runs("translator")
     assert len(generators) == 1 and len(translators) == 1
     assert labels_of(generators[0], models) == ["blue", "red"]
     first = generate_images(generators[0], "red", 3, 4, models, workspace)

@@ -71,12 +71,11 @@ class ConditionalGAN(DCGAN):
         return (labels.clamp_min(0),)
 
     @torch.no_grad()
-    def sample(self, count: int, generator: torch.Generator | None = None, labels: Tensor | None = None) -> Tensor:
-        """`count` images in [0, 1]; `labels` (count,) picks each one's class (default: classes in turn)."""
+    def render(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Latents to images in [0, 1]; `labels` (count,) picks each one's class (default: classes in turn)."""
         if labels is None:
-            labels = torch.arange(count) % len(self.classes)
-        z = self.noise(count, generator)
-        return to_unit(self.inference_generator(z, labels.clamp_min(0).to(self.device)))
+            labels = torch.arange(len(z)) % len(self.classes)
+        return to_unit(self.inference_generator(z.to(self.device), labels.clamp_min(0).to(self.device)))
 
     @torch.no_grad()
     def sample_grid(self) -> Tensor:

@@ -82,9 +82,14 @@ class DCGAN(AdversarialModule):
         return self.g_criterion(self.judge(fake, batch)), {}
 
     @torch.no_grad()
+    def render(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Latents (count, latent_dim) to images in [0, 1] with the EMA generator (`labels`: the conditional
+        subclass). `sample` and the `generate` tool (interpolations included) both draw through here."""
+        return to_unit(self.inference_generator(z.to(self.device)))
+
     def sample(self, count: int, generator: torch.Generator | None = None, labels: Tensor | None = None) -> Tensor:
-        """`count` images in [0, 1] from the EMA generator (`labels` is for the conditional subclass)."""
-        return to_unit(self.inference_generator(self.noise(count, generator)))
+        """`count` images in [0, 1] from random latents."""
+        return self.render(self.noise(count, generator), labels)
 
     def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
         z = torch.randn(2, self.hparams.latent_dim)
