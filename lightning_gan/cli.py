@@ -275,7 +275,7 @@ class GANCLI(LightningCLI):
         self.run_dir = self._make_run_dir()
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         callbacks = list(trainer_cfg.get("callbacks") or [])
-        metric, mode = getattr(self.model, "monitor", (None, "min"))
+        metric, mode = self.model.monitor or (None, "min")
         logger = trainer_cfg.get("logger")
         if logger is None or logger is True:
             logger = self._loggers()

@@ -27,7 +27,6 @@ class TinyDenoiser(EnhancementGAN):
 
     def __init__(self, width: int = 8, **kwargs):
         super().__init__(**kwargs)
-        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         body = nn.Sequential(nn.Conv2d(self.in_channels, width, 3, padding=1), nn.ReLU(), nn.Conv2d(width, 3, 3, padding=1))
         self.set_networks(Residual(body), PatchDiscriminator(6, 8, 2))
 

@@ -197,3 +197,13 @@ def test_g_lr_and_d_lr_override_the_configured_optimizers():
     sgd = lambda params: torch.optim.SGD(params, lr=0.1)  # noqa: E731 - a configured optimizer, as from YAML
     (g_opt, d_opt), _ = GANEnhance(g_optimizer=sgd, d_lr=1e-3).configure_optimizers()
     assert g_opt.param_groups[0]["lr"] == 0.1 and d_opt.param_groups[0]["lr"] == 1e-3
+
+
+def test_hparams_record_every_init_argument_of_the_variant_and_its_bases():
+    """The base's save_hyperparameters sees the whole __init__ chain: a checkpoint (and W&B) gets the variant's own
+    arguments, the enhancement base's and the adversarial core's, defaults included; optimizers are not hparams."""
+    from lightning_gan.models.eagan import EAGAN
+
+    hp = EAGAN(generator="unet", width=8, blocks=2, noise_map=True).hparams
+    assert (hp.generator, hp.width, hp.noise_map, hp.l1_weight, hp.ema_decay) == ("unet", 8, True, 100.0, 0.999)
+    assert "g_optimizer" not in hp and "d_scheduler" not in hp

@@ -133,6 +133,9 @@ class AdversarialModule(L.LightningModule):
         compile_discriminator: torch.compile the discriminator.
     """
 
+    # (metric, "min" | "max") that picks the best checkpoint; a variant sets it (class attribute or in __init__).
+    monitor: tuple[str, str] | None = None
+
     def __init__(
         self,
         g_optimizer: OptimizerCallable | None = None,
@@ -153,6 +156,9 @@ class AdversarialModule(L.LightningModule):
         compile_discriminator: bool = False,
     ):
         super().__init__()
+        # Lightning collects the arguments of every __init__ on the stack, so this records the variant's own too
+        # (the optimizers are callables: they are in the run's config.yaml, not in the checkpoint's hparams).
+        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         if d_steps_per_g < 1:
             raise ValueError(f"--model.d_steps_per_g must be >= 1, got {d_steps_per_g}")
         self.automatic_optimization = False

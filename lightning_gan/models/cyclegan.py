@@ -74,7 +74,6 @@ class CycleGAN(AdversarialModule):
                  identity_weight: float = 5.0, pool_size: int = 50, adversarial_loss: LossName = "least_squares",
                  grid_images: int = 8, image_size: int = 64, **kwargs):
         super().__init__(adversarial_loss=adversarial_loss, **kwargs)
-        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         self.generator = nn.ModuleDict({"a2b": ResnetGenerator(width, blocks), "b2a": ResnetGenerator(width, blocks)})
         self.discriminator = nn.ModuleDict({
             domain: PatchDiscriminator(3, d_width, d_layers, norm="instance") for domain in ("a", "b")

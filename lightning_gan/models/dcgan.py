@@ -40,7 +40,6 @@ class DCGAN(AdversarialModule):
                  grid_size: int = 64, diff_augment: str = "color,translation,cutout", metrics: list[str] | None = None,
                  metrics_every: int = 1, metric_samples: int = 512, monitor: str = "val/swd", **kwargs):
         super().__init__(**kwargs)
-        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         self.policy = parse_policy(diff_augment)
         self.metric_names = tuple(metrics or ["swd"])
         unknown = [m for m in self.metric_names if m not in GENERATION_METRICS]

@@ -49,7 +49,6 @@ class EAGAN(EnhancementGAN):
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         in_channels = self.in_channels
         if generator != "resnet" and self.scale != 1:
             raise ValueError(f"--model.generator {generator} does not upsample; use resnet for --model.scale > 1")

@@ -23,6 +23,5 @@ class GANEnhance(EnhancementGAN):
                  d_layers: int = 3, **kwargs):
         kwargs["d_optimizer"] = kwargs.get("d_optimizer") or default_adam(4e-5)  # the design's D rate
         super().__init__(**kwargs)
-        self.save_hyperparameters(ignore=["g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
         self.set_networks(EncoderDecoder(3 + self.use_mask, width, blocks, global_residual),
                           PatchDiscriminator(6, d_width, d_layers))
