@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 
@@ -34,3 +35,24 @@ def two_class_folder(tmp_path: Path) -> Path:
         write_image(root / "red" / f"r{i:02d}.png", (210, 40, 40))
         write_image(root / "blue" / f"b{i:02d}.jpg", (40, 40, 210))
     return root
+
+
+def save_checkpoint(model, path):
+    """A checkpoint like the CLI's, without training: what load_restorer needs."""
+    import lightning as L
+
+    trainer = L.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False, max_epochs=0)
+    trainer.strategy.connect(model)
+    trainer.save_checkpoint(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sr_checkpoint(tmp_path_factory):
+    """A tiny x2 EAGAN checkpoint (not the identity), saved once per test module."""
+    from lightning_gan.models.eagan import EAGAN
+
+    torch.manual_seed(0)
+    model = EAGAN(width=8, blocks=2, d_width=8, scale=2)
+    torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # not the identity
+    return save_checkpoint(model, tmp_path_factory.mktemp("ckpt") / "sr.ckpt")

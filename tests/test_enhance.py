@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from conftest import write_image
 from PIL import Image
 
@@ -140,3 +141,56 @@ def test_upsampling_baselines_enlarge_like_the_sr_model(tmp_path):
     Image.new("RGB", (10, 8), (200, 40, 40)).save(tmp_path / "small.png")
     assert main([str(tmp_path / "small.png"), str(tmp_path / "out"), "--model", "bicubic"]) == 0
     assert Image.open(tmp_path / "out" / "small.png").size == (40, 32)
+
+
+def photo(path, mode="RGB", size=(40, 30), exif_orientation=None):
+    array = np.random.default_rng(0).integers(0, 255, (size[1], size[0], 4), dtype=np.uint8)
+    image = Image.fromarray(array, "RGBA").convert(mode)
+    kwargs = {}
+    if exif_orientation:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        kwargs["exif"] = exif
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **kwargs)
+    return path
+
+
+def test_enhance_folder_keeps_format_alpha_and_orientation(sr_checkpoint, tmp_path, capsys):
+    src = tmp_path / "in"
+    photo(src / "a.png", "RGBA")
+    photo(src / "sub" / "b.jpg", "RGB", exif_orientation=6)
+    photo(src / "c.png", "L")
+    (src / "broken.jpg").write_bytes(b"nope")
+    out = tmp_path / "out"
+    assert main([str(src), str(out), "--model", str(sr_checkpoint), "--device", "cpu"]) == 0
+    with Image.open(out / "a.png") as a:
+        assert a.mode == "RGBA" and a.size == (80, 60)
+    with Image.open(out / "sub" / "b.jpg") as b:
+        assert b.format == "JPEG" and b.size == (60, 80)  # rotated upright, then x2
+        assert b.getexif().get(0x0112, 1) == 1
+    with Image.open(out / "c.png") as c:
+        assert c.mode == "L"
+    assert not (out / "broken.jpg").exists()
+    assert "broken.jpg" in capsys.readouterr().err
+    assert not list(out.rglob("*.partial"))
+
+
+def test_enhance_never_overwrites_without_the_flag(tmp_path):
+    src = photo(tmp_path / "in" / "x.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.png").write_bytes(b"precious")
+    assert main([str(src), str(out), "--model", "gaussian_filter"]) == 0
+    assert (out / "x.png").read_bytes() == b"precious"
+    assert main([str(src), str(out), "--model", "gaussian_filter", "--overwrite"]) == 0
+    with Image.open(out / "x.png") as image:
+        assert image.size == (40, 30)
+
+
+def test_enhance_refuses_to_write_into_its_input(tmp_path, capsys):
+    src = tmp_path / "in"
+    photo(src / "x.png")
+    assert main([str(src), str(src / "out"), "--model", "median_filter"]) == 2
+    assert "inside the input folder" in capsys.readouterr().err
+    assert not (src / "out").exists()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 import torch.nn.functional as F
 from conftest import write_image
 
 from lightning_gan.evaluate import main, no_reference_scores
+from lightning_gan.main import main as lightning_gan
 
 
 def textured(n: int = 2, size: int = 64) -> torch.Tensor:
@@ -125,3 +127,35 @@ def test_hole_scores_ignore_pixels_outside_the_mask():
     assert hole_scores(damaged_outside, clean, mask)["psnr_hole"] > 90
     off_inside = clean + 0.1 * mask
     assert abs(hole_scores(off_inside, clean, mask)["psnr_hole"] - 20.0) < 0.01
+
+
+def test_evaluate_writes_json_table_and_picture(tmp_path, capsys):
+    out = tmp_path / "res.json"
+    lightning_gan(["evaluate", "--degradation", "noise", "--model", "median_filter", "--baselines", "gaussian_filter",
+          "--limit", "3", "--out", str(out), "--device", "cpu"])
+    result = json.loads(out.read_text())
+    methods = {row["method"]: row for row in result["rows"]}
+    assert set(methods) == {"median_filter", "gaussian_filter", "input"}
+    assert all(row["images"] == 3 for row in result["rows"])
+    assert methods["gaussian_filter"]["psnr"] > methods["input"]["psnr"]
+    assert "| gaussian_filter |" in capsys.readouterr().out
+    assert (tmp_path / "res_worst_best.png").is_file()
+    with pytest.raises(SystemExit):  # the JSON exists: no silent overwrite
+        lightning_gan(["evaluate", "--degradation", "noise", "--baselines", "all", "--limit", "1", "--out", str(out)])
+
+
+def test_evaluate_super_resolution_reports_y_channel(tmp_path):
+    out = tmp_path / "sr.json"
+    lightning_gan(["evaluate", "--degradation", "downscale4", "--baselines", "all", "--limit", "2", "--out", str(out)])
+    rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {"bicubic", "bilinear", "nearest"}
+    assert rows["bicubic"]["psnr_y"] > rows["nearest"]["psnr_y"]
+
+
+def test_evaluate_rejects_unknown_names(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        lightning_gan(["evaluate", "--degradation", "sunburn", "--baselines", "all", "--out", str(tmp_path / "x.json")])
+    assert "sunburn" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        lightning_gan(["evaluate", "--degradation", "noise", "--baselines", "magic", "--out", str(tmp_path / "y.json")])
+    assert "unknown baseline 'magic'" in capsys.readouterr().err

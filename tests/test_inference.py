@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import pytest
 import torch
-from PIL import Image
+from conftest import save_checkpoint
 
-from lightning_gan.cli import main
-from lightning_gan.enhance import main as enhance_main
 from lightning_gan.inference import ModelError, load_restorer, tiled
 from lightning_gan.models.dcgan import DCGAN
 from lightning_gan.models.eagan import EAGAN
 from lightning_gan.nets.eagan import ResNetGenerator
-
-
-def save_checkpoint(model, path):
-    """A checkpoint like the CLI's, without training: what load_restorer needs."""
-    import lightning as L
-
-    trainer = L.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False, max_epochs=0)
-    trainer.strategy.connect(model)
-    trainer.save_checkpoint(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def sr_checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    model = EAGAN(width=8, blocks=2, d_width=8, scale=2)
-    torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # not the identity
-    return save_checkpoint(model, tmp_path_factory.mktemp("ckpt") / "sr.ckpt")
 
 
 @pytest.mark.parametrize("scale", [1, 4])
@@ -74,91 +51,6 @@ def test_inpainting_needs_a_mask_of_the_right_size(tmp_path):
     with pytest.raises(ModelError, match="mask size"):
         restorer(image, torch.zeros(1, 1, 10, 10))
     assert restorer(image, torch.zeros(1, 1, 20, 20)).shape == image.shape
-
-
-def photo(path, mode="RGB", size=(40, 30), exif_orientation=None):
-    array = np.random.default_rng(0).integers(0, 255, (size[1], size[0], 4), dtype=np.uint8)
-    image = Image.fromarray(array, "RGBA").convert(mode)
-    kwargs = {}
-    if exif_orientation:
-        exif = Image.Exif()
-        exif[0x0112] = exif_orientation
-        kwargs["exif"] = exif
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, **kwargs)
-    return path
-
-
-def test_enhance_folder_keeps_format_alpha_and_orientation(sr_checkpoint, tmp_path, capsys):
-    src = tmp_path / "in"
-    photo(src / "a.png", "RGBA")
-    photo(src / "sub" / "b.jpg", "RGB", exif_orientation=6)
-    photo(src / "c.png", "L")
-    (src / "broken.jpg").write_bytes(b"nope")
-    out = tmp_path / "out"
-    assert enhance_main([str(src), str(out), "--model", str(sr_checkpoint), "--device", "cpu"]) == 0
-    with Image.open(out / "a.png") as a:
-        assert a.mode == "RGBA" and a.size == (80, 60)
-    with Image.open(out / "sub" / "b.jpg") as b:
-        assert b.format == "JPEG" and b.size == (60, 80)  # rotated upright, then x2
-        assert b.getexif().get(0x0112, 1) == 1
-    with Image.open(out / "c.png") as c:
-        assert c.mode == "L"
-    assert not (out / "broken.jpg").exists()
-    assert "broken.jpg" in capsys.readouterr().err
-    assert not list(out.rglob("*.partial"))
-
-
-def test_enhance_never_overwrites_without_the_flag(tmp_path):
-    src = photo(tmp_path / "in" / "x.png")
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "x.png").write_bytes(b"precious")
-    assert enhance_main([str(src), str(out), "--model", "gaussian_filter"]) == 0
-    assert (out / "x.png").read_bytes() == b"precious"
-    assert enhance_main([str(src), str(out), "--model", "gaussian_filter", "--overwrite"]) == 0
-    with Image.open(out / "x.png") as image:
-        assert image.size == (40, 30)
-
-
-def test_enhance_refuses_to_write_into_its_input(tmp_path, capsys):
-    src = tmp_path / "in"
-    photo(src / "x.png")
-    assert enhance_main([str(src), str(src / "out"), "--model", "median_filter"]) == 2
-    assert "inside the input folder" in capsys.readouterr().err
-    assert not (src / "out").exists()
-
-
-def test_evaluate_writes_json_table_and_picture(tmp_path, capsys):
-    out = tmp_path / "res.json"
-    main(["evaluate", "--degradation", "noise", "--model", "median_filter", "--baselines", "gaussian_filter",
-          "--limit", "3", "--out", str(out), "--device", "cpu"])
-    result = json.loads(out.read_text())
-    methods = {row["method"]: row for row in result["rows"]}
-    assert set(methods) == {"median_filter", "gaussian_filter", "input"}
-    assert all(row["images"] == 3 for row in result["rows"])
-    assert methods["gaussian_filter"]["psnr"] > methods["input"]["psnr"]
-    assert "| gaussian_filter |" in capsys.readouterr().out
-    assert (tmp_path / "res_worst_best.png").is_file()
-    with pytest.raises(SystemExit):  # the JSON exists: no silent overwrite
-        main(["evaluate", "--degradation", "noise", "--baselines", "all", "--limit", "1", "--out", str(out)])
-
-
-def test_evaluate_super_resolution_reports_y_channel(tmp_path):
-    out = tmp_path / "sr.json"
-    main(["evaluate", "--degradation", "downscale4", "--baselines", "all", "--limit", "2", "--out", str(out)])
-    rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
-    assert set(rows) == {"bicubic", "bilinear", "nearest"}
-    assert rows["bicubic"]["psnr_y"] > rows["nearest"]["psnr_y"]
-
-
-def test_evaluate_rejects_unknown_names(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["evaluate", "--degradation", "sunburn", "--baselines", "all", "--out", str(tmp_path / "x.json")])
-    assert "sunburn" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["evaluate", "--degradation", "noise", "--baselines", "magic", "--out", str(tmp_path / "y.json")])
-    assert "unknown baseline 'magic'" in capsys.readouterr().err
 
 
 def test_pretrained_export_roundtrip(sr_checkpoint, tmp_path):
