@@ -26,13 +26,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 from PIL import Image
 
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.enhance import process_files, restore_rgb, too_large, write_image
-from lightning_gan.files import resolve_device
+from lightning_gan.files import read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
 
 Progress = Callable[[int, int], None] | None
@@ -97,14 +96,13 @@ class Models:
 
         found = []
         for config_path in sorted(self.runs_dir.glob("*/version_*/config.yaml")):
+            config = read_run_config(config_path.parent)
             try:
-                config = yaml.safe_load(config_path.read_text()) or {}
-                cls = model_class((config.get("model") or {}).get("class_path", ""))
-            except (OSError, yaml.YAMLError, ValueError):
+                cls = model_class(config.class_path)
+            except ValueError:
                 continue
-            preset = ((config.get("data") or {}).get("init_args") or {}).get("degradation")
             wanted = (degradation,) if isinstance(degradation, str) else degradation
-            if callable(getattr(cls, capability, None)) and (wanted is None or preset in wanted):
+            if callable(getattr(cls, capability, None)) and (wanted is None or config.degradation in wanted):
                 found += [str(p) for p in sorted((config_path.parent / "checkpoints").glob("*.ckpt"))]
         return found
 

@@ -20,7 +20,7 @@ import math
 import sys
 from pathlib import Path
 
-import yaml
+from lightning_gan.files import read_run_config
 
 HIGHER_IS_BETTER = ("psnr", "ssim", "is", "d_acc")
 IGNORED_CONFIG = ("name", "runs_dir", "ckpt_path", "wandb_project", "trainer.logger", "trainer.callbacks",
@@ -98,7 +98,8 @@ def better(metric: str) -> str:
 
 def summarise(run: Path, metrics: list[str] | None) -> dict:
     history = read_history(run)
-    config = yaml.safe_load((run / "config.yaml").read_text()) if (run / "config.yaml").is_file() else {}
+    run_config = read_run_config(run)
+    config = run_config.raw
     summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").is_file() else {}
     shown = metrics or sorted(k for k in history if k.startswith(("val/", "test/")))
     values = {}
@@ -106,8 +107,8 @@ def summarise(run: Path, metrics: list[str] | None) -> dict:
         points = [v for _, v in history.get(metric, []) if math.isfinite(v)]
         if points:
             values[metric] = {"best": (max if better(metric) == "max" else min)(points), "final": points[-1], "better": better(metric)}
-    model = (config.get("model") or {}).get("class_path", summary.get("model", "?")).rpartition(".")[2]
-    degradation = ((config.get("data") or {}).get("init_args") or {}).get("degradation")
+    model = (run_config.class_path or summary.get("model", "?")).rpartition(".")[2]
+    degradation = run_config.degradation
     steps = max((s for points in history.values() for s, _ in points), default=0)
     return {
         "run": str(run), "experiment": config.get("name") or run.parent.name,

@@ -1,4 +1,4 @@
-"""Plumbing the tools share: device names, atomic file writes, tile defaults."""
+"""Plumbing the tools share: device names, atomic file writes, tile defaults, a run folder's config."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 # Tiled inference, in input pixels: a 1024 px tile of the shipped generators needs well under 4 GB; a 48 px overlap,
@@ -34,3 +35,29 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A run folder's config.yaml (the fully resolved config the CLI wrote), read leniently: a missing or unreadable
+    file is an empty config, so one broken run never hides the others from `compare` or the app."""
+
+    raw: dict
+
+    @property
+    def class_path(self) -> str:
+        return (self.raw.get("model") or {}).get("class_path", "")
+
+    @property
+    def degradation(self) -> str | None:
+        return ((self.raw.get("data") or {}).get("init_args") or {}).get("degradation")
+
+
+def read_run_config(run_dir: str | os.PathLike) -> RunConfig:
+    import yaml
+
+    try:
+        raw = yaml.safe_load((Path(run_dir) / "config.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        raw = {}
+    return RunConfig(raw if isinstance(raw, dict) else {})

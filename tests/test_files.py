@@ -33,3 +33,16 @@ def test_resolve_device_keeps_explicit_names():
 
     assert resolve_device("cpu") == "cpu" and resolve_device("cuda:1") == "cuda:1"
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_run_config_reads_class_and_degradation_and_survives_a_broken_file(tmp_path):
+    from lightning_gan.files import read_run_config
+
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "config.yaml").write_text(
+        "model:\n  class_path: lightning_gan.models.eagan.EAGAN\ndata:\n  init_args:\n    degradation: noise\n")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.yaml").write_text("model: [unclosed\n")
+    good, broken, missing = (read_run_config(tmp_path / n) for n in ("good", "broken", "missing"))
+    assert (good.class_path, good.degradation) == ("lightning_gan.models.eagan.EAGAN", "noise")
+    assert (broken.class_path, broken.degradation, missing.raw) == ("", None, {})
