@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from lightning_gan.baselines import BASELINES, UPSAMPLERS
 from lightning_gan.files import OVERLAP, TILE
-from lightning_gan.metrics import to_signed, to_unit
+from lightning_gan.nets.io import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 UPSCALE_BASELINE = 4  # `--model bicubic` (and bilinear, nearest) enlarge as the shipped sr4x does

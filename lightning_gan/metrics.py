@@ -11,16 +11,6 @@ from torchmetrics import MetricCollection
 from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
 
-def to_unit(x: Tensor) -> Tensor:
-    """Network space [-1, 1] to image space [0, 1]."""
-    return ((x + 1) / 2).clamp(0, 1)
-
-
-def to_signed(x: Tensor) -> Tensor:
-    """Image space [0, 1] to network space [-1, 1]."""
-    return x * 2 - 1
-
-
 def fidelity_metrics(prefix: str = "") -> MetricCollection:
     """PSNR and SSIM of RGB images in [0, 1], averaged over images."""
     return MetricCollection(

@@ -9,9 +9,9 @@ from torchvision.utils import make_grid
 
 from lightning_gan.diffaugment import diff_augment
 from lightning_gan.losses import LossName
-from lightning_gan.metrics import to_unit
 from lightning_gan.models.dcgan import DCGAN
 from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
+from lightning_gan.nets.io import to_unit
 
 
 class ConditionalGAN(DCGAN):

@@ -9,10 +9,10 @@ from torch import Tensor, nn
 from torchvision.utils import make_grid
 
 from lightning_gan.diffaugment import diff_augment, parse_policy
-from lightning_gan.metrics import GENERATION_METRICS, generation_metrics, inception_weights, to_signed, to_unit
+from lightning_gan.metrics import GENERATION_METRICS, generation_metrics, inception_weights
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from lightning_gan.nets.io import NoiseToImage
+from lightning_gan.nets.io import NoiseToImage, to_signed, to_unit
 
 
 class DCGAN(AdversarialModule):

@@ -1,12 +1,21 @@
-"""What `lightning-gan export` writes: a generator wrapped to take and give images in [0, 1] (networks work in
-[-1, 1]). Owned by the models (`AdversarialModule.export_module`), so the export tool needs no model classes."""
+"""The networks' value convention and what `lightning-gan export` writes: networks work in [-1, 1], images are in
+[0, 1] (`to_signed`, `to_unit`); exported generators are wrapped to take and give images in [0, 1]. Owned by the
+models (`AdversarialModule.export_module`), so the export tool needs no model classes."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
 
-from lightning_gan.metrics import to_signed, to_unit
+
+def to_unit(x: Tensor) -> Tensor:
+    """Network space [-1, 1] to image space [0, 1]."""
+    return ((x + 1) / 2).clamp(0, 1)
+
+
+def to_signed(x: Tensor) -> Tensor:
+    """Image space [0, 1] to network space [-1, 1]."""
+    return x * 2 - 1
 
 
 class ImageToImage(nn.Module):
