@@ -3,7 +3,7 @@
     pip install -e '.[app]'   then   lightning-gan app [--port 7860] [--runs runs] [--max-megapixels 40]
 
 The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
-go through the same code as `lightning-gan enhance` / `translate` (`enhance.process_files`), so alpha, EXIF
+go through the same code as `lightning-gan enhance` / `translate` (`photos.process_files`), so alpha, EXIF
 orientation and format are kept. Uploads and results live in one temporary folder, removed when the app stops
 (normal exit, Ctrl-C or SIGTERM); nothing is written anywhere else. The Model box takes shipped models, baselines
 and checkpoints under `--runs` only. Models load once and are reused; the GPU is used when there is one.
@@ -30,9 +30,9 @@ from PIL import Image
 
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
-from lightning_gan.enhance import process_files, restore_rgb, too_large, write_image
 from lightning_gan.files import read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
+from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
 # task shown in the page -> (shipped model name, the degradation preset a run of that task trains on)

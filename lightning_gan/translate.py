@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from lightning_gan.enhance import plan, process_files, restore_rgb
 from lightning_gan.files import OVERLAP, TILE, resolve_device
 from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model, pad_to_multiple
 from lightning_gan.nets.io import to_signed, to_unit
+from lightning_gan.photos import plan, process_files, restore_rgb
 
 
 def build_parser() -> argparse.ArgumentParser:

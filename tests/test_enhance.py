@@ -12,7 +12,7 @@ from conftest import write_image
 from PIL import Image
 
 from lightning_gan.enhance import main
-from lightning_gan.enhance import write_image as save
+from lightning_gan.photos import write_image as save
 
 ROOT = Path(__file__).resolve().parents[1]
 
