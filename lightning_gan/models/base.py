@@ -110,7 +110,8 @@ class ConstantThenLinearLR(torch.optim.lr_scheduler.LambdaLR):
 class AdversarialModule(L.LightningModule):
     """Base of the GAN variants: a D step and a G step per batch with their own optimizers.
 
-    Subclasses set `self.generator` and `self.discriminator`, and implement `generate`, `d_loss` and `g_loss`.
+    Subclasses install their networks with `set_networks(generator, discriminator)` and implement `generate`,
+    `d_loss` and `g_loss`.
     `trainer.global_step` counts the steps of both optimizers; `g_steps` and `d_steps` count each network.
 
     Args:
@@ -197,10 +198,11 @@ class AdversarialModule(L.LightningModule):
         raise ValueError(f"cannot export a {type(self).__name__}")
 
     # --- shared machinery ----------------------------------------------------------------------
-    def setup_ema(self) -> None:
-        """Call at the end of a subclass __init__, once `self.generator` exists."""
-        if self.ema_decay:
-            self.generator_ema = EMA(self.generator, self.ema_decay)
+    def set_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
+        """The one way a variant installs its networks (in __init__, or later once the data is known, as the cGAN
+        does): also makes the generator's EMA copy when `ema_decay` is set."""
+        self.generator, self.discriminator = generator, discriminator
+        self.generator_ema = EMA(generator, self.ema_decay) if self.ema_decay else None
 
     @property
     def inference_generator(self) -> nn.Module:

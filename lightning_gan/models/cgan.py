@@ -37,9 +37,8 @@ class ConditionalGAN(DCGAN):
         if not hp.get("classes"):
             self.generator = self.discriminator = None  # built in setup(), once the datamodule knows the classes
             return
-        self.generator = ConditionalGenerator(len(hp.classes), hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim)
-        self.discriminator = ProjectionDiscriminator(len(hp.classes), hp.d_width, hp.image_size)
-        self.setup_ema()
+        self.set_networks(ConditionalGenerator(len(hp.classes), hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim),
+                          ProjectionDiscriminator(len(hp.classes), hp.d_width, hp.image_size))
 
     def setup(self, stage: str) -> None:
         if self.generator is not None:

@@ -74,11 +74,10 @@ class CycleGAN(AdversarialModule):
                  identity_weight: float = 5.0, pool_size: int = 50, adversarial_loss: LossName = "least_squares",
                  grid_images: int = 8, image_size: int = 64, **kwargs):
         super().__init__(adversarial_loss=adversarial_loss, **kwargs)
-        self.generator = nn.ModuleDict({"a2b": ResnetGenerator(width, blocks), "b2a": ResnetGenerator(width, blocks)})
-        self.discriminator = nn.ModuleDict({
-            domain: PatchDiscriminator(3, d_width, d_layers, norm="instance") for domain in ("a", "b")
-        })
-        self.setup_ema()
+        self.set_networks(
+            nn.ModuleDict({"a2b": ResnetGenerator(width, blocks), "b2a": ResnetGenerator(width, blocks)}),
+            nn.ModuleDict({domain: PatchDiscriminator(3, d_width, d_layers, norm="instance") for domain in ("a", "b")}),
+        )
         self.pools = {"a": ImagePool(pool_size), "b": ImagePool(pool_size)}
         self._seen: dict[str, list[Tensor]] = {"a": [], "b": [], "fake_b": []}
 

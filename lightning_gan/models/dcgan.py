@@ -60,9 +60,7 @@ class DCGAN(AdversarialModule):
 
     def build(self) -> None:
         hp = self.hparams
-        self.generator = DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size)
-        self.discriminator = DCGANDiscriminator(hp.d_width, hp.image_size)
-        self.setup_ema()
+        self.set_networks(DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size), DCGANDiscriminator(hp.d_width, hp.image_size))
 
     def noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
         return torch.randn(count, self.hparams.latent_dim, generator=generator).to(self.device)

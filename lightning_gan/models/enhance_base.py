@@ -83,8 +83,7 @@ class EnhancementGAN(AdversarialModule):
         if self.feature_matching_weight and not hasattr(discriminator, "features"):
             raise ValueError("--model.feature_matching_weight needs a discriminator with features (patch), "
                              f"not {type(discriminator).__name__}")
-        self.generator, self.discriminator = generator, discriminator
-        self.setup_ema()
+        super().set_networks(generator, discriminator)
 
     # --- inputs ------------------------------------------------------------------------------------
     @property
