@@ -207,3 +207,25 @@ def test_hparams_record_every_init_argument_of_the_variant_and_its_bases():
     hp = EAGAN(generator="unet", width=8, blocks=2, noise_map=True).hparams
     assert (hp.generator, hp.width, hp.noise_map, hp.l1_weight, hp.ema_decay) == ("unet", 8, True, 100.0, 0.999)
     assert "g_optimizer" not in hp and "d_scheduler" not in hp
+
+
+def test_init_from_warm_starts_a_generator_with_a_grown_input(two_class_folder, tmp_path):
+    """A noise-map model warm-started from a model without the map computes exactly what the source did."""
+    from conftest import save_checkpoint
+
+    torch.manual_seed(0)
+    source = EAGAN(width=8, blocks=1, d_width=8, d_layers=2)
+    torch.nn.init.normal_(source.generator_ema.module.tail.weight, std=0.1)  # not the identity
+    checkpoint = save_checkpoint(source, tmp_path / "source.ckpt")
+    model = EAGAN(width=8, blocks=1, d_width=8, d_layers=2, noise_map=True, init_from=str(checkpoint))
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=0, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False)
+    trainer.fit(model, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="noise"))
+    photo = torch.rand(1, 3, 24, 24)
+    expected = source.eval().enhance(photo)
+    torch.testing.assert_close(model.eval().enhance(photo), expected)  # the EMA copy was warm-started too
+    torch.testing.assert_close(model.enhance(photo, generator=model.generator), expected)
+
+    wider = EAGAN(width=16, blocks=1, noise_map=True, init_from=str(checkpoint))
+    with pytest.raises(ValueError, match="init_from .*has shape"):
+        trainer.fit(wider, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="noise"))

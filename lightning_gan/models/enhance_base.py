@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -34,6 +35,44 @@ def estimate_noise(images: Tensor) -> Tensor:
     return detail.abs().flatten(1).median(dim=1).values / (0.6745 * 0.6686)
 
 
+def generator_weights(spec: str) -> dict[str, Tensor]:
+    """Generator weights (fp32) of a shipped model name, an exported .safetensors, or a checkpoint (its EMA copy)."""
+    from lightning_gan.inference import PRETRAINED_DIR, pretrained_names
+
+    path = PRETRAINED_DIR / f"{spec}.safetensors" if spec in pretrained_names() else Path(spec)
+    if not path.is_file():
+        raise ValueError(f"--model.init_from {spec}: not a shipped model name or an existing file")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        weights = load_file(path)
+    else:
+        state = torch.load(path, map_location="cpu", weights_only=True).get("state_dict", {})
+        prefix = "generator_ema.module." if any(k.startswith("generator_ema.module.") for k in state) else "generator."
+        weights = {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+    return {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+
+
+def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:
+    """Load `weights` into `net`; a tensor with more input channels (dim 1) in `net` gets the source's weights in its
+    leading channels and zeros in the rest. Any other mismatch is an error naming the tensor."""
+    own = net.state_dict()
+    if set(own) != set(weights):
+        missing, extra = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
+        raise ValueError(f"--model.init_from {source}: a different architecture (missing {missing[:3]}, unexpected {extra[:3]})")
+    grown = {}
+    for key, value in weights.items():
+        target = own[key]
+        if value.shape == target.shape:
+            grown[key] = value
+        elif value.dim() == target.dim() >= 2 and value.shape[0] == target.shape[0] and value.shape[2:] == target.shape[2:] \
+                and value.shape[1] < target.shape[1]:
+            grown[key] = torch.cat([value, value.new_zeros(value.shape[0], target.shape[1] - value.shape[1], *value.shape[2:])], 1)
+        else:
+            raise ValueError(f"--model.init_from {source}: {key} has shape {tuple(value.shape)}, this model {tuple(target.shape)}")
+    net.load_state_dict(grown)
+
+
 class EnhancementGAN(AdversarialModule):
     """A generator that takes the degraded photo (plus the damage mask when `use_mask`) and a conditional patch
     discriminator that judges (degraded, candidate) pairs, as in pix2pix. Loss G = adversarial_weight * adversarial
@@ -56,14 +95,20 @@ class EnhancementGAN(AdversarialModule):
             clean photo (needs the `patch` discriminator; 0 = off).
         grid_images: images in the validation grid.
         monitor: the metric that picks the best checkpoint (val/lpips needs the AlexNet weights in the hub cache).
+        init_from: warm start (fresh runs only; a resume restores its checkpoint instead): the generator weights of
+            a shipped model name, an exported .safetensors, or a checkpoint. A tensor whose input channels grew (the
+            head conv, when a noise map or mask channel is added) keeps the source's weights in its leading channels
+            and zeros in the new ones, so the warm-started generator computes exactly what the source did.
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
                  l1_weight: float = 100.0,
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
-                 monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", **kwargs):
+                 monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.init_from = init_from
         self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
         self._lpips: list = []  # LPIPS network when monitored; kept out of the state dict
         if monitor == "val/lpips":
@@ -84,6 +129,14 @@ class EnhancementGAN(AdversarialModule):
             raise ValueError("--model.feature_matching_weight needs a discriminator with features (patch), "
                              f"not {type(discriminator).__name__}")
         super().set_networks(generator, discriminator)
+
+    def on_fit_start(self) -> None:
+        if self.init_from and self.trainer.ckpt_path is None:
+            weights = generator_weights(self.init_from)
+            for net in (self.generator, self.generator_ema.module if self.generator_ema is not None else None):
+                if net is not None:
+                    load_grown(net, weights, self.init_from)
+        super().on_fit_start()
 
     # --- inputs ------------------------------------------------------------------------------------
     @property
