@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Score the best checkpoint of each pretrained_<task> run (or a shipped model) on the Grocery Store test split,
 # against every fitting classical baseline:  bash benchmarks/evaluate_pretrained.sh [TASKS] [EVERY=10]
-# enhance is scored on `mixed`, `lowlight` and `color_cast`, and, like denoise, on `none`: the do-no-harm check
+# denoise is scored on `noise` and `camera_noise`, enhance on `mixed`, `lowlight` and `color_cast`; both also on `none`: the do-no-harm check
 # (clean photos in, PSNR of the output against the photo itself), plus the detail ratio on darkened photos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TASKS=${1:-"denoise enhance inpaint sr4x"}
 EVERY=${2:-10}
 DATA=${DATA:-../shared/data/grocery-store}
-declare -A PRESETS=([denoise]="noise" [enhance]="mixed lowlight color_cast" [inpaint]="stains large_holes" [sr4x]="downscale4"
+declare -A PRESETS=([denoise]="noise camera_noise" [enhance]="mixed lowlight color_cast" [inpaint]="stains large_holes" [sr4x]="downscale4"
                     [colorize]="grayscale")
 mkdir -p results
 for task in $TASKS; do
