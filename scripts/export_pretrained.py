@@ -17,8 +17,9 @@ import torch
 from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
-def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware: str, note: str,
+def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: float, hardware: str, note: str,
            harm: Path | None = None, out_dir: Path = PRETRAINED_DIR) -> dict:
+    results = [results] if isinstance(results, Path) else list(results or [])
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
     facts = {
@@ -29,7 +30,8 @@ def export(ckpt: Path, name: str, results: Path | None, minutes: float, hardware
             "epochs": checkpoint["epoch"] + 1, "generator_steps": int(checkpoint["state_dict"]["g_steps"]),
             "minutes": minutes, "hardware": hardware, "checkpoint": str(ckpt),
         },
-        "test": json.loads(results.read_text()) if results else None,
+        "test": json.loads(results[0].read_text()) if results else None,
+        "more_tests": [json.loads(r.read_text()) for r in results[1:]],  # other presets, e.g. camera_noise
         "do_no_harm": json.loads(harm.read_text()) if harm else None,
         "note": note,
     }
@@ -53,10 +55,10 @@ def model_card() -> str:
                   f"- size: {(PRETRAINED_DIR / (card['name'] + '.safetensors')).stat().st_size / 1e6:.1f} MB (fp16)"]
         if card.get("note"):
             lines.append(f"- note: {card['note']}")
-        test = card.get("test")
-        if test:
+        for test in [card["test"]] * bool(card.get("test")) + card.get("more_tests", []):
             keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y") if k in test["rows"][0]]
-            lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos):", "",
+            lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos), "
+                      f"`{test.get('degradation')}`:", "",
                       "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
             for row in test["rows"]:
                 method = f"**{card['name']}** (this model)" if row["method"].endswith(".ckpt") else row["method"]
@@ -74,7 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("name")
-    parser.add_argument("--results", type=Path, help="the evaluate JSON of this checkpoint on the test split")
+    parser.add_argument("--results", type=Path, nargs="+",
+                        help="the evaluate JSON(s) of this checkpoint on the test split, one per preset")
     parser.add_argument("--train-minutes", type=float, required=True)
     parser.add_argument("--hardware", required=True)
     parser.add_argument("--note", default="")
