@@ -19,7 +19,8 @@ def test_declared_dependencies_cover_what_the_core_imports():
     for needed in ("torch", "lightning>=2.5.2", "torchmetrics", "kornia", "wandb", "jsonargparse", "pyyaml", "safetensors"):
         assert needed in names
     assert "torch-fidelity" not in names and "matplotlib" not in names  # optional features live in extras
-    assert {"metrics", "compare", "app", "export"} <= set(project["optional-dependencies"])
+    assert {"metrics", "compare", "app", "export", "stream"} <= set(project["optional-dependencies"])
+    assert "litdata" not in names  # streaming is optional: the in-memory cache needs nothing more
     assert (ROOT / "LICENSE").is_file()
 
 
