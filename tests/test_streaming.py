@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import lightning as L
@@ -186,3 +187,27 @@ def test_only_domain_a_streams(prepared_sample):
 
     with pytest.raises(ValueError, match="--data.b .*only domain A"):
         UnpairedDataModule(b=str(prepared_sample))
+
+
+def test_lightning_ddp_ranks_stream_disjoint_shards_of_the_whole_split(prepared_sample, tmp_path):
+    """The CLI under `--trainer.strategy ddp` (two gloo processes): each rank's batches come from its own shard (rank
+    0's shuffle seed is broadcast), and together they cover the training split."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = os.environ | {"PYTHONPATH": str(root / "tests"), "WANDB_MODE": "disabled"}
+    env.pop("LIGHTNING_GAN_RUN_DIR", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "lightning_gan", "fit", "--config", str(root / "experiments" / "gan_enhance.yaml"),
+         "--data.root", str(prepared_sample), "--data.image_size", "16", "--data.load_size", str(SIZE),
+         "--data.batch_size", "6", "--model.init_args.width", "8", "--model.init_args.blocks", "1",
+         "--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu",
+         "--trainer.max_epochs", "1", "--trainer.limit_val_batches", "1", "--trainer.enable_progress_bar", "false",
+         "--trainer.callbacks+=ddp_probe.RankProbe", f"--trainer.callbacks.out_dir={tmp_path / 'probe'}",
+         "--runs_dir", str(tmp_path / "runs")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = [set(torch.load(tmp_path / "probe" / f"rank{r}.pt", weights_only=True)["indices"].tolist()) for r in (0, 1)]
+    assert seen[0] and seen[1] and not seen[0] & seen[1]
+    assert seen[0] | seen[1] == set(range(len(list_split(SAMPLE_ROOT, "train"))))  # 324 = 2 ranks x 27 batches of 6
