@@ -200,7 +200,7 @@ def test_lightning_ddp_ranks_stream_disjoint_shards_of_the_whole_split(prepared_
     env.pop("LIGHTNING_GAN_RUN_DIR", None)
     run = subprocess.run(
         [sys.executable, "-m", "lightning_gan", "fit", "--config", str(root / "experiments" / "gan_enhance.yaml"),
-         "--data.root", str(prepared_sample), "--data.image_size", "16", "--data.load_size", str(SIZE),
+         "--data.root", str(prepared_sample), "--data.image_size", "32", "--data.load_size", str(SIZE),
          "--data.batch_size", "6", "--model.init_args.width", "8", "--model.init_args.blocks", "1",
          "--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu",
          "--trainer.max_epochs", "1", "--trainer.limit_val_batches", "1", "--trainer.enable_progress_bar", "false",
