@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from lightning_gan.data.images import IMAGE_SUFFIXES, scan, to_rgb
+from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE, scan, to_rgb
 from lightning_gan.files import atomic_path
 from lightning_gan.inference import Restorer
 
@@ -167,7 +167,7 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             target.parent.mkdir(parents=True, exist_ok=True)
             write_image(target, array, meta, quality)
             report.written.append(target)
-        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+        except UNREADABLE as error:
             report.failed.append(f"{source}: {error}")
         if progress is not None:
             progress(done, len(jobs))

@@ -7,12 +7,14 @@ import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+UNREADABLE = (OSError, ValueError, Image.DecompressionBombError, SyntaxError)  # what a broken image file raises
 SPLITS = ("train", "val", "test")
 
 
@@ -38,8 +40,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def read_rgb(path: Path) -> Image.Image:
-    """Open and fully decode one file as RGB (raises OSError and friends for unreadable files)."""
+def read_rgb(path: Path | BinaryIO) -> Image.Image:
+    """Open and fully decode one file (or file object) as RGB (raises one of UNREADABLE for broken files)."""
     with Image.open(path) as image:
         image.load()
         return to_rgb(image)
@@ -50,7 +52,7 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).contiguous()
 
 
-def decode(path: Path, size: int) -> torch.Tensor:
+def decode(path: Path | BinaryIO, size: int) -> torch.Tensor:
     """Decode one file to a (3, size, size) uint8 tensor: short side resized to `size`, centre cropped."""
     return to_tensor(ImageOps.fit(read_rgb(path), (size, size), Image.Resampling.BICUBIC))
 
@@ -62,7 +64,7 @@ def decode_all(records: list[ImageRecord], size: int) -> tuple[list[ImageRecord]
         try:
             tensors.append(decode(record.path, size))
             kept.append(record)
-        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+        except UNREADABLE as error:
             bad.append(f"{record.path} ({type(error).__name__}: {error})")
     if bad:
         listing = "\n  ".join(bad)

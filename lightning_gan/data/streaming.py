@@ -23,17 +23,15 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-from lightning_gan.data.images import SPLITS, list_split, read_rgb
+from lightning_gan.data.images import SPLITS, UNREADABLE, list_split, read_rgb
 from lightning_gan.files import atomic_path
 
 MANIFEST = "prepared.json"
 PREPARING = ".preparing"  # present while `prepare` writes: the folder is ours, and unfinished
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 REMOTE_PREFIXES = ("s3://", "gs://", "azure://", "r2://", "local:")
-UNREADABLE = (OSError, ValueError, Image.DecompressionBombError, SyntaxError)
 
 
 def is_remote(root: str | os.PathLike) -> bool:
@@ -138,7 +136,10 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
     if destination.exists() and any(destination.iterdir()) and not (destination / PREPARING).exists():
         raise FileExistsError(f"prepare: {destination} is not empty and was not made by prepare; refusing to write into it")
     for leftover in (destination / name for name in (*SPLITS, MANIFEST, "skipped")):  # an interrupted run of ours
-        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink(missing_ok=True)
     destination.mkdir(parents=True, exist_ok=True)
     (destination / PREPARING).touch()
     skipped_dir = destination / "skipped"
@@ -149,12 +150,12 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
         raise ValueError(f"prepare: no image in {source} (looked for jpg/jpeg/png/webp/bmp)")
     classes = {kind: sorted({getattr(r, kind) for r in listings["train"] or sum(listings.values(), [])})
                for kind in ("fine", "coarse")}
+    from litdata import optimize  # imported here: the in-memory data path needs no litdata
+
     counts, skipped = {}, []
     for split, records in listings.items():
         if not records:
             continue
-        from litdata import optimize  # imported here: `lightning-gan prepare --help` stays fast
-
         entries = [(i, str(r.path), _relative(r.path, source), r.fine, r.coarse) for i, r in enumerate(records)]
         workers = max(1, min(num_workers or os.cpu_count() or 1, len(entries)))
         (skipped_dir / split).mkdir()
@@ -176,40 +177,10 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
     return manifest
 
 
-def _streaming_dataset_class():
-    from litdata import StreamingDataset
-
-    class ProductStream(StreamingDataset):
-        """A prepared split as items {image: (3, size, size) uint8, label, index}, like the in-memory cache."""
-
-        def __init__(self, input_dir: str, classes: list[str], label: str, size: int, **kwargs):
-            super().__init__(input_dir, **kwargs)
-            self.class_index = {name: i for i, name in enumerate(classes)}
-            self.label, self.size = label, size
-
-        def __getitem__(self, index) -> dict:
-            item = super().__getitem__(index)
-            return {"image": decode_bytes(item["image"], self.size),
-                    "label": self.class_index.get(item[self.label], -1), "index": item["index"]}
-
-    return ProductStream
-
-
 def shared_seed(trainer) -> int:
     """The run's seed, rank 0's on every DDP rank: ranks that shuffled differently would read overlapping shards."""
     seed = torch.initial_seed() % 2**31
     return trainer.strategy.broadcast(seed) if trainer is not None else seed
-
-
-def decode_bytes(data: bytes, size: int) -> torch.Tensor:
-    """Encoded image bytes to a (3, size, size) uint8 tensor (resized when prepared at another size)."""
-    from torchvision.io import ImageReadMode, decode_image
-
-    image = decode_image(torch.frombuffer(bytearray(data), dtype=torch.uint8), mode=ImageReadMode.RGB)
-    if image.shape[-2:] != (size, size):
-        image = F.interpolate(image[None].float(), size=(size, size), mode="bicubic", antialias=True,
-                              align_corners=False).round().clamp(0, 255).to(torch.uint8)[0]
-    return image
 
 
 def stream_loader(root: str | os.PathLike, split: str, classes: list[str], label: str, size: int, batch_size: int,
@@ -218,7 +189,9 @@ def stream_loader(root: str | os.PathLike, split: str, classes: list[str], label
     rank and worker reads its own chunks."""
     from litdata import StreamingDataLoader
 
-    dataset = _streaming_dataset_class()(split_url(root, split), classes, label, size, shuffle=train,
-                                         drop_last=train, seed=seed, cache_dir=cache_dir)
+    from lightning_gan.data.product_stream import ProductStream  # imports litdata: only when streaming
+
+    dataset = ProductStream(split_url(root, split), classes, label, size, shuffle=train, drop_last=train, seed=seed,
+                            cache_dir=cache_dir)
     return StreamingDataLoader(dataset, batch_size=batch_size, num_workers=num_workers, drop_last=train,
                                persistent_workers=num_workers > 0)

@@ -76,6 +76,7 @@ class UnpairedDataModule(L.LightningDataModule):
         self.load_size = load_size or image_size + image_size // 4
         self.datasets: dict[str, UnpairedImages] = {}
         self.partners: dict[str, torch.Tensor] = {}  # streaming: each split's B images
+        self._shuffle_seed = 0
 
     def _images(self, folder: Path, split: str) -> torch.Tensor:
         _, images = load_images(domain_records(folder, split), self.load_size, self.hparams.cache_dir)
@@ -83,6 +84,7 @@ class UnpairedDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         wanted = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}.get(stage or "", SPLITS)
+        self._shuffle_seed = shared_seed(self.trainer)  # streaming: the same chunk order on every DDP rank
         for split in wanted:
             if self.manifest is not None:
                 self._setup_stream(split)
@@ -112,7 +114,7 @@ class UnpairedDataModule(L.LightningDataModule):
             if split not in self.partners:
                 return []
             return stream_loader(self.a, split, [], "fine", self.load_size, hp.batch_size, train, hp.num_workers,
-                                 shared_seed(self.trainer), hp.cache_dir)
+                                 self._shuffle_seed, hp.cache_dir)
         if split not in self.datasets:
             return []
         return host_loader(self.datasets[split], self.hparams.batch_size, train, self.hparams.num_workers)
