@@ -35,8 +35,9 @@ from lightning_gan.inference import ModelError, load_checkpoint_model, load_rest
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
-# task shown in the page -> (shipped model name, the degradation preset a run of that task trains on)
-TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", "noise"), "super-resolve x4": ("sr4x", "downscale4"),
+# task shown in the page -> (shipped model name, the degradation preset(s) a run of that task trains on)
+TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", ("noise", "noise_mix", "camera_noise")),
+         "super-resolve x4": ("sr4x", "downscale4"),
          "colorize": ("colorize", "grayscale")}
 
 

@@ -283,3 +283,14 @@ def test_browser_enhance_end_to_end(tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_denoise_task_lists_runs_trained_on_any_noise_preset(tmp_path):
+    for name, preset in (("mix", "noise_mix"), ("camera", "camera_noise"), ("dark", "lowlight")):
+        run = tmp_path / name / "version_0"
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "checkpoints" / "last.ckpt").write_bytes(b"")
+        (run / "config.yaml").write_text("model:\n  class_path: lightning_gan.models.eagan.EAGAN\n"
+                                         f"data:\n  init_args:\n    degradation: {preset}\n")
+    listed = Models(tmp_path, "cpu").for_task("denoise")
+    assert [Path(p).parts[-4] for p in listed if p.endswith(".ckpt")] == ["camera", "mix"]
