@@ -36,21 +36,23 @@ def estimate_noise(images: Tensor) -> Tensor:
 
 
 def generator_weights(spec: str) -> dict[str, Tensor]:
-    """Generator weights (fp32) of a shipped model name, an exported .safetensors, or a checkpoint (its EMA copy)."""
-    from lightning_gan.inference import PRETRAINED_DIR, pretrained_names
+    """The inference generator's weights of a shipped model name, an exported .safetensors (card beside it), or a
+    checkpoint, loaded the way `enhance` loads them."""
+    from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
 
-    path = PRETRAINED_DIR / f"{spec}.safetensors" if spec in pretrained_names() else Path(spec)
-    if not path.is_file():
-        raise ValueError(f"--model.init_from {spec}: not a shipped model name or an existing file")
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        weights = load_file(path)
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True).get("state_dict", {})
-        prefix = "generator_ema.module." if any(k.startswith("generator_ema.module.") for k in state) else "generator."
-        weights = {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
-    return {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    path = Path(spec)
+    try:
+        if spec in pretrained_names():
+            model = load_pretrained_model(spec)
+        elif path.suffix == ".safetensors" and path.is_file():
+            model = load_pretrained_model(path.stem, path.parent)
+        elif path.is_file():
+            model = load_checkpoint_model(path)
+        else:
+            raise ModelError("not a shipped model name or an existing file")
+    except (ModelError, OSError, KeyError) as error:
+        raise ValueError(f"--model.init_from {spec}: {error}") from error
+    return model.inference_generator.state_dict()
 
 
 def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:
@@ -133,9 +135,9 @@ class EnhancementGAN(AdversarialModule):
     def on_fit_start(self) -> None:
         if self.init_from and self.trainer.ckpt_path is None:
             weights = generator_weights(self.init_from)
-            for net in (self.generator, self.generator_ema.module if self.generator_ema is not None else None):
-                if net is not None:
-                    load_grown(net, weights, self.init_from)
+            load_grown(self.generator, weights, self.init_from)
+            if self.generator_ema is not None:
+                load_grown(self.generator_ema.module, weights, self.init_from)
         super().on_fit_start()
 
     # --- inputs ------------------------------------------------------------------------------------
