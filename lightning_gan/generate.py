@@ -1,6 +1,8 @@
-"""`lightning-gan generate`: product images from a DCGAN or conditional GAN checkpoint (its EMA generator).
+"""`lightning-gan generate`: product images from the shipped `grocery` generator, or a DCGAN / conditional GAN
+checkpoint of your own (its EMA generator).
 
-    lightning-gan generate --model runs/cgan_generate/version_0/checkpoints/last.ckpt --label Banana -n 16 out/
+    lightning-gan generate out/ --model grocery --label Banana -n 16
+    lightning-gan generate out/ --model runs/cgan_generate/version_0/checkpoints/last.ckpt --grid
 
 The same --seed gives the same images again (noise is drawn on the CPU). --grid writes one contact sheet instead
 of single files; --interpolate writes a strip that walks between two latent points. Existing files are kept
@@ -18,14 +20,15 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from lightning_gan.files import atomic_path, resolve_device
-from lightning_gan.inference import ModelError, load_checkpoint_model
+from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lightning-gan generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output", type=Path, help="output folder (created)")
-    parser.add_argument("--model", type=Path, required=True, help="DCGAN or ConditionalGAN checkpoint (.ckpt)")
+    parser.add_argument("--model", required=True, help="shipped generator (grocery), exported .safetensors, or a "
+                        "DCGAN / ConditionalGAN checkpoint (.ckpt)")
     parser.add_argument("-n", "--count", type=int, default=16, help="number of images (frames with --interpolate)")
     parser.add_argument("--label", help="class to generate (conditional models); default: the classes in turn")
     parser.add_argument("--seed", type=int, default=0, help="noise seed: the same seed gives the same images")
@@ -36,12 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_generator_model(path: Path, device: str):
-    if not path.is_file():
-        raise FileNotFoundError(f"--model: checkpoint not found: {path}")
-    model = load_checkpoint_model(path)
+def load_generator_model(spec: str | Path, device: str):
+    """A shipped generator by name (`grocery`), an exported .safetensors (card beside it) or a checkpoint."""
+    path = Path(spec)
+    if str(spec) in pretrained_names():
+        model = load_pretrained_model(str(spec))
+    elif path.suffix == ".safetensors" and path.is_file():
+        if not path.with_suffix(".json").is_file():
+            raise ModelError(f"--model {spec}: no card {path.with_suffix('.json').name} beside it")
+        model = load_pretrained_model(path.stem, path.parent)
+    elif path.is_file():
+        model = load_checkpoint_model(path)
+    else:
+        raise FileNotFoundError(f"--model {spec}: neither a checkpoint file, an exported .safetensors nor a shipped "
+                                f"model ({', '.join(pretrained_names()) or 'none'})")
     if not callable(getattr(model, "render", None)):
-        raise ModelError(f"{path} holds a {type(model).__name__}; generate needs a DCGAN or ConditionalGAN checkpoint")
+        raise ModelError(f"--model {spec} is a {type(model).__name__}; generate needs a generator (DCGAN or ConditionalGAN)")
     return model.to(device).eval()
 
 

@@ -12,7 +12,8 @@ import sys
 
 TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
          "translate": "lightning_gan.translate", "compare": "lightning_gan.compare",
-         "export": "lightning_gan.export", "app": "lightning_gan.app", "prepare": "lightning_gan.prepare"}
+         "export": "lightning_gan.export", "app": "lightning_gan.app", "prepare": "lightning_gan.prepare",
+         "train-classifier": "lightning_gan.domain", "score-generator": "lightning_gan.score_generator"}
 
 
 def main(args: list[str] | None = None) -> None:

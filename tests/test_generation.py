@@ -237,3 +237,42 @@ def test_translate_keeps_size_alpha_and_existing_files(two_domains, tmp_path):
     before = (tmp_path / "out" / "cut-out.png").read_bytes()
     main(["translate", "--model", str(tmp_path / "cycle.ckpt"), "--direction", "b2a", str(photos), str(tmp_path / "out")])
     assert (tmp_path / "out" / "cut-out.png").read_bytes() == before  # kept without --overwrite
+
+
+# --- faster small-data options: FastGAN networks, R1, the mode-seeking term -----------------------------------------
+
+
+def test_fastgan_options_train_with_r1_reconstruction_and_pairs(two_class_folder, tmp_path):
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    model = ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
+                           discriminator="fastgan", r1_weight=1.0, r1_every=1, diversity_weight=1.0)
+    trainer = quick_trainer(tmp_path, max_epochs=1, limit_train_batches=2, limit_val_batches=1)
+    trainer.fit(model, datamodule=data)
+    logged = trainer.logged_metrics
+    assert {"train/d_r1", "train/d_reconstruction", "train/g_pair_distance"} <= set(logged)
+    assert logged["train/d_r1"] > 0 and logged["train/g_pair_distance"] > 0
+    trainer.save_checkpoint(tmp_path / "fast.ckpt")
+    loaded = load_checkpoint_model(tmp_path / "fast.ckpt")
+    assert type(loaded.generator).__name__ == "FastGANGenerator"
+    z = torch.randn(2, 8)
+    assert torch.equal(loaded.render(z, torch.tensor([0, 1])), model.render(z, torch.tensor([0, 1])))
+
+
+def test_mode_seeking_pairs_share_a_class_and_reward_distance():
+    model = ConditionalGAN(classes=["a", "b", "c"], latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8,
+                           diversity_weight=1.0)
+    batch = {"clean": torch.rand(5, 3, 16, 16), "label": torch.tensor([0, 2, 1, 1, -1])}
+    labels = model.fake_labels(batch)
+    assert labels.tolist() == [0, 2, 0, 2, 0]  # halves repeat, the odd one out keeps its own (unknown -> 0) class
+    same = torch.zeros(4, 3, 16, 16)
+    apart = torch.cat([torch.zeros(2, 3, 16, 16), torch.ones(2, 3, 16, 16)])
+    batch["fake_label"] = labels[:4]
+    loss_same, _ = model.g_loss(batch, same)
+    loss_apart, logs = model.g_loss(batch, apart)
+    assert loss_same - loss_apart > 1000  # identical pairs (G ignores z) cost 1 / 1e-5
+    assert logs["g_pair_distance"] == pytest.approx(1.0)
+
+
+def test_r1_every_must_be_positive():
+    with pytest.raises(ValueError, match="r1_every"):
+        DCGAN(r1_every=0)

@@ -7,10 +7,10 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from lightning_gan.diffaugment import diff_augment
 from lightning_gan.losses import LossName
 from lightning_gan.models.dcgan import DCGAN
 from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
+from lightning_gan.nets.fastgan import FastGANDiscriminator, FastGANGenerator
 from lightning_gan.nets.io import to_unit
 
 
@@ -37,8 +37,12 @@ class ConditionalGAN(DCGAN):
         if not hp.get("classes"):
             self.generator = self.discriminator = None  # built in setup(), once the datamodule knows the classes
             return
-        self.set_networks(ConditionalGenerator(len(hp.classes), hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim),
-                          ProjectionDiscriminator(len(hp.classes), hp.d_width, hp.image_size))
+        n = len(hp.classes)
+        generator = (FastGANGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim) if hp.get("generator") == "fastgan"
+                     else ConditionalGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim))
+        discriminator = (FastGANDiscriminator(n, hp.d_width, hp.image_size) if hp.get("discriminator") == "fastgan"
+                         else ProjectionDiscriminator(n, hp.d_width, hp.image_size))
+        self.set_networks(generator, discriminator)
 
     def setup(self, stage: str) -> None:
         if self.generator is not None:
@@ -58,13 +62,6 @@ class ConditionalGAN(DCGAN):
         if name not in self.classes:
             raise ValueError(f"unknown label {name!r}; known labels: {', '.join(self.classes)}")
         return self.classes.index(name)
-
-    def generate(self, batch: dict) -> Tensor:
-        labels = batch["label"].clamp_min(0)
-        return self.generator(self.noise(len(labels)), labels)
-
-    def judge(self, image: Tensor, batch: dict) -> Tensor:
-        return self.discriminator(diff_augment(image, self.policy), batch["label"].clamp_min(0))
 
     def _condition(self, labels: Tensor) -> tuple:
         return (labels.clamp_min(0),)

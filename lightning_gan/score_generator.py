@@ -1,0 +1,159 @@
+"""`lightning-gan score-generator`: how recognisable and how varied a generator's products are, offline.
+
+    lightning-gan score-generator --model grocery --data ../shared/data/grocery-store --out results/grocery.json
+
+Scores a shipped generator, an exported .safetensors or a DCGAN / ConditionalGAN checkpoint against the photos of
+one split (default test), at the generator's size, in the feature space of the shipped domain classifier
+(`lightning_gan.domain`): domain FID and KID (one sample per real photo, with that photo's class when the
+generator is conditional), GAN-test accuracy beside the classifier's accuracy on the real photos, intra-class
+diversity of `--per-class` samples against the real photos of each class, and SWD. Writes the JSON and a grid
+(one row per class, `--grid-classes` rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torchvision.utils import make_grid, save_image
+
+from lightning_gan.domain import (DomainClassifier, diversity_ratio, gan_test_accuracy, intra_class_diversity,
+                                  load_domain_classifier)
+from lightning_gan.files import atomic_path, resolve_device
+from lightning_gan.inference import ModelError
+from lightning_gan.metrics import generation_metrics
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan score-generator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="shipped generator name, .safetensors or checkpoint")
+    parser.add_argument("--data", required=True, help="photo folder with splits (Grocery Store layout)")
+    parser.add_argument("--split", default="test", choices=["train", "val", "test"])
+    parser.add_argument("--per-class", type=int, default=32, help="samples per class for GAN-test and diversity")
+    parser.add_argument("--classifier", type=Path, default=None, help="domain classifier .safetensors (default: shipped)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: print only)")
+    parser.add_argument("--grid", type=Path, default=None, help="PNG grid to write: one row per class")
+    parser.add_argument("--grid-classes", type=int, default=12, help="rows in the grid (classes evenly spread)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache-dir", default=None, help="decode cache folder")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing --out / --grid files")
+    return parser
+
+
+def real_photos(data: str, split: str, size: int, label: str, cache_dir: str | None):
+    """The split's photos as the generator's validation saw them (whole photo, resized), with labels and classes."""
+    from lightning_gan.data.augment import resize
+    from lightning_gan.data.datamodule import ProductImageDataModule
+
+    module = ProductImageDataModule(root=data, image_size=size, label=label, cache_dir=cache_dir)
+    module.setup("test" if split == "test" else "fit")
+    cached = module.datasets[split]
+    return resize(cached.images, size), cached.labels, list(module.classes)
+
+
+def translate_labels(labels: torch.Tensor, names: list[str], classifier: DomainClassifier) -> torch.Tensor:
+    """Generator/data class indices to the classifier's indices (-1 where it does not know the class)."""
+    table = torch.tensor([classifier.label_of(n) for n in names] + [-1])
+    return table[torch.where(labels >= 0, labels, len(names))]
+
+
+@torch.no_grad()
+def draw(model, labels: torch.Tensor | None, count: int, seed: int, batch: int = 256) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(count, model.hparams.latent_dim, generator=generator)
+    out = [model.render(z[i:i + batch], None if labels is None else labels[i:i + batch]).cpu() for i in range(0, count, batch)]
+    return torch.cat(out)
+
+
+def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: torch.Tensor, data_classes: list[str],
+          per_class: int, seed: int) -> tuple[dict, dict]:
+    """The scores, plus the per-class samples drawn for diversity (for the grid)."""
+    model_classes = list(getattr(model, "classes", None) or [])
+    conditional = bool(model_classes)
+    if conditional:  # the real photos' classes as the generator numbers them
+        index = {name: i for i, name in enumerate(model_classes)}
+        to_model = torch.tensor([index.get(n, -1) for n in data_classes] + [-1])
+        gen_labels = to_model[torch.where(real_labels >= 0, real_labels, len(data_classes))]
+        keep = gen_labels >= 0
+        real, real_labels, gen_labels = real[keep], real_labels[keep], gen_labels[keep]
+    fake = draw(model, gen_labels if conditional else None, len(real), seed)
+    scores, notes = generation_metrics(real, fake, ("swd", "fid", "kid"), feature_extractor=classifier.extractor())
+    result = {"images": len(real), "domain_fid": scores["fid"], "domain_kid": scores["kid"], "swd": scores["swd"], "notes": notes}
+    real_cls = translate_labels(real_labels, data_classes, classifier)
+    result["classifier_accuracy_real"] = gan_test_accuracy(classifier, real, real_cls)
+    samples: dict = {}
+    if conditional:
+        classes = sorted({int(c) for c in gen_labels.tolist()})
+        labels = torch.tensor(classes).repeat_interleave(per_class)
+        drawn = draw(model, labels, len(labels), seed + 1)
+        drawn_cls = translate_labels(labels, model_classes, classifier)
+        result["gan_test_accuracy"] = gan_test_accuracy(classifier, drawn, drawn_cls)
+        fake_div = intra_class_diversity(classifier.features(drawn), drawn_cls)
+        real_div = intra_class_diversity(classifier.features(real), real_cls)
+        result["diversity_ratio"] = diversity_ratio(fake_div, real_div)
+        result["per_class"] = {classifier.classes[c]: {"diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
+                                                       "gan_test": round(gan_test_accuracy(classifier, drawn[drawn_cls == c], drawn_cls[drawn_cls == c]), 4)}
+                               for c in fake_div if c in real_div}
+        samples = {"images": drawn, "labels": labels, "names": model_classes}
+    else:
+        fake_features, real_features = classifier.features(fake), classifier.features(real)
+        from lightning_gan.domain import mean_pairwise_distance
+        result["diversity_ratio"] = mean_pairwise_distance(fake_features) / max(mean_pairwise_distance(real_features), 1e-12)
+        samples = {"images": fake[: 8 * per_class], "labels": None, "names": []}
+    return result, samples
+
+
+def grid_of(samples: dict, rows: int, per_row: int = 8) -> torch.Tensor:
+    images, labels = samples["images"], samples["labels"]
+    if labels is None:
+        return make_grid(images[: rows * per_row], nrow=per_row, padding=2, pad_value=1.0)
+    classes = labels.unique()
+    shown = classes[torch.linspace(0, len(classes) - 1, min(rows, len(classes))).round().long()]
+    picked = torch.cat([images[labels == c][:per_row] for c in shown])
+    return make_grid(picked, nrow=per_row, padding=2, pad_value=1.0)
+
+
+def run(args: argparse.Namespace) -> dict:
+    from lightning_gan.generate import load_generator_model
+
+    for path in (args.out, args.grid):
+        if path is not None and path.exists() and not args.overwrite:
+            raise FileExistsError(f"{path} exists; use --overwrite or another name")
+    if args.per_class < 2:
+        raise ValueError(f"--per-class must be at least 2 (diversity needs pairs), got {args.per_class}")
+    device = resolve_device(args.device)
+    model = load_generator_model(args.model, device)
+    classifier = load_domain_classifier(args.classifier, device)
+    size = int(model.hparams.image_size)
+    start = time.perf_counter()
+    real, labels, data_classes = real_photos(args.data, args.split, size, classifier.card.get("label", "coarse"), args.cache_dir)
+    result, samples = score(model, classifier, real.to(device), labels, data_classes, args.per_class, args.seed)
+    result = {"model": str(args.model), "data": str(args.data), "split": args.split, "size": size,
+              "classifier": classifier.card.get("name"), "seconds": round(time.perf_counter() - start, 1), **result}
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.out) as temporary:
+            Path(temporary).write_text(json.dumps(result, indent=2))
+    if args.grid is not None:
+        args.grid.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.grid) as temporary:
+            save_image(grid_of(samples, args.grid_classes), temporary, format="PNG")
+    return result
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = run(args)
+    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"lightning-gan score-generator: error: {error}", file=sys.stderr)
+        return 2
+    summary = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.items() if k not in ("per_class", "notes")}
+    print(json.dumps(summary, indent=2))
+    return 0

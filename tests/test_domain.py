@@ -1,0 +1,75 @@
+"""lightning_gan/domain.py: the domain classifier (training, loading) and the measures in its feature space."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from lightning_gan.domain import (diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier,
+                                  mean_pairwise_distance)
+from lightning_gan.main import main
+from lightning_gan.nets.classifier import ProductClassifier
+
+
+@pytest.fixture
+def classifier_file(two_class_folder, tmp_path):
+    out = tmp_path / "clf" / "tiny.safetensors"
+    main(["train-classifier", "--data", str(two_class_folder), "--out", str(out), "--size", "16", "--epochs", "3",
+          "--width", "8", "--batch-size", "16", "--device", "cpu"])
+    return out
+
+
+def test_train_classifier_writes_a_card_learns_colours_and_keeps_files(classifier_file, two_class_folder, capsys):
+    card = json.loads(classifier_file.with_suffix(".json").read_text())
+    assert card["classes"] == ["blue", "red"] and card["image_size"] == 16 and card["width"] == 8
+    classifier = load_domain_classifier(classifier_file)
+    red, blue = torch.zeros(4, 3, 16, 16), torch.zeros(4, 3, 16, 16)
+    red[:, 0], blue[:, 2] = 0.82, 0.82
+    red[:, 1:] = blue[:, :2] = 0.16
+    images, labels = torch.cat([red, blue]), torch.tensor([1] * 4 + [0] * 4)
+    assert gan_test_accuracy(classifier, images, labels) == 1.0  # two colours are learnt in three epochs
+    assert classifier.features(images).shape == (8, 64)
+    before = classifier_file.read_bytes()
+    with pytest.raises(SystemExit):
+        main(["train-classifier", "--data", str(two_class_folder), "--out", str(classifier_file), "--epochs", "1"])
+    assert "exists" in capsys.readouterr().err and classifier_file.read_bytes() == before
+
+
+def test_missing_classifier_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-classifier"):
+        load_domain_classifier(tmp_path / "none.safetensors")
+
+
+def test_diversity_is_zero_for_copies_and_ratio_compares_to_real():
+    features = torch.randn(6, 4)
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    copies = features[[0, 0, 0, 3, 3, 3]]
+    assert intra_class_diversity(copies, labels) == {0: 0.0, 1: 0.0}
+    real = intra_class_diversity(features, labels)
+    assert diversity_ratio(intra_class_diversity(copies, labels), real) == 0.0
+    assert diversity_ratio(real, real) == pytest.approx(1.0)
+    assert mean_pairwise_distance(torch.tensor([[0.0, 0.0], [3.0, 4.0]])) == pytest.approx(5.0)
+
+
+def test_gan_test_accuracy_leaves_out_unknown_classes():
+    class Stub:  # predicts class 1 for everything
+        def predict(self, images):
+            return torch.ones(len(images), dtype=torch.long)
+
+    assert gan_test_accuracy(Stub(), torch.zeros(4, 3, 8, 8), torch.tensor([1, 1, 0, -1])) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="no image"):
+        gan_test_accuracy(Stub(), torch.zeros(2, 3, 8, 8), torch.tensor([-1, -1]))
+
+
+def test_classifier_features_feed_torchmetrics_fid():
+    from lightning_gan.domain import DomainClassifier
+    from lightning_gan.metrics import generation_metrics
+
+    torch.manual_seed(0)
+    classifier = DomainClassifier(ProductClassifier(2, width=8).eval(), ["a", "b"], 16, {})
+    real = torch.rand(20, 3, 16, 16)
+    same, _ = generation_metrics(real, real.clone(), ("fid",), feature_extractor=classifier.extractor())
+    other, _ = generation_metrics(real, torch.rand(20, 3, 16, 16) * 0.3, ("fid",), feature_extractor=classifier.extractor())
+    assert same["fid"] < 1e-2 < other["fid"]
