@@ -31,7 +31,8 @@ from PIL import Image
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.files import read_run_config, resolve_device
-from lightning_gan.inference import ModelError, load_checkpoint_model, load_restorer, pretrained_names
+from lightning_gan.inference import (ModelError, load_checkpoint_model, load_pretrained_model, load_restorer,
+                                     pretrained_names, shipped_with)
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
@@ -131,10 +132,17 @@ class Models:
         return self.cached("restorer", spec, lambda: load_restorer(spec, self.device))
 
     def checkpoint(self, spec: str):
+        """A run's checkpoint, or a shipped model by name (its generator weights and card)."""
         self.allowed(spec)
+        if spec in pretrained_names():
+            return self.cached("checkpoint", spec, lambda: load_pretrained_model(spec).to(self.device).eval())
         if not Path(spec).is_file():
             raise FileNotFoundError(f"checkpoint not found: {spec}")
         return self.cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
+
+    def generators(self) -> list[str]:
+        """Shipped generators (`grocery`), then generator checkpoints under the runs folder."""
+        return shipped_with("render") + self.runs("render")
 
 
 def _archive(files: list[Path], folder: Path) -> str | None:
@@ -264,7 +272,7 @@ def generate_images(checkpoint: str, label: str | None, seed: int, count: int, m
     from lightning_gan.generate import images, labels_for, save_png
 
     if not checkpoint:
-        return Result([], None, "No generator checkpoint under the runs folder: `make train EXP=cgan_generate` first.")
+        return Result([], None, "No generator: the shipped `grocery` model is missing and no run has one (`make train EXP=cgan_generate`).")
     if not 1 <= int(count) <= 64:
         return Result([], None, "Choose between 1 and 64 images.")
     try:
@@ -344,7 +352,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
         choices = models.for_task(task)
         return gr.update(choices=choices, value=choices[0] if choices else None)
 
-    generators = models.runs("render")
+    generators = models.generators()
     translators = models.runs("translator")
     tasks = list(TASKS)
     with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600)) as app:
@@ -377,7 +385,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             repair_file = gr.File(label="Download")
             repair.click(repair_ui, [editor, repair_model], [repaired, repair_file, repair_status])
         with gr.Tab("Generate"):
-            checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None, label="DCGAN / cGAN checkpoint",
+            checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None, label="Generator (shipped or a DCGAN / cGAN run)",
                                      allow_custom_value=True)
             first_labels = labels_of(generators[0], models) if generators else []
             label = gr.Dropdown(["(none)"] + first_labels, value="(none)", label="Product class (cGAN)")

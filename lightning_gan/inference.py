@@ -121,6 +121,21 @@ def pretrained_names() -> list[str]:
     return sorted(p.stem for p in PRETRAINED_DIR.glob("*.safetensors"))
 
 
+def shipped_with(capability: str) -> list[str]:
+    """Shipped models whose class has the method `capability` (`restorer`, `render`), read from their cards."""
+    from lightning_gan.models.base import model_class
+
+    names = []
+    for name in pretrained_names():
+        try:
+            cls = model_class(json.loads((PRETRAINED_DIR / f"{name}.json").read_text())["class_path"])
+        except (ValueError, KeyError, OSError):
+            continue
+        if callable(getattr(cls, capability, None)):
+            names.append(name)
+    return names
+
+
 def fast_inference(network: nn.Module) -> nn.Module:
     """An inference copy of a network: batch norm folded into the convolution before it (torch.fx), channels-last
     memory. On the 2-core CPU this took a 1024x1024 `enhance` from 4.4 s to 2.1 s. Networks that torch.fx cannot
@@ -193,7 +208,8 @@ def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict
     model = load_checkpoint_model(ckpt)
     state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.inference_generator.state_dict().items()}
     hparams = {k: v for k, v in dict(model.hparams).items() if not k.startswith("_") and not k.endswith(("_optimizer", "_scheduler"))}
-    hparams["perceptual_weight"] = 0.0  # inference never needs VGG19
+    if "perceptual_weight" in hparams:
+        hparams["perceptual_weight"] = 0.0  # inference never needs VGG19
     card = {"name": name, "class_path": f"{type(model).__module__}.{type(model).__name__}", "hparams": hparams, **facts}
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(state, out_dir / f"{name}.safetensors")

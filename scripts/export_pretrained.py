@@ -1,6 +1,7 @@
-"""Export a trained enhancement checkpoint as a shipped pretrained model (fp16 safetensors + JSON card).
+"""Export a trained checkpoint as a shipped pretrained model (fp16 safetensors + JSON card).
 
     python scripts/export_pretrained.py CKPT NAME --results results.json --train-minutes 13 --hardware "2-core CPU"
+    python scripts/export_pretrained.py CKPT grocery --scores scores.json --train-minutes 128 --hardware "2-core CPU"
 
 Writes lightning_gan/pretrained/NAME.safetensors (the EMA generator) and NAME.json (class, hyper-parameters,
 training facts, test scores), then regenerates lightning_gan/pretrained/MODEL_CARD.md from every card.
@@ -18,7 +19,7 @@ from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
 def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: float, hardware: str, note: str,
-           harm: Path | None = None, out_dir: Path = PRETRAINED_DIR) -> dict:
+           harm: Path | None = None, out_dir: Path = PRETRAINED_DIR, scores: Path | None = None) -> dict:
     results = [results] if isinstance(results, Path) else list(results or [])
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
@@ -33,6 +34,7 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
         "test": json.loads(results[0].read_text()) if results else None,
         "more_tests": [json.loads(r.read_text()) for r in results[1:]],  # other presets, e.g. camera_noise
         "do_no_harm": json.loads(harm.read_text()) if harm else None,
+        "generation": json.loads(scores.read_text()) if scores else None,  # a generator's score-generator JSON
         "note": note,
     }
     return export_pretrained(ckpt, name, out_dir, facts)
@@ -48,13 +50,18 @@ def model_card() -> str:
         hp = card["hparams"]
         keys = ("generator", "width", "knots", "thumb") if hp.get("generator") == "tone" else ("generator", "width", "blocks")
         shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
+        if card.get("generation"):
+            shape = ", ".join(f"{k}={hp[k]}" for k in ("generator", "discriminator", "g_width", "latent_dim", "image_size") if k in hp)
+            shape += f", {len(hp.get('classes') or [])} classes" if hp.get("classes") else ""
+        what = f"degradation: `{card['degradation']}`; data" if card.get("degradation") else "data"
         lines += [f"## `{card['name']}`", "",
                   f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
-                  f"- degradation: `{card['degradation']}`; data: {t['data']}, {t['split']}, {t['crops']}",
+                  f"- {what}: {t['data']}, {t['split']}, {t['crops']}",
                   f"- training: {t['epochs']} epochs, {t['generator_steps']} generator steps, {t['minutes']} min on {t['hardware']}",
                   f"- size: {(PRETRAINED_DIR / (card['name'] + '.safetensors')).stat().st_size / 1e6:.1f} MB (fp16)"]
         if card.get("note"):
             lines.append(f"- note: {card['note']}")
+        lines += generation_lines(card.get("generation"))
         for test in [card["test"]] * bool(card.get("test")) + card.get("more_tests", []):
             keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y") if k in test["rows"][0]]
             lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos), "
@@ -69,7 +76,35 @@ def model_card() -> str:
             lines += ["", f"Do no harm (clean test photos in, `--degradation none`): PSNR {row['psnr']:.2f} dB, "
                       f"SSIM {row['ssim']:.4f} against the photos themselves ({row['images']} photos)."]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + classifier_lines())
+
+
+def generation_lines(scores: dict | None) -> list[str]:
+    """A generator's test scores (`lightning-gan score-generator`) as a table."""
+    if not scores:
+        return []
+    return ["", f"`lightning-gan score-generator` on the {scores['split']} split ({scores['images']} photos, "
+            f"{scores['size']} px, features of `{scores['classifier']}`):", "",
+            "| domain FID | domain KID | GAN-test accuracy | classifier on real photos | diversity / real | SWD |",
+            "|---|---|---|---|---|---|",
+            f"| {scores['domain_fid']:.2f} | {scores['domain_kid']:.4f} | {scores.get('gan_test_accuracy', float('nan')):.3f} | "
+            f"{scores['classifier_accuracy_real']:.3f} | {scores['diversity_ratio']:.3f} | {scores['swd']:.1f} |"]
+
+
+def classifier_lines() -> list[str]:
+    """The shipped domain classifier (pretrained/domain/), the feature space of the generation scores."""
+    lines = []
+    for path in sorted((PRETRAINED_DIR / "domain").glob("*.json")):
+        card = json.loads(path.read_text())
+        t = card["training"]
+        lines += [f"## `domain/{card['name']}` (feature extractor for generation metrics)", "",
+                  f"- model: ProductClassifier (width={card['width']}, blocks={card['blocks']}), {card['image_size']} px, "
+                  f"{len(card['classes'])} {card['label']} classes",
+                  f"- training: `lightning-gan train-classifier`, {t['epochs']} epochs, {t['minutes']} min on {t['device']}, "
+                  f"best val epoch {card['best_epoch']}",
+                  f"- size: {path.with_suffix('.safetensors').stat().st_size / 1e6:.1f} MB (fp16)",
+                  f"- accuracy: val {card['val_accuracy']:.3f}, **test {card['test_accuracy']:.3f}** (Grocery Store test split)", ""]
+    return lines
 
 
 def main() -> None:
@@ -82,10 +117,12 @@ def main() -> None:
     parser.add_argument("--hardware", required=True)
     parser.add_argument("--note", default="")
     parser.add_argument("--harm", type=Path, help="the evaluate JSON of this checkpoint with --degradation none")
+    parser.add_argument("--scores", type=Path, help="a generator's `lightning-gan score-generator` JSON on the test split")
     parser.add_argument("--out-dir", type=Path, default=PRETRAINED_DIR,
                         help="where to write (default: the package's pretrained/ folder, whose MODEL_CARD.md is then rebuilt)")
     args = parser.parse_args()
-    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm, args.out_dir)
+    export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm, args.out_dir,
+           args.scores)
     if args.out_dir.resolve() == PRETRAINED_DIR.resolve():
         (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
     print(f"exported {args.name} to {args.out_dir}")
