@@ -94,7 +94,8 @@ def lpips_metric(device: str | torch.device = "cpu"):
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"  # torch-fidelity's port of the TF FID Inception
 INCEPTION_URL = f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_FILE}"
-GENERATION_METRICS = ("swd", "fid", "kid", "is")
+GENERATION_METRICS = ("swd", "fid", "kid", "is", "domain_fid", "domain_kid")
+DOMAIN_METRICS = ("domain_fid", "domain_kid")  # FID / KID in the shipped product classifier's features (domain.py)
 
 
 def inception_weights() -> tuple[str | None, str | None]:
@@ -136,7 +137,8 @@ def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list
     swd: sliced Wasserstein on Laplacian patches (x1e3, no weights needed). fid, kid (the mean over subsets of up
     to 100 images) and is (Inception Score of `fake`, higher is better) use the standard Inception weights from
     the hub cache, or `feature_extractor` (any module mapping [0, 1] images to (N, F) features; for IS its output
-    is taken as class logits). Without either, they are left out with a note.
+    is taken as class logits). Without either, they are left out with a note. domain_fid and domain_kid: FID
+    and KID in the features of the shipped product classifier (always available, offline).
     """
     unknown = [n for n in names if n not in GENERATION_METRICS]
     if unknown:
@@ -145,7 +147,14 @@ def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list
     notes: list[str] = []
     if "swd" in names:
         scores["swd"] = sliced_wasserstein(real, fake).item()
-    wanted = tuple(n for n in names if n != "swd")
+    domain = tuple(n for n in names if n in DOMAIN_METRICS)
+    if domain:
+        from lightning_gan.domain import load_domain_classifier
+
+        extractor = load_domain_classifier(device=real.device).extractor()
+        found, _ = generation_metrics(real, fake, tuple(n.removeprefix("domain_") for n in domain), extractor, batch)
+        scores.update({f"domain_{k}": v for k, v in found.items()})
+    wanted = tuple(n for n in names if n not in ("swd", *DOMAIN_METRICS))
     if not wanted:
         return scores, notes
     weights, note = (None, None) if feature_extractor is not None else inception_weights()

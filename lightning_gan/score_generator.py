@@ -6,8 +6,9 @@ Scores a shipped generator, an exported .safetensors or a DCGAN / ConditionalGAN
 one split (default test), at the generator's size, in the feature space of the shipped domain classifier
 (`lightning_gan.domain`): domain FID and KID (one sample per real photo, with that photo's class when the
 generator is conditional), GAN-test accuracy beside the classifier's accuracy on the real photos, intra-class
-diversity of `--per-class` samples against the real photos of each class, and SWD. Writes the JSON and a grid
-(one row per class, `--grid-classes` rows).
+diversity of `--per-class` samples against the real photos of each class, and SWD; beside them the floor: the same
+distances for real train photos in place of samples. Writes the JSON and a grid (one row per class,
+`--grid-classes` rows).
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ def run(args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     real, labels, data_classes = real_photos(args.data, args.split, size, classifier.card.get("label", "coarse"), args.cache_dir)
     result, samples = score(model, classifier, real.to(device), labels, data_classes, args.per_class, args.seed)
+    if args.split != "train":  # the floor: real train photos scored as if they were samples
+        train, _, _ = real_photos(args.data, "train", size, classifier.card.get("label", "coarse"), args.cache_dir)
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(args.seed))[: len(real)]
+        floor, _ = generation_metrics(real, train[pick], ("swd", "fid", "kid"), feature_extractor=classifier.extractor())
+        result["floor_train_photos"] = {"domain_fid": floor["fid"], "domain_kid": floor["kid"], "swd": floor["swd"],
+                                        "images": len(pick)}
     result = {"model": str(args.model), "data": str(args.data), "split": args.split, "size": size,
               "classifier": classifier.card.get("name"), "seconds": round(time.perf_counter() - start, 1), **result}
     if args.out is not None:

@@ -73,3 +73,15 @@ def test_classifier_features_feed_torchmetrics_fid():
     same, _ = generation_metrics(real, real.clone(), ("fid",), feature_extractor=classifier.extractor())
     other, _ = generation_metrics(real, torch.rand(20, 3, 16, 16) * 0.3, ("fid",), feature_extractor=classifier.extractor())
     assert same["fid"] < 1e-2 < other["fid"]
+
+
+def test_shipped_classifier_loads_and_gives_domain_metrics():
+    from lightning_gan.domain import load_domain_classifier
+    from lightning_gan.metrics import generation_metrics
+
+    classifier = load_domain_classifier()
+    assert len(classifier.classes) == 43 and "Banana" in classifier.classes and classifier.card["test_accuracy"] > 0.5
+    torch.manual_seed(0)
+    real = torch.rand(12, 3, 32, 32)
+    scores, notes = generation_metrics(real, real.flip(-1).clamp(0, 0.4), ("swd", "domain_fid", "domain_kid"))
+    assert set(scores) == {"swd", "domain_fid", "domain_kid"} and scores["domain_fid"] > 0 and not notes

@@ -38,7 +38,8 @@ class DCGAN(AdversarialModule):
         image_size: output side, a power of two >= 16 (match --data.image_size).
         grid_size: number of images in the fixed-noise sample grid.
         diff_augment: DiffAugment policy for D's inputs, real and fake ("color,translation,cutout"; "" = off).
-        metrics: generation metrics computed in validation: swd (always available), fid, kid, is (these need the
+        metrics: generation metrics computed in validation: swd and domain_fid / domain_kid (FID / KID in the
+            shipped product classifier's features: offline, always available), fid, kid, is (these need the
             Inception weights in the torch hub cache; without them they are skipped with a warning).
         metrics_every: compute them every N validation epochs (D accuracy and the grid every time).
         metric_samples: at most this many real images and as many samples.
@@ -187,13 +188,13 @@ class DCGAN(AdversarialModule):
         return ()
 
     def _skip_inception_metrics_if_missing(self) -> None:
-        needs_inception = [m for m in self.metric_names if m != "swd"]
+        needs_inception = [m for m in self.metric_names if m in ("fid", "kid", "is")]
         _, note = inception_weights() if needs_inception else (None, None)
         if note:
             if self.monitor[0].removeprefix("val/") in needs_inception:
                 raise ValueError(f"--model.monitor {self.monitor[0]}: {note}")
             rank_zero_warn(note)
-            self.metric_names = tuple(m for m in self.metric_names if m == "swd")
+            self.metric_names = tuple(m for m in self.metric_names if m not in needs_inception)
 
     def _log_distance(self, stage: str) -> None:
         if not self._real:
