@@ -7,6 +7,8 @@ import json
 import pytest
 import torch
 
+from lightning_gan.data.augment import resize
+from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.domain import (diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier,
                                   mean_pairwise_distance)
 from lightning_gan.main import main
@@ -16,8 +18,8 @@ from lightning_gan.nets.classifier import ProductClassifier
 @pytest.fixture
 def classifier_file(two_class_folder, tmp_path):
     out = tmp_path / "clf" / "tiny.safetensors"
-    main(["train-classifier", "--data", str(two_class_folder), "--out", str(out), "--size", "16", "--epochs", "3",
-          "--width", "8", "--batch-size", "16", "--device", "cpu"])
+    main(["train-classifier", "--data", str(two_class_folder), "--out", str(out), "--size", "16", "--epochs", "5",
+          "--width", "8", "--batch-size", "8", "--device", "cpu"])
     return out
 
 
@@ -25,12 +27,12 @@ def test_train_classifier_writes_a_card_learns_colours_and_keeps_files(classifie
     card = json.loads(classifier_file.with_suffix(".json").read_text())
     assert card["classes"] == ["blue", "red"] and card["image_size"] == 16 and card["width"] == 8
     classifier = load_domain_classifier(classifier_file)
-    red, blue = torch.zeros(4, 3, 16, 16), torch.zeros(4, 3, 16, 16)
-    red[:, 0], blue[:, 2] = 0.82, 0.82
-    red[:, 1:] = blue[:, :2] = 0.16
-    images, labels = torch.cat([red, blue]), torch.tensor([1] * 4 + [0] * 4)
-    assert gan_test_accuracy(classifier, images, labels) == 1.0  # two colours are learnt in three epochs
-    assert classifier.features(images).shape == (8, 64)
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16)
+    data.setup("test")
+    images, labels = resize(data.datasets["test"].images, 16), data.datasets["test"].labels
+    assert gan_test_accuracy(classifier, images, labels) >= 0.9  # two colours are learnt in five short epochs
+    assert card["test_accuracy"] >= 0.9
+    assert classifier.features(images).shape == (len(images), 64)
     before = classifier_file.read_bytes()
     with pytest.raises(SystemExit):
         main(["train-classifier", "--data", str(two_class_folder), "--out", str(classifier_file), "--epochs", "1"])
