@@ -31,8 +31,7 @@ from PIL import Image
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.files import read_run_config, resolve_device
-from lightning_gan.inference import (ModelError, load_checkpoint_model, load_pretrained_model, load_restorer,
-                                     pretrained_names, shipped_with)
+from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
@@ -385,7 +384,8 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             repair_file = gr.File(label="Download")
             repair.click(repair_ui, [editor, repair_model], [repaired, repair_file, repair_status])
         with gr.Tab("Generate"):
-            checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None, label="Generator (shipped or a DCGAN / cGAN run)",
+            checkpoint = gr.Dropdown(generators, value=generators[0] if generators else None,
+                                     label="Generator (shipped or a DCGAN / cGAN run)",
                                      allow_custom_value=True)
             first_labels = labels_of(generators[0], models) if generators else []
             label = gr.Dropdown(["(none)"] + first_labels, value="(none)", label="Product class (cGAN)")

@@ -20,7 +20,7 @@ import math
 import sys
 from pathlib import Path
 
-from lightning_gan.files import read_run_config
+from lightning_gan.files import TOOL_ERRORS, read_run_config, tool_error
 
 HIGHER_IS_BETTER = ("psnr", "ssim", "is", "d_acc")
 IGNORED_CONFIG = ("name", "runs_dir", "ckpt_path", "wandb_project", "trainer.logger", "trainer.callbacks",
@@ -220,9 +220,8 @@ def main(argv: list[str]) -> int:
     try:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
         table, out = compare(args.runs, args.out, metrics)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"lightning-gan compare: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("compare", error)
     print(table)
     print(f"\nwrote {', '.join(str(out / name) for name in REPORT_FILES)}")
     return 0

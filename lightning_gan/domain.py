@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lightning_gan.files import resolve_device
+from lightning_gan.files import TOOL_ERRORS, resolve_device, tool_error
 from lightning_gan.nets.classifier import ProductClassifier
 
 DOMAIN_DIR = Path(__file__).parent / "pretrained" / "domain"
@@ -239,8 +238,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         card = train(args)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
-        print(f"lightning-gan train-classifier: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("train-classifier", error)
     print(f"wrote {args.out}: val accuracy {card['val_accuracy']:.3f}, test accuracy {card['test_accuracy']:.3f}")
     return 0

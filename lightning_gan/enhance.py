@@ -7,15 +7,14 @@ the input folder; never overwrites without --overwrite; writes to a temporary na
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from lightning_gan.data.images import IMAGE_SUFFIXES
-from lightning_gan.files import OVERLAP, TILE, resolve_device
-from lightning_gan.inference import ModelError, load_restorer
+from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, resolve_device, tool_error
+from lightning_gan.inference import load_restorer
 from lightning_gan.photos import load_mask, plan, process_files, restore_rgb
 
 
@@ -104,6 +103,5 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (ModelError, ValueError, FileNotFoundError) as error:
-        print(f"lightning-gan enhance: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("enhance", error)

@@ -37,7 +37,7 @@ from lightning_gan.baselines import BASELINES, baselines_for
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
-from lightning_gan.files import TILE, atomic_path, resolve_device
+from lightning_gan.files import TILE, TOOL_ERRORS, atomic_path, resolve_device, tool_error
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
 from lightning_gan.metrics import lpips_metric
 
@@ -319,9 +319,8 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = evaluate(args)
-    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
-        print(f"lightning-gan evaluate: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("evaluate", error)
     cases = result.pop("_cases")
     if result["skipped"]:
         print(f"skipped {len(result['skipped'])} image(s):\n  " + "\n  ".join(result["skipped"]), file=sys.stderr)

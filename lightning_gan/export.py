@@ -18,13 +18,12 @@ The (EMA) inference generator is exported, in eval mode.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from lightning_gan.files import atomic_path
+from lightning_gan.files import TOOL_ERRORS, atomic_path, tool_error
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
 
 
@@ -78,8 +77,7 @@ def main(argv: list[str]) -> int:
             raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         export(load_any(args.model), args.format, args.out, args.direction, args.opset)
-    except (ModelError, ValueError, FileNotFoundError, FileExistsError, ImportError) as error:
-        print(f"lightning-gan export: error: {error}", file=sys.stderr)
-        return 2
+    except (*TOOL_ERRORS, ImportError) as error:
+        return tool_error("export", error)
     print(f"wrote {args.out} ({args.format}, {args.out.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -1,8 +1,9 @@
-"""Plumbing the tools share: device names, atomic file writes, tile defaults, a run folder's config."""
+"""Plumbing the tools share: device names, atomic file writes, tile defaults, a run folder's config, error lines."""
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,18 @@ from pathlib import Path
 # Tiled inference, in input pixels: a 1024 px tile of the shipped generators needs well under 4 GB; a 48 px overlap,
 # blended, hides the seams (wider than the receptive field of the residual generators).
 TILE, OVERLAP = 1024, 48
+
+
+# What a tool reports as one line and exit code 2 (bad input, missing or existing files; a ModelError is a
+# ValueError); anything else is a bug and keeps its traceback.
+TOOL_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
+
+
+def tool_error(tool: str, error: BaseException) -> int:
+    """Print `lightning-gan TOOL: error: ...` (first line of the message) on stderr; the exit code 2."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    print(f"lightning-gan {tool}: error: {text}", file=sys.stderr)
+    return 2
 
 
 def resolve_device(name: str) -> str:

@@ -12,14 +12,13 @@ unless --overwrite; files are written under a temporary name, then renamed.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
-from lightning_gan.files import atomic_path, resolve_device
+from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
 
 
@@ -124,6 +123,5 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
-        print(f"lightning-gan generate: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("generate", error)

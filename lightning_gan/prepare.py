@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from lightning_gan.files import TOOL_ERRORS, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +34,6 @@ def main(argv: list[str]) -> int:
     try:
         prepare(args.source, args.destination, args.size, args.format, args.quality, args.workers,
                 args.val_fraction, args.test_fraction)
-    except (FileNotFoundError, FileExistsError, ValueError) as error:
-        print(f"lightning-gan prepare: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("prepare", error)
     return 0

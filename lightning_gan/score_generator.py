@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
-from torchvision.utils import make_grid, save_image
+from torchvision.utils import make_grid
 
-from lightning_gan.domain import (DomainClassifier, diversity_ratio, gan_test_accuracy, intra_class_diversity,
-                                  load_domain_classifier)
-from lightning_gan.files import atomic_path, resolve_device
-from lightning_gan.inference import ModelError
+from lightning_gan.domain import DomainClassifier, diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier
+from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
 from lightning_gan.metrics import generation_metrics
 
 
@@ -98,9 +95,11 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         fake_div = intra_class_diversity(classifier.features(drawn), drawn_cls)
         real_div = intra_class_diversity(classifier.features(real), real_cls)
         result["diversity_ratio"] = diversity_ratio(fake_div, real_div)
-        result["per_class"] = {classifier.classes[c]: {"diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
-                                                       "gan_test": round(gan_test_accuracy(classifier, drawn[drawn_cls == c], drawn_cls[drawn_cls == c]), 4)}
-                               for c in fake_div if c in real_div}
+        result["per_class"] = {}
+        for c in (c for c in fake_div if c in real_div):
+            own = drawn_cls == c
+            result["per_class"][classifier.classes[c]] = {"diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
+                                                          "gan_test": round(gan_test_accuracy(classifier, drawn[own], drawn_cls[own]), 4)}
         samples = {"images": drawn, "labels": labels, "names": model_classes}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)
@@ -110,14 +109,24 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
     return result, samples
 
 
-def grid_of(samples: dict, rows: int, per_row: int = 8) -> torch.Tensor:
+def grid_of(samples: dict, rows: int, per_row: int = 8, names: list[str] | None = None):
+    """The sample grid as a PIL image: one row per class (evenly spread over the classes), its name on the left."""
+    from PIL import Image, ImageDraw
+    from torchvision.transforms.functional import to_pil_image
+
     images, labels = samples["images"], samples["labels"]
     if labels is None:
-        return make_grid(images[: rows * per_row], nrow=per_row, padding=2, pad_value=1.0)
+        return to_pil_image(make_grid(images[: rows * per_row], nrow=per_row, padding=2, pad_value=1.0))
     classes = labels.unique()
     shown = classes[torch.linspace(0, len(classes) - 1, min(rows, len(classes))).round().long()]
-    picked = torch.cat([images[labels == c][:per_row] for c in shown])
-    return make_grid(picked, nrow=per_row, padding=2, pad_value=1.0)
+    grid = to_pil_image(make_grid(torch.cat([images[labels == c][:per_row] for c in shown]), nrow=per_row, padding=2, pad_value=1.0))
+    margin, row_height = 110, grid.height // len(shown)
+    sheet = Image.new("RGB", (grid.width + margin, grid.height), "white")
+    sheet.paste(grid, (margin, 0))
+    draw = ImageDraw.Draw(sheet)
+    for i, c in enumerate(shown.tolist()):
+        draw.text((4, i * row_height + row_height // 2 - 6), samples["names"][c], fill="black")
+    return sheet
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -150,7 +159,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.grid is not None:
         args.grid.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(args.grid) as temporary:
-            save_image(grid_of(samples, args.grid_classes), temporary, format="PNG")
+            grid_of(samples, args.grid_classes).save(temporary, format="PNG")
     return result
 
 
@@ -158,9 +167,8 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = run(args)
-    except (ModelError, ValueError, FileNotFoundError, FileExistsError) as error:
-        print(f"lightning-gan score-generator: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("score-generator", error)
     summary = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.items() if k not in ("per_class", "notes")}
     print(json.dumps(summary, indent=2))
     return 0

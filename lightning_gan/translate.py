@@ -10,14 +10,13 @@ file rules as `enhance`: never into the input folder, no overwrite without --ove
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from lightning_gan.files import OVERLAP, TILE, resolve_device
+from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, resolve_device, tool_error
 from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model, pad_to_multiple
 from lightning_gan.nets.io import to_signed, to_unit
 from lightning_gan.photos import plan, process_files, restore_rgb
@@ -84,6 +83,5 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (ModelError, ValueError, FileNotFoundError) as error:
-        print(f"lightning-gan translate: error: {error}", file=sys.stderr)
-        return 2
+    except TOOL_ERRORS as error:
+        return tool_error("translate", error)

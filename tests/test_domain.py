@@ -9,8 +9,7 @@ import torch
 
 from lightning_gan.data.augment import resize
 from lightning_gan.data.datamodule import ProductImageDataModule
-from lightning_gan.domain import (diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier,
-                                  mean_pairwise_distance)
+from lightning_gan.domain import diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier, mean_pairwise_distance
 from lightning_gan.main import main
 from lightning_gan.nets.classifier import ProductClassifier
 

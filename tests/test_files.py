@@ -46,3 +46,11 @@ def test_run_config_reads_class_and_degradation_and_survives_a_broken_file(tmp_p
     good, broken, missing = (read_run_config(tmp_path / n) for n in ("good", "broken", "missing"))
     assert (good.class_path, good.degradation) == ("lightning_gan.models.eagan.EAGAN", "noise")
     assert (broken.class_path, broken.degradation, missing.raw) == ("", None, {})
+
+
+def test_tool_error_prints_one_line_and_returns_2(capsys):
+    from lightning_gan.files import TOOL_ERRORS, tool_error
+
+    assert tool_error("enhance", FileNotFoundError("--input: no such folder: x\n  (details)")) == 2
+    assert capsys.readouterr().err == "lightning-gan enhance: error: --input: no such folder: x\n"
+    assert issubclass(__import__("lightning_gan.inference", fromlist=["ModelError"]).ModelError, TOOL_ERRORS)
