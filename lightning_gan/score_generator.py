@@ -100,7 +100,7 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
             own = drawn_cls == c
             result["per_class"][classifier.classes[c]] = {"diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
                                                           "gan_test": round(gan_test_accuracy(classifier, drawn[own], drawn_cls[own]), 4)}
-        samples = {"images": drawn, "labels": labels, "names": model_classes}
+        samples = {"images": drawn, "labels": labels, "names": model_classes, "real": real.cpu(), "real_labels": gen_labels}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)
         from lightning_gan.domain import mean_pairwise_distance
@@ -109,8 +109,9 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
     return result, samples
 
 
-def grid_of(samples: dict, rows: int, per_row: int = 8, names: list[str] | None = None):
-    """The sample grid as a PIL image: one row per class (evenly spread over the classes), its name on the left."""
+def grid_of(samples: dict, rows: int, per_row: int = 8, real_per_row: int = 3):
+    """The sample grid as a PIL image, one row per class (evenly spread over the classes): its name, `per_row`
+    samples, then (after a gap) `real_per_row` real photos of the class from the scored split, for comparison."""
     from PIL import Image, ImageDraw
     from torchvision.transforms.functional import to_pil_image
 
@@ -119,13 +120,19 @@ def grid_of(samples: dict, rows: int, per_row: int = 8, names: list[str] | None 
         return to_pil_image(make_grid(images[: rows * per_row], nrow=per_row, padding=2, pad_value=1.0))
     classes = labels.unique()
     shown = classes[torch.linspace(0, len(classes) - 1, min(rows, len(classes))).round().long()]
-    grid = to_pil_image(make_grid(torch.cat([images[labels == c][:per_row] for c in shown]), nrow=per_row, padding=2, pad_value=1.0))
-    margin, row_height = 110, grid.height // len(shown)
-    sheet = Image.new("RGB", (grid.width + margin, grid.height), "white")
-    sheet.paste(grid, (margin, 0))
+    fake = to_pil_image(make_grid(torch.cat([images[labels == c][:per_row] for c in shown]), nrow=per_row, padding=2, pad_value=1.0))
+    blanks = torch.ones_like(images[:1]).repeat(real_per_row, 1, 1, 1)  # for classes with fewer photos
+    real = torch.cat([torch.cat([samples["real"][samples["real_labels"] == c], blanks])[:real_per_row] for c in shown])
+    real = to_pil_image(make_grid(real, nrow=real_per_row, padding=2, pad_value=1.0))
+    margin, gap, row_height = 110, 16, fake.height // len(shown)
+    sheet = Image.new("RGB", (margin + fake.width + gap + real.width, fake.height + 16), "white")
+    sheet.paste(fake, (margin, 16))
+    sheet.paste(real, (margin + fake.width + gap, 16))
     draw = ImageDraw.Draw(sheet)
+    draw.text((margin + 4, 2), "generated", fill="black")
+    draw.text((margin + fake.width + gap + 4, 2), "real photos", fill="black")
     for i, c in enumerate(shown.tolist()):
-        draw.text((4, i * row_height + row_height // 2 - 6), samples["names"][c], fill="black")
+        draw.text((4, 16 + i * row_height + row_height // 2 - 6), samples["names"][c], fill="black")
     return sheet
 
 
