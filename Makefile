@@ -49,7 +49,7 @@ browser:
 	fi
 
 test: $(STAMP) browser
-	$(PY) -m pytest -q $(ARGS)
+	$(PY) -m pytest -q --durations=12 $(ARGS)
 
 app: $(STAMP)
 	$(PY) -m lightning_gan app $(ARGS)
