@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 KIT=${KIT:-device-data}
-TASKS=${TASKS:-"enhance denoise sr4x inpaint cgan"}
+TASKS=${TASKS:-"enhance denoise sr4x inpaint grocery"}
 mkdir -p "$DEST"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/campaign.XXXXXX")
 LOG="$DEST/campaign.log"
@@ -50,6 +50,7 @@ if [ $DRY = 1 ]; then
   DATA=${DATA:-lightning_gan/data/sample/grocery}
   TRAIN_SECONDS=${TRAIN_SECONDS:-60}
   COMMON=(--trainer.accelerator cpu --trainer.max_epochs 1 --trainer.limit_train_batches 2 --trainer.limit_val_batches 1
+          --trainer.check_val_every_n_epoch 1
           --data.batch_size 4)
   SPEED=(--quick --steps 1 --only "GANEnhance,enhance" --cache "$WORK/cache")
 else
@@ -73,13 +74,15 @@ step environment 60 "$PY" -c "import torch, lightning, kornia, jsonargparse; pri
 step speed $(( DRY ? 240 : 150 )) "$PY" benchmarks/throughput.py "${SPEED[@]}" --out "$WORK/throughput.json"
 
 # 3 + 4. train and export each model
-declare -A CONFIG=([enhance]=eagan_enhance [denoise]=eagan_denoise [sr4x]=eagan_sr4x [inpaint]=eagan_inpaint [cgan]=cgan_generate)
+declare -A CONFIG=([enhance]=eagan_enhance [denoise]=eagan_denoise [sr4x]=eagan_sr4x [inpaint]=eagan_inpaint [cgan]=cgan_generate
+                   [grocery]=grocery_generate)
 declare -A GPU_ARGS=(
   [enhance]="--data.image_size 256 --data.batch_size 32"
   [denoise]="--data.image_size 128 --data.native_crops true --data.load_size 256 --data.batch_size 64"
   [sr4x]="--data.image_size 128 --data.native_crops true --data.load_size 256 --data.batch_size 64"
   [inpaint]="--data.image_size 256 --data.batch_size 32"
   [cgan]="--data.batch_size 128"
+  [grocery]="--data.batch_size 64 --model.init_args.metrics [swd,domain_fid] --model.init_args.monitor val/domain_fid"
 )
 mkdir -p "$WORK/models"
 for task in $TASKS; do

@@ -26,9 +26,9 @@ def test_campaign_dry_run_trains_exports_and_reports(tmp_path):
     assert result["dry_run"] is True
     failed = [s for s in result["steps"] if s["rc"] != 0]
     assert not failed, failed
-    assert {s["step"] for s in result["steps"]} >= {"speed", "train_enhance", "export_enhance", "train_cgan"}
-    assert set(result["models"]) == {"enhance", "denoise", "sr4x", "inpaint", "cgan"}
-    assert all(result["models"][n]["best"] is not None for n in ("enhance", "denoise", "sr4x", "inpaint"))  # cGAN scores later
+    assert {s["step"] for s in result["steps"]} >= {"speed", "train_enhance", "export_enhance", "train_grocery", "export_grocery"}
+    assert set(result["models"]) == {"enhance", "denoise", "sr4x", "inpaint", "grocery"}
+    assert all(result["models"][n]["best"] is not None for n in result["models"])
     with tarfile.open(out / "models.tar") as archive:
         archive.extractall(tmp_path, filter="data")
     for name in ("enhance", "denoise", "sr4x", "inpaint"):
@@ -38,4 +38,6 @@ def test_campaign_dry_run_trains_exports_and_reports(tmp_path):
         image = torch.rand(1, 3, 32, 32)
         mask = (torch.rand(1, 1, 32, 32) > 0.8).float() if model.use_mask else None
         assert torch.isfinite(model.enhance(image, mask)).all()
+    generator = load_pretrained_model("grocery", tmp_path / "models").eval()  # the shipped generator's format
+    assert generator.render(torch.randn(2, generator.hparams.latent_dim), torch.tensor([0, 1])).shape == (2, 3, 64, 64)
     assert "| train_enhance | 0 |" in (out / "results.md").read_text()
