@@ -154,6 +154,36 @@ def intra_class_diversity(features: Tensor, labels: Tensor) -> dict[int, float]:
             if c >= 0 and int((labels == c).sum()) >= 2}
 
 
+def mean_pairwise_ssim(images: Tensor, max_pairs: int = 256, seed: int = 0) -> float:
+    """Mean SSIM over (up to `max_pairs` random) pairs of images in [0, 1]: the within-class collapse measure of
+    AC-GAN (Odena et al., ICML 2017, there MS-SSIM; single-scale here, 7x7 window, as 64 px is too small for five
+    scales). It needs no network, so unlike classifier features it does not shrink real photos of a class together."""
+    import kornia
+
+    n = len(images)
+    if n < 2:
+        return 1.0
+    first, second = torch.triu_indices(n, n, 1)
+    if len(first) > max_pairs:
+        keep = torch.randperm(len(first), generator=torch.Generator().manual_seed(seed))[:max_pairs]
+        first, second = first[keep], second[keep]
+    return kornia.metrics.ssim(images[first].float(), images[second].float(), 7).mean().item()
+
+
+def intra_class_ssim(images: Tensor, labels: Tensor) -> dict[int, float]:
+    """Per class (with at least two images): mean pairwise SSIM among its images (1 = all alike)."""
+    return {int(c): mean_pairwise_ssim(images[labels == c]) for c in labels.unique().tolist()
+            if c >= 0 and int((labels == c).sum()) >= 2}
+
+
+def ssim_diversity_ratio(fake: dict[int, float], real: dict[int, float]) -> float:
+    """Mean over shared classes of (1 - SSIM among samples) / (1 - SSIM among real photos): 0 = copies, 1 = as varied."""
+    shared = [c for c in fake if c in real and real[c] < 1]
+    if not shared:
+        raise ValueError("no class has at least two real and two generated images")
+    return sum((1 - fake[c]) / (1 - real[c]) for c in shared) / len(shared)
+
+
 def diversity_ratio(fake: dict[int, float], real: dict[int, float]) -> float:
     """Mean over classes present in both of fake diversity / real diversity (1 = as varied as the photos)."""
     shared = [c for c in fake if c in real and real[c] > 0]

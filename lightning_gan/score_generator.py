@@ -6,7 +6,8 @@ Scores a shipped generator, an exported .safetensors or a DCGAN / ConditionalGAN
 one split (default test), at the generator's size, in the feature space of the shipped domain classifier
 (`lightning_gan.domain`): domain FID and KID (one sample per real photo, with that photo's class when the
 generator is conditional), GAN-test accuracy beside the classifier's accuracy on the real photos, intra-class
-diversity of `--per-class` samples against the real photos of each class, and SWD; beside them the floor: the same
+diversity of `--per-class` samples against the real photos of each class (in classifier features, and as 1 - mean
+pairwise SSIM, AC-GAN's collapse measure), and SWD; beside them the floor: the same
 distances for real train photos in place of samples. Writes the JSON and a grid (one row per class,
 `--grid-classes` rows).
 """
@@ -21,7 +22,15 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid
 
-from lightning_gan.domain import DomainClassifier, diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier
+from lightning_gan.domain import (
+    DomainClassifier,
+    diversity_ratio,
+    gan_test_accuracy,
+    intra_class_diversity,
+    intra_class_ssim,
+    load_domain_classifier,
+    ssim_diversity_ratio,
+)
 from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
 from lightning_gan.metrics import generation_metrics
 
@@ -95,6 +104,8 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         fake_div = intra_class_diversity(classifier.features(drawn), drawn_cls)
         real_div = intra_class_diversity(classifier.features(real), real_cls)
         result["diversity_ratio"] = diversity_ratio(fake_div, real_div)
+        real_ssim = intra_class_ssim(real.cpu(), gen_labels)
+        result["ssim_diversity_ratio"] = ssim_diversity_ratio(intra_class_ssim(drawn, labels), real_ssim)
         result["per_class"] = {}
         for c in (c for c in fake_div if c in real_div):
             own = drawn_cls == c

@@ -91,3 +91,12 @@ def test_score_generator_command_writes_json_and_grid(two_class_folder, tmp_path
     with pytest.raises(SystemExit):
         main(args)  # existing results are kept
     assert "exists" in capsys.readouterr().err
+
+
+def test_score_reports_ssim_diversity_zero_for_a_z_ignoring_generator(two_class_folder):
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(use_z=False)
+    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(two_class_folder)
+    result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    assert result["ssim_diversity_ratio"] == pytest.approx(0.0, abs=1e-4)
