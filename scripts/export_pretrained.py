@@ -83,12 +83,18 @@ def generation_lines(scores: dict | None) -> list[str]:
     """A generator's test scores (`lightning-gan score-generator`) as a table."""
     if not scores:
         return []
-    return ["", f"`lightning-gan score-generator` on the {scores['split']} split ({scores['images']} photos, "
+    lines = ["", f"`lightning-gan score-generator` on the {scores['split']} split ({scores['images']} photos, "
             f"{scores['size']} px, features of `{scores['classifier']}`):", "",
-            "| domain FID | domain KID | GAN-test accuracy | classifier on real photos | diversity / real | SWD |",
-            "|---|---|---|---|---|---|",
-            f"| {scores['domain_fid']:.2f} | {scores['domain_kid']:.4f} | {scores.get('gan_test_accuracy', float('nan')):.3f} | "
-            f"{scores['classifier_accuracy_real']:.3f} | {scores['diversity_ratio']:.3f} | {scores['swd']:.1f} |"]
+            "| images | domain FID | domain KID | GAN-test accuracy | diversity / real (features) | diversity / real (SSIM) | SWD |",
+            "|---|---|---|---|---|---|---|",
+            f"| this model's samples | {scores['domain_fid']:.2f} | {scores['domain_kid']:.4f} | "
+            f"{scores.get('gan_test_accuracy', float('nan')):.3f} | {scores['diversity_ratio']:.3f} | "
+            f"{scores.get('ssim_diversity_ratio', float('nan')):.3f} | {scores['swd']:.1f} |"]
+    floor = scores.get("floor_train_photos")
+    if floor:
+        lines.append(f"| real train photos (floor) | {floor['domain_fid']:.2f} | {floor['domain_kid']:.4f} | "
+                     f"{scores['classifier_accuracy_real']:.3f} (real test photos) | 1 | 1 | {floor['swd']:.1f} |")
+    return lines
 
 
 def classifier_lines() -> list[str]:

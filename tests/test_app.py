@@ -294,3 +294,10 @@ def test_denoise_task_lists_runs_trained_on_any_noise_preset(tmp_path):
                                          f"data:\n  init_args:\n    degradation: {preset}\n")
     listed = Models(tmp_path, "cpu").for_task("denoise")
     assert [Path(p).parts[-4] for p in listed if p.endswith(".ckpt")] == ["camera", "mix"]
+
+
+def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
+    models = Models(tmp_path / "no_runs")
+    assert models.generators()[:1] == ["grocery"]
+    result = generate_images("grocery", "Banana", 0, 2, models, workspace)
+    assert len(result.pairs) == 2 and "Generated 2" in result.message

@@ -285,3 +285,24 @@ def test_domain_fid_can_pick_the_best_checkpoint(two_class_folder, tmp_path):
     trainer = quick_trainer(tmp_path, max_epochs=1, limit_train_batches=1, limit_val_batches=1)
     trainer.fit(model, datamodule=data)
     assert trainer.logged_metrics["val/domain_fid"] > 0
+
+
+# --- the shipped `grocery` generator ----------------------------------------------------------------------------
+
+
+def test_shipped_grocery_generator_works_offline(tmp_path, capsys):
+    from lightning_gan.inference import load_restorer, shipped_with
+
+    assert "grocery" in shipped_with("render") and "grocery" not in shipped_with("restorer")
+    main(["generate", str(tmp_path / "out"), "--model", "grocery", "--label", "Banana", "-n", "3", "--seed", "1"])
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["Banana_1_0000.png", "Banana_1_0001.png", "Banana_1_0002.png"]
+    with Image.open(tmp_path / "out" / files[0]) as image:
+        assert image.size == (64, 64)
+        pixels = np.asarray(image).astype(float)
+    assert pixels.std() > 10  # a picture, not a flat colour
+    with pytest.raises(SystemExit):
+        main(["generate", str(tmp_path / "x"), "--model", "grocery", "--label", "Granny-Smith"])
+    assert "known labels" in capsys.readouterr().err  # coarse classes: Apple, not its varieties
+    with pytest.raises(ValueError, match="generation"):
+        load_restorer("grocery")
