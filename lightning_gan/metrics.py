@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import torch
@@ -129,6 +130,14 @@ def _feature_metrics(names: tuple[str, ...], extractor: torch.nn.Module | None, 
     return built
 
 
+@functools.lru_cache(maxsize=2)
+def _domain_extractor(device: str) -> torch.nn.Module:
+    """The shipped classifier's feature module, loaded once per device (validation asks every epoch)."""
+    from lightning_gan.domain import load_domain_classifier
+
+    return load_domain_classifier(device=device).extractor()
+
+
 @torch.no_grad()
 def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list[str] = GENERATION_METRICS,
                        feature_extractor: torch.nn.Module | None = None, batch: int = 64) -> tuple[dict[str, float], list[str]]:
@@ -149,10 +158,8 @@ def generation_metrics(real: Tensor, fake: Tensor, names: tuple[str, ...] | list
         scores["swd"] = sliced_wasserstein(real, fake).item()
     domain = tuple(n for n in names if n in DOMAIN_METRICS)
     if domain:
-        from lightning_gan.domain import load_domain_classifier
-
-        extractor = load_domain_classifier(device=real.device).extractor()
-        found, _ = generation_metrics(real, fake, tuple(n.removeprefix("domain_") for n in domain), extractor, batch)
+        found, _ = generation_metrics(real, fake, tuple(n.removeprefix("domain_") for n in domain),
+                                      _domain_extractor(str(real.device)), batch)
         scores.update({f"domain_{k}": v for k, v in found.items()})
     wanted = tuple(n for n in names if n not in ("swd", *DOMAIN_METRICS))
     if not wanted:

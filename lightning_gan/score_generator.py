@@ -29,6 +29,7 @@ from lightning_gan.domain import (
     intra_class_diversity,
     intra_class_ssim,
     load_domain_classifier,
+    mean_pairwise_distance,
     ssim_diversity_ratio,
 )
 from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
@@ -114,7 +115,6 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         samples = {"images": drawn, "labels": labels, "names": model_classes, "real": real.cpu(), "real_labels": gen_labels}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)
-        from lightning_gan.domain import mean_pairwise_distance
         result["diversity_ratio"] = mean_pairwise_distance(fake_features) / max(mean_pairwise_distance(real_features), 1e-12)
         samples = {"images": fake[: 8 * per_class], "labels": None, "names": []}
     return result, samples

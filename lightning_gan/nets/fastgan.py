@@ -18,28 +18,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-
-def _levels(image_size: int) -> int:
-    levels = int(math.log2(image_size)) - 2
-    if image_size < 16 or 2 ** (levels + 2) != image_size:
-        raise ValueError(f"FastGAN image_size must be a power of two >= 16, got {image_size}")
-    return levels
-
-
-class ClassBatchNorm(nn.Module):
-    """Batch norm with a per-class scale and shift (de Vries et al. 2017); plain affine batch norm without classes."""
-
-    def __init__(self, channels: int, num_classes: int):
-        super().__init__()
-        self.norm = nn.BatchNorm2d(channels, affine=False)
-        rows = max(num_classes, 1)
-        self.scale = nn.Embedding(rows, channels)
-        self.shift = nn.Embedding(rows, channels)
-        nn.init.ones_(self.scale.weight)
-        nn.init.zeros_(self.shift.weight)
-
-    def forward(self, x: Tensor, label: Tensor) -> Tensor:
-        return self.norm(x) * self.scale(label)[:, :, None, None] + self.shift(label)[:, :, None, None]
+from lightning_gan.nets.cgan import ConditionalBatchNorm
+from lightning_gan.nets.dcgan import _levels
 
 
 class UpBlock(nn.Module):
@@ -48,7 +28,7 @@ class UpBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, num_classes: int, convs: int = 1):
         super().__init__()
         self.convs = nn.ModuleList(nn.Conv2d(c_in if i == 0 else c_out, 2 * c_out, 3, 1, 1, bias=False) for i in range(convs))
-        self.norms = nn.ModuleList(ClassBatchNorm(2 * c_out, num_classes) for _ in range(convs))
+        self.norms = nn.ModuleList(ConditionalBatchNorm(2 * c_out, max(num_classes, 1)) for _ in range(convs))
 
     def forward(self, x: Tensor, label: Tensor) -> Tensor:
         x = F.interpolate(x, scale_factor=2.0, mode="nearest")
@@ -80,7 +60,7 @@ class FastGANGenerator(nn.Module):
         channels = [max(width * 8 // 2**i, 8) for i in range(levels + 1)]  # 64 px, w 32: 256 128 64 32 16
         self.embed = nn.Embedding(num_classes, embed_dim) if num_classes else None
         self.start = nn.ConvTranspose2d(latent_dim + (embed_dim if num_classes else 0), 2 * channels[0], 4, 1, 0, bias=False)
-        self.start_norm = ClassBatchNorm(2 * channels[0], num_classes)
+        self.start_norm = ConditionalBatchNorm(2 * channels[0], max(num_classes, 1))  # one row when unconditional
         self.ups = nn.ModuleList(UpBlock(c_in, c_out, num_classes, convs=2 if i < 2 else 1)
                                  for i, (c_in, c_out) in enumerate(zip(channels, channels[1:])))
         # SLE gates the maps at the last two resolutions with the maps `levels - 1` steps coarser (64 px: 4 -> 32, 8 -> 64)
