@@ -21,3 +21,27 @@ def test_unet_upsamples_without_transposed_convolutions():
     """Transposed convolutions paint a checkerboard into flat areas; the U-Net must not use them."""
     net = UNetGenerator(in_channels=3, width=8, depth=2)
     assert not any(isinstance(m, nn.ConvTranspose2d) for m in net.modules())
+
+
+def test_edsr_body_has_no_batch_norm_and_starts_at_bicubic():
+    from lightning_gan.nets.eagan import ResNetGenerator
+
+    torch.manual_seed(0)
+    net = ResNetGenerator(3, 16, 4, scale=4, norm=False).eval()
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+    assert any(isinstance(m, nn.BatchNorm2d) for m in ResNetGenerator(3, 16, 4, scale=4).modules())
+    low = torch.rand(2, 3, 12, 10) * 2 - 1
+    bicubic = torch.nn.functional.interpolate(low, scale_factor=4, mode="bicubic", align_corners=False)
+    assert torch.allclose(net(low), bicubic)  # zero-initialised tail
+    # a batch of one and a batch of two give the same pixels in training mode: nothing couples the samples
+    net.train()
+    nn.init.normal_(net.tail.weight, std=0.01)
+    assert torch.allclose(net(low)[:1], net(low[:1]), atol=1e-6)
+
+
+def test_edsr_is_an_eagan_generator_choice_that_upsamples():
+    from lightning_gan.models.eagan import EAGAN
+
+    model = EAGAN(generator="edsr", width=8, blocks=2, d_width=8, scale=4)
+    assert model.generator(torch.zeros(1, 3, 8, 8)).shape == (1, 3, 32, 32)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.generator.modules())

@@ -25,7 +25,8 @@ class EAGAN(EnhancementGAN):
     `perceptual_weight: 0` (the default configs) nothing pretrained is needed.
 
     Args:
-        generator: `resnet` (SRResNet-style; the only choice for scale > 1), `unet`, or `tone`: global curves and a
+        generator: `resnet` (SRResNet-style), `edsr` (the same without batch norm, EDSR; both upsample for scale > 1),
+            `unet`, or `tone`: global curves and a
             colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
             exposure, white balance and contrast, never repaints a pixel), or `ffc`: Fast Fourier Convolution
             residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`, LaMa; inpainting of
@@ -44,14 +45,14 @@ class EAGAN(EnhancementGAN):
         perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
     """
 
-    def __init__(self, generator: Literal["resnet", "unet", "tone", "ffc"] = "resnet", width: int = 64, blocks: int = 8,
+    def __init__(self, generator: Literal["resnet", "edsr", "unet", "tone", "ffc"] = "resnet", width: int = 64, blocks: int = 8,
                  knots: int = 17, thumb: int = 128, discriminator: Literal["patch", "global_local"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         in_channels = self.in_channels
-        if generator != "resnet" and self.scale != 1:
-            raise ValueError(f"--model.generator {generator} does not upsample; use resnet for --model.scale > 1")
+        if generator not in ("resnet", "edsr") and self.scale != 1:
+            raise ValueError(f"--model.generator {generator} does not upsample; use resnet or edsr for --model.scale > 1")
         if generator == "tone" and (self.use_mask or self.noise_map):
             raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint or denoise (use resnet or unet)")
         if generator == "unet":
@@ -61,7 +62,7 @@ class EAGAN(EnhancementGAN):
         elif generator == "ffc":
             net = FFCInpainter(in_channels, width, blocks)
         else:
-            net = ResNetGenerator(in_channels, width, blocks, self.scale)
+            net = ResNetGenerator(in_channels, width, blocks, self.scale, norm=generator == "resnet")
         if discriminator == "global_local":
             critic = GlobalLocalDiscriminator(6, d_width, d_layers, spectral_norm)
         else:

@@ -15,19 +15,20 @@ class ResNetGenerator(nn.Module):
     """(B, in_channels, h, w) in [-1, 1] -> (B, 3, h * scale, w * scale).
 
     Head conv, `blocks` residual blocks with batch norm, a long skip over them (Ledig et al. 2017, SRResNet), then
-    log2(scale) pixel-shuffle x2 stages. The output is a correction added to the input, bicubically enlarged when
-    scale > 1; the last conv starts at zero, so an untrained generator is the identity (or bicubic upsampling).
+    log2(scale) pixel-shuffle x2 stages; `norm=False` drops every batch norm (EDSR, Lim et al. CVPRW 2017). The
+    output is a correction added to the input, bicubically enlarged when scale > 1; the last conv starts at zero,
+    so an untrained generator is the identity (or bicubic upsampling).
     Any input size works: every layer is size-preserving until the upsampling.
     """
 
-    def __init__(self, in_channels: int = 3, width: int = 64, blocks: int = 8, scale: int = 1):
+    def __init__(self, in_channels: int = 3, width: int = 64, blocks: int = 8, scale: int = 1, norm: bool = True):
         super().__init__()
         if scale not in (1, 2, 4, 8):
             raise ValueError(f"scale must be 1, 2, 4 or 8, got {scale}")
         self.scale = scale
         self.head = nn.Sequential(nn.Conv2d(in_channels, width, 9 if scale > 1 else 3, padding="same"), nn.PReLU(width))
-        self.body = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)],
-                                  nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width))
+        self.body = nn.Sequential(*[ResidualBlock(width, norm) for _ in range(blocks)],
+                                  nn.Conv2d(width, width, 3, padding=1, bias=not norm), nn.BatchNorm2d(width) if norm else nn.Identity())
         up: list[nn.Module] = []
         for _ in range(int(math.log2(scale))):
             up += [nn.Conv2d(width, width * 4, 3, padding=1), nn.PixelShuffle(2), nn.PReLU(width)]

@@ -15,12 +15,22 @@ def conv_block(c_in: int, c_out: int, kernel: int = 3, stride: int = 1) -> nn.Se
 
 
 class ResidualBlock(nn.Module):
-    def __init__(self, channels: int):
+    """conv-BN-ReLU-conv-BN plus the input; `norm=False` drops batch norm (EDSR, Lim et al. CVPRW 2017: BN removes
+    the range flexibility restoration needs and costs memory) and scales the last conv's initial weights by 0.1, so
+    a deep stack starts near the identity (the "smaller initialisation" of ESRGAN, Wang et al. ECCVW 2018)."""
+
+    def __init__(self, channels: int, norm: bool = True):
         super().__init__()
+        def bn() -> nn.Module:
+            return nn.BatchNorm2d(channels) if norm else nn.Identity()
+
         self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(True),
-            nn.Conv2d(channels, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels),
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm), bn(), nn.ReLU(True),
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm), bn(),
         )
+        if not norm:
+            with torch.no_grad():
+                self.body[3].weight.mul_(0.1)
 
     def forward(self, x: Tensor) -> Tensor:
         return x + self.body(x)
