@@ -19,6 +19,9 @@ the crops with nearest neighbour, pixels stay visible):
 
     python scripts/contact_sheet.py --methods denoise,gaussian_filter --degradation noise --pick detailed \
         --crop 128 --zoom 2 --out docs/images/denoise_texture.png
+
+With `--degradation downscale4` the first column is the small input, shown at the output's scale with nearest
+neighbour (each input pixel a 4x4 block).
 """
 
 from __future__ import annotations
@@ -69,6 +72,16 @@ def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: l
     return [paths[i] for i in chosen]
 
 
+def window(cell: torch.Tensor, full_width: int, top: int, left: int, size: int) -> torch.Tensor:
+    """The size x size window at (top, left) of the full-resolution photo, taken from a cell of any resolution (the
+    small input of super-resolution) and shown at full resolution with nearest neighbour, so its pixels stay visible."""
+    factor = full_width / cell.shape[-1]
+    if factor == 1:
+        return cell[..., top : top + size, left : left + size]
+    row, col, side = round(top / factor), round(left / factor), max(1, round(size / factor))
+    return F.interpolate(cell[..., row : row + side, col : col + side], size=(size, size), mode="nearest")
+
+
 def label(image: Image.Image, text: str) -> Image.Image:
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 8 + 6 * len(text), 14), fill=(0, 0, 0))
@@ -92,7 +105,7 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
             cells.append(("original", clean))
         if crop:  # the same window of every cell: the photo's most detailed one
             top, left = detail_window(clean, crop)
-            cells = [(name, x[..., top : top + crop, left : left + crop]) for name, x in cells]
+            cells = [(name, window(x, clean.shape[-1], top, left, crop)) for name, x in cells]
         if zoom > 1:
             cells = [(name, F.interpolate(x, scale_factor=zoom, mode="nearest")) for name, x in cells]
         rows.append([label(Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()), name)

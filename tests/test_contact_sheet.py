@@ -1,0 +1,34 @@
+"""scripts/contact_sheet.py: 1:1 cells, the same window in every column, small inputs shown at the output's scale."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "contact_sheet.py"
+spec = importlib.util.spec_from_file_location("contact_sheet", SCRIPT)
+contact_sheet = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(contact_sheet)
+
+
+def test_window_of_a_small_input_is_the_same_place_enlarged():
+    full = torch.rand(1, 3, 64, 64)
+    small = full[..., ::4, ::4]
+    cut = contact_sheet.window(small, 64, 16, 32, 16)
+    assert cut.shape[-2:] == (16, 16)
+    assert torch.equal(cut[..., ::4, ::4], small[..., 4:8, 8:12])  # each input pixel is a 4x4 block
+    assert torch.equal(contact_sheet.window(full, 64, 16, 32, 16), full[..., 16:32, 32:48])
+
+
+def test_super_resolution_sheet_has_equal_cells(tmp_path):
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"photo{i}.png"
+        Image.fromarray((torch.rand(96, 80, 3) * 255).byte().numpy()).save(path)
+        paths.append(path)
+    canvas = contact_sheet.sheet(paths, ["bicubic", "nearest"], degradation="downscale4", crop=32, zoom=2)
+    # columns: input, bicubic, nearest, original; each a 64 px cell, 4 px gaps
+    assert canvas.size == (4 * 64 + 3 * 4, 2 * 64 + 4)
