@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lightning as L
 import numpy as np
 import pytest
 import torch
@@ -56,3 +57,17 @@ def sr_checkpoint(tmp_path_factory):
     model = EAGAN(width=8, blocks=2, d_width=8, scale=2)
     torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # not the identity
     return save_checkpoint(model, tmp_path_factory.mktemp("ckpt") / "sr.ckpt")
+
+
+def quick_trainer(tmp_path: Path, **kwargs) -> L.Trainer:
+    options = dict(logger=False, default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False)
+    return L.Trainer(**(options | kwargs))
+
+
+@pytest.fixture
+def two_domains(tmp_path: Path) -> tuple[Path, Path]:
+    for i in range(12):
+        write_image(tmp_path / "photos" / f"p{i}.png", (180, 120, 60), size=20)
+    for i in range(5):
+        write_image(tmp_path / "catalogue" / f"c{i}.png", (240, 240, 240), size=20)
+    return tmp_path / "photos", tmp_path / "catalogue"
