@@ -1,20 +1,16 @@
-"""Generation metrics, training guards, run summaries, and the evaluation W&B table."""
+"""Training guards, metric options of DCGAN, run summaries, and the evaluation W&B table."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import kornia
 import pytest
 import torch
-from torch import nn
 
 from lightning_gan.cli import main
-from lightning_gan.data.datamodule import SAMPLE_ROOT, load_images
-from lightning_gan.data.images import list_split
 from lightning_gan.inference import load_checkpoint_model
-from lightning_gan.metrics import generation_metrics, inception_weights, sliced_wasserstein
+from lightning_gan.metrics import inception_weights
 from lightning_gan.models.base import TrainingStopped
 from lightning_gan.models.dcgan import DCGAN
 
@@ -22,50 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1",
          "--data.batch_size", "4", "--trainer.enable_progress_bar", "false", "--model.init_args.g_width", "8",
          "--model.init_args.d_width", "8"]
-
-
-@pytest.fixture(scope="module")
-def photos() -> torch.Tensor:
-    """The embedded sample's 81 test photos at 32 x 32, in [0, 1]."""
-    _, images = load_images(list_split(SAMPLE_ROOT, "test"), 32)
-    return images.float() / 255
-
-
-def tiny_extractor() -> nn.Module:
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 16, 3, 2), nn.ReLU(), nn.Conv2d(16, 32, 3, 2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-    net.num_features = 32
-    return net
-
-
-# --- metrics ---------------------------------------------------------------------------------------------
-
-
-def test_swd_is_zero_for_a_set_against_itself_and_grows_with_the_shift(photos):
-    assert sliced_wasserstein(photos, photos).item() == pytest.approx(0.0, abs=1e-6)
-    shifts = [sliced_wasserstein(photos, (photos + s).clamp(0, 1)).item() for s in (0.02, 0.05, 0.1, 0.2)]
-    assert all(a < b for a, b in zip(shifts, shifts[1:])), shifts
-    blurred = kornia.filters.gaussian_blur2d(photos, (7, 7), (2.0, 2.0))
-    assert sliced_wasserstein(photos, blurred).item() > shifts[0]
-
-
-def test_fid_and_kid_with_a_small_feature_extractor(photos):
-    extractor = tiny_extractor()
-    same, notes = generation_metrics(photos, photos, ("swd", "fid", "kid", "is"), feature_extractor=extractor)
-    shifted, _ = generation_metrics(photos, (photos + 0.2).clamp(0, 1), ("fid", "kid"), feature_extractor=extractor)
-    assert notes == [] and set(same) == {"swd", "fid", "kid", "is"}
-    assert abs(same["fid"]) < 1e-6 and abs(same["kid"]) < 1e-4
-    assert shifted["fid"] > 1e-3 and shifted["fid"] > 1000 * abs(same["fid"])
-    assert shifted["kid"] > 10 * abs(same["kid"]) + 1e-4
-
-
-def test_missing_inception_weights_give_a_note_and_swd_still_works(photos, monkeypatch, tmp_path):
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    scores, notes = generation_metrics(photos[:20], photos[20:40], ("swd", "fid"))
-    assert set(scores) == {"swd"} and len(notes) == 1
-    assert str(tmp_path / "checkpoints") in notes[0] and "feature_extractor" in notes[0]
-    with pytest.raises(ValueError, match="unknown generation metric lpips"):
-        generation_metrics(photos, photos, ("lpips",))
 
 
 def test_dcgan_metric_options_are_checked(monkeypatch, tmp_path):
@@ -120,8 +72,6 @@ def test_collapse_guard_needs_a_low_d_loss_and_a_rising_g_loss():
         model._watch_collapse(0.001, g)
     with pytest.raises(TrainingStopped, match=r"collapsed at step 0 .*1 -> 1.4"):
         model._watch_collapse(0.001, 1.4)
-
-
 
 
 def test_evaluate_logs_its_table_to_an_offline_wandb_run(tmp_path, monkeypatch):
