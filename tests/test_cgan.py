@@ -39,10 +39,11 @@ def test_conditional_gan_checkpoint_keeps_its_classes(two_class_folder, tmp_path
         loaded.label_of("green")
 
 
-def test_fastgan_options_train_with_r1_reconstruction_and_pairs(two_class_folder, tmp_path):
+@pytest.mark.parametrize("discriminator", ["fastgan", "fastgan_bn"])
+def test_fastgan_options_train_with_r1_reconstruction_and_pairs(discriminator, two_class_folder, tmp_path):
     data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
     model = ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
-                           discriminator="fastgan", r1_weight=1.0, r1_every=1, diversity_weight=1.0)
+                           discriminator=discriminator, r1_weight=1.0, r1_every=1, diversity_weight=1.0)
     trainer = quick_trainer(tmp_path, max_epochs=1, limit_train_batches=2, limit_val_batches=1)
     trainer.fit(model, datamodule=data)
     logged = trainer.logged_metrics
@@ -51,6 +52,8 @@ def test_fastgan_options_train_with_r1_reconstruction_and_pairs(two_class_folder
     trainer.save_checkpoint(tmp_path / "fast.ckpt")
     loaded = load_checkpoint_model(tmp_path / "fast.ckpt")
     assert type(loaded.generator).__name__ == "FastGANGenerator"
+    has_bn = any(isinstance(m, torch.nn.BatchNorm2d) for m in loaded.discriminator.modules())
+    assert has_bn == (discriminator == "fastgan_bn")
     z = torch.randn(2, 8)
     assert torch.equal(loaded.render(z, torch.tensor([0, 1])), model.render(z, torch.tensor([0, 1])))
 

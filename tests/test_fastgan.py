@@ -61,3 +61,13 @@ def test_minibatch_stddev_sees_identical_batches():
 def test_sizes_that_are_not_powers_of_two_are_refused():
     with pytest.raises(ValueError, match="power of two"):
         FastGANGenerator(image_size=48)
+
+
+def test_batch_norm_discriminator_keeps_the_plain_one_s_weight_names():
+    """Checkpoints of the plain D (the shipped generator's run) must still load: its layer names do not move."""
+    plain = FastGANDiscriminator(3, 8, 32).state_dict()
+    assert {"downs.0.main.0.bias", "downs.0.main.2.bias", "downs.0.skip.1.bias", "final.0.bias"} <= set(plain)
+    assert not any("running_mean" in k for k in plain)
+    normed = FastGANDiscriminator(3, 8, 32, batch_norm=True)
+    assert sum("running_mean" in k for k in normed.state_dict()) == 3 * 2 + 1  # 2 blocks x 3 convs, and the final conv
+    assert normed(torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 0])).shape == (4, 1)

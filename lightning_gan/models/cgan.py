@@ -40,7 +40,8 @@ class ConditionalGAN(DCGAN):
         n = len(hp.classes)
         generator = (FastGANGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim) if hp.get("generator") == "fastgan"
                      else ConditionalGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim))
-        discriminator = (FastGANDiscriminator(n, hp.d_width, hp.image_size) if hp.get("discriminator") == "fastgan"
+        discriminator = (FastGANDiscriminator(n, hp.d_width, hp.image_size, hp.get("discriminator") == "fastgan_bn")
+                         if str(hp.get("discriminator")).startswith("fastgan")
                          else ProjectionDiscriminator(n, hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
 

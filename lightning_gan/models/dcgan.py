@@ -47,7 +47,8 @@ class DCGAN(AdversarialModule):
         generator: "dcgan" (the paper's transposed convolutions) or "fastgan" (upsampling + GLU + skip-layer
             excitation, `lightning_gan.nets.fastgan`: converges faster on a few thousand photos).
         discriminator: "dcgan" (the paper's; the conditional subclass makes it a projection discriminator) or
-            "fastgan" (residual down blocks, minibatch stddev, self-supervised decoders).
+            "fastgan" (residual down blocks, minibatch stddev, self-supervised decoders), or "fastgan_bn" (the same
+            with batch norm after its convolutions, as in FastGAN: spectral norm alone left its logits near 0).
         reconstruction_weight: weight of the fastgan discriminator's self-supervised reconstruction loss on real images.
         r1_weight: zero-centred gradient penalty on real images, gamma / 2 * |grad D(x)|^2 (Mescheder et al., ICML
             2018: keeps D from growing sharp where the few real photos are); 0 = off.
@@ -59,7 +60,7 @@ class DCGAN(AdversarialModule):
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64, image_size: int = 64,
                  grid_size: int = 64, diff_augment: str = "color,translation,cutout", metrics: list[str] | None = None,
                  metrics_every: int = 1, metric_samples: int = 512, monitor: str = "val/swd",
-                 generator: Literal["dcgan", "fastgan"] = "dcgan", discriminator: Literal["dcgan", "fastgan"] = "dcgan",
+                 generator: Literal["dcgan", "fastgan"] = "dcgan", discriminator: Literal["dcgan", "fastgan", "fastgan_bn"] = "dcgan",
                  reconstruction_weight: float = 1.0, r1_weight: float = 0.0, r1_every: int = 4,
                  diversity_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
@@ -87,7 +88,8 @@ class DCGAN(AdversarialModule):
         hp = self.hparams
         generator = (FastGANGenerator(0, hp.latent_dim, hp.g_width, hp.image_size) if hp.get("generator") == "fastgan"
                      else DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size))
-        discriminator = (FastGANDiscriminator(0, hp.d_width, hp.image_size) if hp.get("discriminator") == "fastgan"
+        discriminator = (FastGANDiscriminator(0, hp.d_width, hp.image_size, hp.get("discriminator") == "fastgan_bn")
+                         if str(hp.get("discriminator")).startswith("fastgan")
                          else DCGANDiscriminator(hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
 
@@ -118,7 +120,7 @@ class DCGAN(AdversarialModule):
         penalise = hp.get("r1_weight", 0.0) > 0 and int(self.d_steps) % hp.r1_every == 0
         if penalise:
             real = real.detach().requires_grad_(True)
-        reconstruct = hp.get("discriminator") == "fastgan" and hp.reconstruction_weight > 0
+        reconstruct = str(hp.get("discriminator")).startswith("fastgan") and hp.reconstruction_weight > 0
         out = self.discriminator(real, *self._condition(labels), **({"reconstruct": True} if reconstruct else {}))
         real_logits, reconstruction = out if reconstruct else (out, None)
         loss, logs = self.adversarial_d(real_logits, self.judge(fake, batch.get("fake_label", labels)))

@@ -88,14 +88,19 @@ def _sn_conv(c_in: int, c_out: int, kernel: int, stride: int, padding: int) -> n
     return spectral_norm(nn.Conv2d(c_in, c_out, kernel, stride, padding))
 
 
+def _act(channels: int, batch_norm: bool) -> list[nn.Module]:
+    return ([nn.BatchNorm2d(channels)] if batch_norm else []) + [nn.LeakyReLU(0.2)]
+
+
 class DownBlock(nn.Module):
-    """FastGAN's DownBlockComp with spectral norm and no batch norm: (conv4x4/2 -> conv3x3) averaged with
+    """FastGAN's DownBlockComp with spectral norm, batch norm optional: (conv4x4/2 -> conv3x3) averaged with
     (avgpool -> conv1x1), so gradients reach the input by a short path too."""
 
-    def __init__(self, c_in: int, c_out: int):
+    def __init__(self, c_in: int, c_out: int, batch_norm: bool = False):
         super().__init__()
-        self.main = nn.Sequential(_sn_conv(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2), _sn_conv(c_out, c_out, 3, 1, 1), nn.LeakyReLU(0.2))
-        self.skip = nn.Sequential(nn.AvgPool2d(2), _sn_conv(c_in, c_out, 1, 1, 0), nn.LeakyReLU(0.2))
+        self.main = nn.Sequential(_sn_conv(c_in, c_out, 4, 2, 1), *_act(c_out, batch_norm),
+                                  _sn_conv(c_out, c_out, 3, 1, 1), *_act(c_out, batch_norm))
+        self.skip = nn.Sequential(nn.AvgPool2d(2), _sn_conv(c_in, c_out, 1, 1, 0), *_act(c_out, batch_norm))
 
     def forward(self, x: Tensor) -> Tensor:
         return (self.main(x) + self.skip(x)) / 2
@@ -133,15 +138,20 @@ class FastGANDiscriminator(nn.Module):
 
     `forward(..., reconstruct=True)` (on real images) also returns the self-supervised L1 loss: one decoder
     rebuilds the whole image at 32 px from the 8x8 features, the other a random quarter at 32 px from that
-    quarter of the 16x16 features (FastGAN uses LPIPS there; L1 needs no pretrained network)."""
+    quarter of the 16x16 features (FastGAN uses LPIPS there; L1 needs no pretrained network).
 
-    def __init__(self, num_classes: int = 0, width: int = 32, image_size: int = 64):
+    `batch_norm` puts batch norm after every spectral-normed conv but the first, as FastGAN's own D does: spectral
+    norm bounds each layer's gain by 1 and the blocks average two paths, so without it the logits stayed near 0.3
+    and the hinge loss near chance for a whole 2 h run (docs/results.md); batch norm restores the activations'
+    scale."""
+
+    def __init__(self, num_classes: int = 0, width: int = 32, image_size: int = 64, batch_norm: bool = False):
         super().__init__()
         levels = _levels(image_size)
         channels = [width * 2**i for i in range(levels)]  # 64 px: w 2w 4w 8w
         self.first = nn.Sequential(_sn_conv(3, channels[0], 4, 2, 1), nn.LeakyReLU(0.2))
-        self.downs = nn.ModuleList(DownBlock(c_in, c_out) for c_in, c_out in zip(channels, channels[1:]))
-        self.final = nn.Sequential(_sn_conv(channels[-1] + 1, channels[-1], 3, 1, 1), nn.LeakyReLU(0.2))
+        self.downs = nn.ModuleList(DownBlock(c_in, c_out, batch_norm) for c_in, c_out in zip(channels, channels[1:]))
+        self.final = nn.Sequential(_sn_conv(channels[-1] + 1, channels[-1], 3, 1, 1), *_act(channels[-1], batch_norm))
         self.linear = spectral_norm(nn.Linear(channels[-1], 1))
         self.embed = spectral_norm(nn.Embedding(num_classes, channels[-1])) if num_classes else None
         self.decode_whole = Decoder(channels[-2], max(width // 2, 8))
