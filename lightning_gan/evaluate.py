@@ -291,6 +291,19 @@ def save_cases(cases: list, path: Path) -> None:
     save_image(torch.cat(tiles).clamp(0, 1), path, nrow=3, padding=4, pad_value=1.0)
 
 
+def wandb_tag(text: str) -> str:
+    """W&B refuses tags over 64 characters: a long checkpoint path keeps as many of its last components as fit."""
+    if len(text) <= 64:
+        return text
+    parts = Path(text).parts
+    tag = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(part) + 1 + len(tag) > 64:
+            break
+        tag = f"{part}/{tag}"
+    return tag[-64:]
+
+
 def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
     """The result rows as a W&B table in a run of job_type eval, grouped by degradation preset."""
     if args.wandb == "disabled":
@@ -301,7 +314,7 @@ def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
     config = {k: result.get(k) for k in ("data", "split", "degradation", "scale", "every", "eval_seed", "device")}
     run = wandb.init(project=args.wandb_project, dir=str(folder), mode=args.wandb, job_type="eval",
                      name=f"evaluate/{result['degradation']}/{args.out.stem}-{secrets.token_hex(3)}",
-                     group=f"evaluate-{result['degradation']}", tags=[result["degradation"], *args.model],
+                     group=f"evaluate-{result['degradation']}", tags=[wandb_tag(t) for t in (result["degradation"], *args.model)],
                      config=config | {"models": list(args.model), "methods": [r["method"] for r in result["rows"]]})
     keys = sorted({k for row in result["rows"] for k in row})
     table = wandb.Table(columns=keys, data=[[row.get(k) for k in keys] for row in result["rows"]])

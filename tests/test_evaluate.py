@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from conftest import write_image
 
-from lightning_gan.evaluate import main, no_reference_scores
+from lightning_gan.evaluate import main, no_reference_scores, wandb_tag
 from lightning_gan.main import main as lightning_gan
 
 
@@ -159,3 +159,19 @@ def test_evaluate_rejects_unknown_names(tmp_path, capsys):
     with pytest.raises(SystemExit):
         lightning_gan(["evaluate", "--degradation", "noise", "--baselines", "magic", "--out", str(tmp_path / "y.json")])
     assert "unknown baseline 'magic'" in capsys.readouterr().err
+
+
+def test_wandb_tags_of_long_checkpoint_paths_fit_the_64_character_limit():
+    path = "runs/pretrained_sr4x_edsr/version_0/checkpoints/best-step5280.ckpt"  # 66 characters: W&B refused it
+    assert wandb_tag(path) == "pretrained_sr4x_edsr/version_0/checkpoints/best-step5280.ckpt"
+    assert wandb_tag("denoise") == "denoise"
+    assert len(wandb_tag("x" * 100)) == 64
+
+
+def test_evaluate_with_a_long_checkpoint_path_logs_offline(sr_checkpoint, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    deep = tmp_path / ("a_long_experiment_name_" * 3) / "version_12" / "checkpoints" / "best-step123456.ckpt"
+    deep.parent.mkdir(parents=True)
+    deep.write_bytes(sr_checkpoint.read_bytes())
+    assert main(["--model", str(deep), "--degradation", "downscale2", "--limit", "1", "--out", "ev/r.json", "--wandb", "offline"]) == 0
+    assert list((tmp_path / "ev" / "wandb").glob("offline-run-*/run-*.wandb"))
