@@ -82,6 +82,14 @@ def window(cell: torch.Tensor, full_width: int, top: int, left: int, size: int) 
     return F.interpolate(cell[..., row : row + side, col : col + side], size=(size, size), mode="nearest")
 
 
+def method_label(method: str) -> str:
+    """A column title: a model file's stem (sr4x_previous), a checkpoint's run and file, or the name as given."""
+    path = Path(method)
+    if path.suffix == ".ckpt" and len(path.parts) >= 4 and path.parts[-2] == "checkpoints":
+        return f"{path.parts[-4]}/{path.stem}"  # runs/<name>/version_k/checkpoints/<file>
+    return path.stem if path.suffix in (".ckpt", ".safetensors") else path.name
+
+
 def label(image: Image.Image, text: str) -> Image.Image:
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 8 + 6 * len(text), 14), fill=(0, 0, 0))
@@ -100,7 +108,7 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
             damaged = degrade(clean, degradation, seeds=torch.tensor([index]))
             photo, mask = damaged.image, damaged.mask
         cells = [(degradation or "photo", photo)]
-        cells += [(Path(m).name, r(photo, mask if r.use_mask or m == "diffusion_fill" else None)) for m, r in zip(methods, restorers)]
+        cells += [(method_label(m), r(photo, mask if r.use_mask or m == "diffusion_fill" else None)) for m, r in zip(methods, restorers)]
         if degradation:
             cells.append(("original", clean))
         if crop:  # the same window of every cell: the photo's most detailed one

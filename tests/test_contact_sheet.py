@@ -32,3 +32,10 @@ def test_super_resolution_sheet_has_equal_cells(tmp_path):
     canvas = contact_sheet.sheet(paths, ["bicubic", "nearest"], degradation="downscale4", crop=32, zoom=2)
     # columns: input, bicubic, nearest, original; each a 64 px cell, 4 px gaps
     assert canvas.size == (4 * 64 + 3 * 4, 2 * 64 + 4)
+
+
+def test_column_titles_name_the_model():
+    assert contact_sheet.method_label("sr4x") == "sr4x"
+    assert contact_sheet.method_label("/tmp/prev/sr4x_previous.safetensors") == "sr4x_previous"
+    assert contact_sheet.method_label("runs/sr/version_0/checkpoints/best-step8.ckpt") == "sr/best-step8"
+    assert contact_sheet.method_label("/tmp/model.ckpt") == "model"
