@@ -9,7 +9,8 @@ What the exported graph takes and gives (all float32, NCHW):
   filled (by diffusion, as `lightning_gan.baselines.diffusion_fill` does: its depth depends on the size, so it is not
   in the graph) and return the input unchanged outside the mask; the Fourier convolutions of the `ffc` inpainter
   are exported as DFT matrix products (the legacy exporter has no FFT) and take any size; sides must suit the
-  generator (the encoder-decoder needs multiples of 4);
+  generator (the encoder-decoder needs multiples of 4); noise-level-aware denoisers also take `noise_level` (B,),
+  sigma in [0, 1] units (`enhance` feeds strength x `lightning_gan.models.enhance_base.estimate_noise(image)`);
 - DCGAN: `z` (B, latent_dim) -> `image` (B, 3, S, S) in [0, 1]; ConditionalGAN also takes `label` (B,) int64;
 - CycleGAN: `image` -> `translated` for --direction a2b or b2a.
 The (EMA) inference generator is exported, in eval mode.
@@ -51,7 +52,8 @@ def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) 
         if fmt == "torchscript":
             torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(temporary))
         else:
-            axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image else {0: "batch"} for name in inputs}
+            axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image and x.dim() == 4 else {0: "batch"}
+                    for name, x in zip(inputs, example)}
             axes |= {name: {0: "batch", 2: "out_height", 3: "out_width"} if image_to_image else {0: "batch"} for name in outputs}
             torch.onnx.export(module, example, str(temporary), input_names=inputs, output_names=outputs,
                               dynamic_axes=axes, opset_version=opset, dynamo=False)

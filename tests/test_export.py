@@ -68,3 +68,16 @@ def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_
     torch.testing.assert_close(scripted(*example), expected, atol=1e-5, rtol=0)
     with pytest.raises(SystemExit):  # an existing file is kept
         main(["export", "--model", str(ckpt), "--format", "onnx", "--out", str(tmp_path / "g.onnx")])
+
+
+def test_shipped_denoise_exports_with_a_noise_level_input_matching_enhance(tmp_path):
+    from lightning_gan.models.enhance_base import estimate_noise
+
+    torch.manual_seed(0)
+    photo = (torch.rand(1, 3, 1, 1) * 0.6 + 0.2 + torch.randn(1, 3, 96, 80) * 0.1).clamp(0, 1)
+    expected = load_restorer("denoise")(photo).numpy()  # what `lightning-gan enhance --model denoise` computes
+    onnx_path = export(load_any("denoise"), "onnx", tmp_path / "denoise.onnx")
+    session = ort.InferenceSession(str(onnx_path))
+    assert [i.name for i in session.get_inputs()] == ["image", "noise_level"]
+    got = session.run(None, {"image": photo.numpy(), "noise_level": estimate_noise(photo).numpy()})[0]
+    np.testing.assert_allclose(np.clip(got, 0, 1), expected, atol=1e-3)

@@ -203,11 +203,15 @@ class EnhancementGAN(AdversarialModule):
         return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size)
 
     def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
-        module = ImageToImage(self.inference_generator, self.use_mask)
-        image = torch.rand(1, 3, 64, 64)
+        module = ImageToImage(self.inference_generator, self.use_mask, self.noise_map)
+        inputs, names = [torch.rand(1, 3, 64, 64)], ["image"]
         if self.use_mask:
-            return module, (image, (torch.rand(1, 1, 64, 64) > 0.8).float()), ["image", "mask"], ["restored"], True
-        return module, (image,), ["image"], ["restored"], True
+            inputs.append((torch.rand(1, 1, 64, 64) > 0.8).float())
+            names.append("mask")
+        if self.noise_map:
+            inputs.append(torch.full((1,), 25 / 255))
+            names.append("noise_level")
+        return module, tuple(inputs), names, ["restored"], True
 
     # --- losses ------------------------------------------------------------------------------------
     def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:

@@ -19,18 +19,23 @@ def to_signed(x: Tensor) -> Tensor:
 
 
 class ImageToImage(nn.Module):
-    """[0, 1] image (and mask) in, [0, 1] image out; with a mask, pixels outside it are returned unchanged."""
+    """[0, 1] image (then the mask, then the noise level, for models that take them) in, [0, 1] image out; with a
+    mask, pixels outside it are returned unchanged. `noise_level` (B,) is sigma in [0, 1] units, what
+    `EnhancementGAN.network_input` feeds the noise map (`enhance` uses strength x the blind estimate)."""
 
-    def __init__(self, generator: nn.Module, use_mask: bool):
+    def __init__(self, generator: nn.Module, use_mask: bool, noise_map: bool = False):
         super().__init__()
-        self.generator, self.use_mask = generator, use_mask
+        self.generator, self.use_mask, self.noise_map = generator, use_mask, noise_map
 
-    def forward(self, image: Tensor, mask: Tensor | None = None) -> Tensor:
-        x = to_signed(image)
-        if not self.use_mask:
-            return to_unit(self.generator(x))
-        out = to_unit(self.generator(torch.cat([x, to_signed(mask)], dim=1)))
-        return torch.where(mask > 0.5, out, image)  # as `lightning-gan enhance`: pixels outside the hole are kept
+    def forward(self, image: Tensor, *extra: Tensor) -> Tensor:
+        parts = [to_signed(image)]
+        if self.use_mask:
+            parts.append(to_signed(extra[0]))
+        if self.noise_map:
+            parts.append((extra[-1] * 10).view(-1, 1, 1, 1).expand_as(image[:, :1]))  # as network_input: sigma 25/255 -> ~1
+        out = to_unit(self.generator(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]))
+        # as `lightning-gan enhance`: pixels outside the hole are kept
+        return torch.where(extra[0] > 0.5, out, image) if self.use_mask else out
 
 
 class NoiseToImage(nn.Module):
