@@ -8,9 +8,9 @@ from torch import Tensor
 from torchvision.utils import make_grid
 
 from lightning_gan.losses import LossName
-from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.models.dcgan import DCGAN, fastgan_discriminator
 from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
-from lightning_gan.nets.fastgan import FastGANDiscriminator, FastGANGenerator
+from lightning_gan.nets.fastgan import FastGANGenerator
 from lightning_gan.nets.io import to_unit
 
 
@@ -40,9 +40,7 @@ class ConditionalGAN(DCGAN):
         n = len(hp.classes)
         generator = (FastGANGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim) if hp.get("generator") == "fastgan"
                      else ConditionalGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim))
-        discriminator = (FastGANDiscriminator(n, hp.d_width, hp.image_size, hp.get("discriminator") == "fastgan_bn")
-                         if str(hp.get("discriminator")).startswith("fastgan")
-                         else ProjectionDiscriminator(n, hp.d_width, hp.image_size))
+        discriminator = fastgan_discriminator(hp, n) or ProjectionDiscriminator(n, hp.d_width, hp.image_size)
         self.set_networks(generator, discriminator)
 
     def setup(self, stage: str) -> None:

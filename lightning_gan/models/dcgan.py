@@ -24,6 +24,17 @@ def mode_seeking_distance(a: Tensor, b: Tensor) -> Tensor:
     return (a - b).abs().mean()
 
 
+FASTGAN_DISCRIMINATORS = ("fastgan", "fastgan_bn")
+
+
+def fastgan_discriminator(hp, num_classes: int) -> FastGANDiscriminator | None:
+    """The FastGAN discriminator the hyper-parameters name (with batch norm for `fastgan_bn`), else None."""
+    kind = hp.get("discriminator")
+    if kind not in FASTGAN_DISCRIMINATORS:
+        return None
+    return FastGANDiscriminator(num_classes, hp.d_width, hp.image_size, batch_norm=kind == "fastgan_bn")
+
+
 class DCGAN(AdversarialModule):
     """DCGAN (Radford et al. 2016) with Adam(2e-4, betas 0.5/0.999) for both networks.
 
@@ -88,9 +99,7 @@ class DCGAN(AdversarialModule):
         hp = self.hparams
         generator = (FastGANGenerator(0, hp.latent_dim, hp.g_width, hp.image_size) if hp.get("generator") == "fastgan"
                      else DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size))
-        discriminator = (FastGANDiscriminator(0, hp.d_width, hp.image_size, hp.get("discriminator") == "fastgan_bn")
-                         if str(hp.get("discriminator")).startswith("fastgan")
-                         else DCGANDiscriminator(hp.d_width, hp.image_size))
+        discriminator = fastgan_discriminator(hp, 0) or DCGANDiscriminator(hp.d_width, hp.image_size)
         self.set_networks(generator, discriminator)
 
     def noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
@@ -120,7 +129,7 @@ class DCGAN(AdversarialModule):
         penalise = hp.get("r1_weight", 0.0) > 0 and int(self.d_steps) % hp.r1_every == 0
         if penalise:
             real = real.detach().requires_grad_(True)
-        reconstruct = str(hp.get("discriminator")).startswith("fastgan") and hp.reconstruction_weight > 0
+        reconstruct = hp.get("discriminator") in FASTGAN_DISCRIMINATORS and hp.reconstruction_weight > 0
         out = self.discriminator(real, *self._condition(labels), **({"reconstruct": True} if reconstruct else {}))
         real_logits, reconstruction = out if reconstruct else (out, None)
         loss, logs = self.adversarial_d(real_logits, self.judge(fake, batch.get("fake_label", labels)))

@@ -24,13 +24,11 @@ class ResidualBlock(nn.Module):
         def bn() -> nn.Module:
             return nn.BatchNorm2d(channels) if norm else nn.Identity()
 
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm), bn(), nn.ReLU(True),
-            nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm), bn(),
-        )
+        last = nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm)
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, 1, 1, bias=not norm), bn(), nn.ReLU(True), last, bn())
         if not norm:
             with torch.no_grad():
-                self.body[3].weight.mul_(0.1)
+                last.weight.mul_(0.1)
 
     def forward(self, x: Tensor) -> Tensor:
         return x + self.body(x)
