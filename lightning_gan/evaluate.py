@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="score what each method does to the photos, without clean references: luma change, detail ratio, "
                              "colour cast (with --degradation: to the degraded photos)")
     parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
+    parser.add_argument("--strength", type=float, default=1.0, help="noise-level-aware --model(s): scale of the estimated "
+                        "noise level, as `enhance --strength` (the rows are named MODEL@S when S is not 1)")
     parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
     parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")
@@ -109,7 +111,10 @@ def records_of(data: Path, split: str, every: int, limit: int | None) -> list[Im
 
 
 def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str) -> list[Restorer]:
-    methods = [load_restorer(spec, device) for spec in args.model]
+    methods = [load_restorer(spec, device, args.strength) for spec in args.model]
+    if args.strength != 1.0:
+        for model in methods:
+            model.name = f"{model.name}@{args.strength:g}"
     for model in methods:
         if model.name not in BASELINES and model.scale != scale:
             raise ModelError(f"{model.name} works at scale x{model.scale} but --degradation {args.degradation} is x{scale}")

@@ -175,3 +175,18 @@ def test_evaluate_with_a_long_checkpoint_path_logs_offline(sr_checkpoint, tmp_pa
     deep.write_bytes(sr_checkpoint.read_bytes())
     assert main(["--model", str(deep), "--degradation", "downscale2", "--limit", "1", "--out", "ev/r.json", "--wandb", "offline"]) == 0
     assert list((tmp_path / "ev" / "wandb").glob("offline-run-*/run-*.wandb"))
+
+
+def test_evaluate_strength_scores_a_denoiser_at_another_level(tmp_path, capsys):
+    out = tmp_path / "strength.json"
+    args = ["evaluate", "--degradation", "noise", "--model", "denoise", "--limit", "2", "--device", "cpu", "--wandb", "disabled"]
+    lightning_gan([*args, "--strength", "0", "--out", str(out)])
+    lightning_gan([*args, "--out", str(tmp_path / "plain.json")])
+    weak = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
+    plain = {row["method"]: row for row in json.loads((tmp_path / "plain.json").read_text())["rows"]}
+    assert set(weak) == {"denoise@0", "input"} and "denoise" in plain
+    assert plain["denoise"]["psnr"] > weak["denoise@0"]["psnr"] + 0.1  # told "no noise", it leaves more of sigma 25 in
+    with pytest.raises(SystemExit):
+        lightning_gan(["evaluate", "--degradation", "noise", "--model", "median_filter", "--strength", "2", "--limit", "1",
+                       "--out", str(tmp_path / "x.json")])
+    assert "--strength needs a noise-level-aware model" in capsys.readouterr().err
