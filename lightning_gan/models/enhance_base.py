@@ -15,7 +15,7 @@ from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inferen
 from lightning_gan.losses import feature_matching_loss, weighted_l1
 from lightning_gan.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.nets.io import ImageToImage, to_signed, to_unit
+from lightning_gan.nets.io import ImageToImage, noise_level_map, to_signed, to_unit
 
 
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
@@ -159,7 +159,7 @@ class EnhancementGAN(AdversarialModule):
             parts.append(to_signed(mask))
         if self.noise_map:
             level = self.noise_strength * estimate_noise(degraded)
-            parts.append((level * 10).view(-1, 1, 1, 1).expand_as(degraded[:, :1]))  # sigma 25/255 -> about 1
+            parts.append(noise_level_map(level, degraded))
         return torch.cat([to_signed(degraded), *parts], dim=1) if parts else to_signed(degraded)
 
     def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:

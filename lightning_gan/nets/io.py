@@ -18,6 +18,11 @@ def to_signed(x: Tensor) -> Tensor:
     return x * 2 - 1
 
 
+def noise_level_map(level: Tensor, image: Tensor) -> Tensor:
+    """The noise-map input channel: sigma (B,) in [0, 1] units, x10 (sigma 25/255 -> about 1), one plane per image."""
+    return (level * 10).view(-1, 1, 1, 1).expand_as(image[:, :1])
+
+
 class ImageToImage(nn.Module):
     """[0, 1] image (then the mask, then the noise level, for models that take them) in, [0, 1] image out; with a
     mask, pixels outside it are returned unchanged. `noise_level` (B,) is sigma in [0, 1] units, what
@@ -32,7 +37,7 @@ class ImageToImage(nn.Module):
         if self.use_mask:
             parts.append(to_signed(extra[0]))
         if self.noise_map:
-            parts.append((extra[-1] * 10).view(-1, 1, 1, 1).expand_as(image[:, :1]))  # as network_input: sigma 25/255 -> ~1
+            parts.append(noise_level_map(extra[-1], image))
         out = to_unit(self.generator(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]))
         # as `lightning-gan enhance`: pixels outside the hole are kept
         return torch.where(extra[0] > 0.5, out, image) if self.use_mask else out
