@@ -45,3 +45,22 @@ def test_edsr_is_an_eagan_generator_choice_that_upsamples():
     model = EAGAN(generator="edsr", width=8, blocks=2, d_width=8, scale=4)
     assert model.generator(torch.zeros(1, 3, 8, 8)).shape == (1, 3, 32, 32)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.generator.modules())
+
+
+def test_unshuffle_body_runs_at_half_resolution_and_takes_odd_sizes():
+    from lightning_gan.models.eagan import EAGAN
+    from lightning_gan.nets.eagan import UnshuffleResNet
+
+    torch.manual_seed(0)
+    net = UnshuffleResNet(in_channels=4, width=8, blocks=2).eval()
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+    x = torch.rand(2, 4, 37, 50) * 2 - 1
+    torch.testing.assert_close(net(x), x[:, :3])  # zero-initialised tail: the identity
+    seen = []
+    net.body[0].register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    nn.init.normal_(net.tail.weight, std=0.1)
+    y = net(x)
+    assert y.shape == (2, 3, 37, 50) and not torch.allclose(y, x[:, :3])
+    assert seen[-1][-2:] == (19, 25)  # the body works on the pixel-unshuffled (edge-padded) half-size input
+    model = EAGAN(generator="unshuffle", width=8, blocks=2, d_width=8, noise_map=True)
+    assert isinstance(model.generator, UnshuffleResNet) and model.generator.head[0].in_channels == 16

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from lightning_gan.losses import gradient_loss, ssim_loss
 from lightning_gan.models.enhance_base import EnhancementGAN
-from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator
+from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleResNet
 from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator
 from lightning_gan.nets.ffc import FFCInpainter
 from lightning_gan.nets.tone import ToneGenerator
@@ -26,13 +26,14 @@ class EAGAN(EnhancementGAN):
 
     Args:
         generator: `resnet` (SRResNet-style), `edsr` (the same without batch norm, EDSR; both upsample for scale > 1),
-            `unet`, or `tone`: global curves and a
+            `unshuffle` (EDSR blocks at half resolution on pixel-unshuffled input, FFDNet's downsampling:
+            denoising), `unet`, or `tone`: global curves and a
             colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
             exposure, white balance and contrast, never repaints a pixel), or `ffc`: Fast Fourier Convolution
             residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`, LaMa; inpainting of
             large holes).
         width: generator width (for `tone`: of its parameter network).
-        blocks: residual blocks (resnet, ffc) or U-Net depth (unet); unused by `tone`.
+        blocks: residual blocks (resnet, edsr, unshuffle, ffc) or U-Net depth (unet); unused by `tone`.
         knots: knots of each colour channel's curve (`tone`).
         thumb: side of the thumbnail the `tone` parameter network sees.
         discriminator: `patch` (pix2pix) or `global_local` (a whole-photo and a random-crop patch discriminator,
@@ -45,7 +46,8 @@ class EAGAN(EnhancementGAN):
         perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
     """
 
-    def __init__(self, generator: Literal["resnet", "edsr", "unet", "tone", "ffc"] = "resnet", width: int = 64, blocks: int = 8,
+    def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "ffc"] = "resnet",
+                 width: int = 64, blocks: int = 8,
                  knots: int = 17, thumb: int = 128, discriminator: Literal["patch", "global_local"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
@@ -61,6 +63,8 @@ class EAGAN(EnhancementGAN):
             net = ToneGenerator(width, thumb, knots)
         elif generator == "ffc":
             net = FFCInpainter(in_channels, width, blocks)
+        elif generator == "unshuffle":
+            net = UnshuffleResNet(in_channels, width, blocks)
         else:
             net = ResNetGenerator(in_channels, width, blocks, self.scale, norm=generator == "resnet")
         if discriminator == "global_local":
