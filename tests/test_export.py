@@ -81,3 +81,6 @@ def test_shipped_denoise_exports_with_a_noise_level_input_matching_enhance(tmp_p
     assert [i.name for i in session.get_inputs()] == ["image", "noise_level"]
     got = session.run(None, {"image": photo.numpy(), "noise_level": estimate_noise(photo).numpy()})[0]
     np.testing.assert_allclose(np.clip(got, 0, 1), expected, atol=1e-3)
+    odd = photo[..., :37, :51]  # the graph was traced at an even size; odd sides must run too
+    got = session.run(None, {"image": odd.numpy(), "noise_level": estimate_noise(odd).numpy()})[0]
+    np.testing.assert_allclose(np.clip(got, 0, 1), load_restorer("denoise")(odd).numpy(), atol=1e-3)

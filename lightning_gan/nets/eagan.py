@@ -117,7 +117,9 @@ class UnshuffleResNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
-        padded = F.pad(x, (0, width % 2, 0, height % 2), mode="replicate") if height % 2 or width % 2 else x
+        # pad one edge row and column, keep an even size: no Python branch on the size, so an ONNX trace made at
+        # one size also runs at odd sizes
+        padded = F.pad(x, (0, 1, 0, 1), mode="replicate")[..., : (height + 1) // 2 * 2, : (width + 1) // 2 * 2]
         h = self.head(F.pixel_unshuffle(padded, 2))
         correction = F.pixel_shuffle(self.tail(h + self.body(h)), 2)
         return (padded[:, :3] + correction)[..., :height, :width]
