@@ -83,8 +83,9 @@ class UNetGenerator(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
         multiple = 2**self.depth
-        pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
+        # edge-pad to the next multiple without a Python branch on the size (an ONNX trace then runs at any size)
+        padded = F.pad(x, (0, multiple - 1, 0, multiple - 1), mode="replicate")
+        padded = padded[..., : (height + multiple - 1) // multiple * multiple, : (width + multiple - 1) // multiple * multiple]
         skips, h = [], self.head(padded)
         for down in self.down:
             skips.append(h)
