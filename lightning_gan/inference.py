@@ -257,8 +257,3 @@ def baseline_restorer(name: str, scale: int, device: str | torch.device = "cpu")
     fn = BASELINES[name]
     return Restorer(name, lambda x, m: fn(x, m, scale), scale, False, torch.device(device))
 
-
-def pad_to_multiple(image: Tensor, multiple: int) -> Tensor:
-    """Reflect-pad the bottom/right so both sides are multiples of `multiple`."""
-    pad_h, pad_w = (-image.shape[-2]) % multiple, (-image.shape[-1]) % multiple
-    return F.pad(image, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else image

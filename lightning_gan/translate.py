@@ -17,8 +17,8 @@ import torch
 from PIL import Image
 
 from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, resolve_device, tool_error
-from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model, pad_to_multiple
-from lightning_gan.nets.io import to_signed, to_unit
+from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model
+from lightning_gan.nets.io import pad_to_multiple, to_signed, to_unit
 from lightning_gan.photos import plan, process_files, restore_rgb
 
 

@@ -11,11 +11,11 @@ from torch import Tensor, nn
 from torchvision.utils import make_grid
 
 from lightning_gan.baselines import diffusion_fill
-from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer, pad_to_multiple
+from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
 from lightning_gan.losses import feature_matching_loss, weighted_l1
 from lightning_gan.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.nets.io import ImageToImage, noise_level_map, to_signed, to_unit
+from lightning_gan.nets.io import ImageToImage, noise_level_map, pad_to_multiple, to_signed, to_unit
 
 
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lightning_gan.nets.enhance import ResidualBlock
+from lightning_gan.nets.io import pad_to_multiple
 
 
 class ResNetGenerator(nn.Module):
@@ -82,10 +83,7 @@ class UNetGenerator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
-        multiple = 2**self.depth
-        # edge-pad to the next multiple without a Python branch on the size (an ONNX trace then runs at any size)
-        padded = F.pad(x, (0, multiple - 1, 0, multiple - 1), mode="replicate")
-        padded = padded[..., : (height + multiple - 1) // multiple * multiple, : (width + multiple - 1) // multiple * multiple]
+        padded = pad_to_multiple(x, 2**self.depth)
         skips, h = [], self.head(padded)
         for down in self.down:
             skips.append(h)
@@ -118,9 +116,7 @@ class UnshuffleResNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
-        # pad one edge row and column, keep an even size: no Python branch on the size, so an ONNX trace made at
-        # one size also runs at odd sizes
-        padded = F.pad(x, (0, 1, 0, 1), mode="replicate")[..., : (height + 1) // 2 * 2, : (width + 1) // 2 * 2]
+        padded = pad_to_multiple(x, 2)
         h = self.head(F.pixel_unshuffle(padded, 2))
         correction = F.pixel_shuffle(self.tail(h + self.body(h)), 2)
         return (padded[:, :3] + correction)[..., :height, :width]

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from lightning_gan.nets.io import pad_to_multiple
+
 
 def conv_bn_relu(c_in: int, c_out: int, kernel: int = 1, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True))
@@ -149,7 +151,5 @@ class FFCInpainter(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         height, width = x.shape[-2:]
-        multiple = 2**self.downs
-        pad_h, pad_w = (-height) % multiple, (-width) % multiple
-        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")  # unconditional: a traced graph keeps it for any size
+        padded = pad_to_multiple(x, 2**self.downs)
         return (padded[:, :3] + self.net(padded))[..., :height, :width]

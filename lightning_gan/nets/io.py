@@ -5,6 +5,7 @@ models (`AdversarialModule.export_module`), so the export tool needs no model cl
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -16,6 +17,13 @@ def to_unit(x: Tensor) -> Tensor:
 def to_signed(x: Tensor) -> Tensor:
     """Image space [0, 1] to network space [-1, 1]."""
     return x * 2 - 1
+
+
+def pad_to_multiple(image: Tensor, multiple: int) -> Tensor:
+    """Edge-pad the bottom/right so both sides are multiples of `multiple`. Always pads (by zero when the size fits):
+    no Python branch on the size, so an ONNX graph traced at one size keeps the padding for every size."""
+    pad_h, pad_w = (-image.shape[-2]) % multiple, (-image.shape[-1]) % multiple
+    return F.pad(image, (0, pad_w, 0, pad_h), mode="replicate")
 
 
 def noise_level_map(level: Tensor, image: Tensor) -> Tensor:
