@@ -114,6 +114,7 @@ def test_mask_presets_report_scores_inside_the_hole(tmp_path):
     rows = {row["method"]: row for row in json.loads(out.read_text())["rows"]}
     assert rows["diffusion_fill"]["psnr_hole"] > rows["input"]["psnr_hole"]
     assert rows["diffusion_fill"]["psnr_hole"] < rows["diffusion_fill"]["psnr"]  # the hole is the hard part
+    assert rows["diffusion_fill"]["detail_hole"] < 0.2  # a smooth fill
 
 
 def test_hole_scores_ignore_pixels_outside_the_mask():
@@ -127,6 +128,21 @@ def test_hole_scores_ignore_pixels_outside_the_mask():
     assert hole_scores(damaged_outside, clean, mask)["psnr_hole"] > 90
     off_inside = clean + 0.1 * mask
     assert abs(hole_scores(off_inside, clean, mask)["psnr_hole"] - 20.0) < 0.01
+
+
+def test_hole_detail_tells_a_smooth_fill_from_a_textured_one():
+    from lightning_gan.baselines import diffusion_fill
+    from lightning_gan.evaluate import hole_scores
+
+    torch.manual_seed(0)
+    clean = torch.rand(1, 3, 48, 48)  # texture everywhere
+    mask = torch.zeros(1, 1, 48, 48)
+    mask[..., 12:36, 12:36] = 1
+    assert abs(hole_scores(clean, clean, mask)["detail_hole"] - 1.0) < 1e-6
+    smooth = diffusion_fill(clean * (1 - mask), mask)
+    assert hole_scores(smooth, clean, mask)["detail_hole"] < 0.05
+    other_texture = torch.where(mask > 0.5, torch.rand_like(clean), clean)  # wrong detail, but as much of it
+    assert 0.7 < hole_scores(other_texture, clean, mask)["detail_hole"] < 1.3
 
 
 def test_evaluate_writes_json_table_and_picture(tmp_path, capsys):
