@@ -80,7 +80,9 @@ declare -A GPU_ARGS=(
   [enhance]="--data.image_size 256 --data.batch_size 32"
   [denoise]="--data.image_size 128 --data.native_crops true --data.load_size 256 --data.batch_size 64"
   [sr4x]="--data.image_size 128 --data.native_crops true --data.load_size 256 --data.batch_size 64"
-  [inpaint]="--data.image_size 256 --data.batch_size 32"
+  # Warm start from the shipped inpainter (CPU-trained for hours): a few GPU minutes continue it rather than restart.
+  # For an inpainting-only job: TASKS=inpaint TRAIN_SECONDS=300 bash benchmarks/gpu_campaign.sh
+  [inpaint]="--data.image_size 256 --data.batch_size 32 --model.init_from inpaint"
   [cgan]="--data.batch_size 128"
   [grocery]="--data.batch_size 64 --model.init_args.metrics [swd,domain_fid] --model.init_args.monitor val/domain_fid"
 )

@@ -41,3 +41,23 @@ def test_campaign_dry_run_trains_exports_and_reports(tmp_path):
     generator = load_pretrained_model("grocery", tmp_path / "models").eval()  # the shipped generator's format
     assert generator.render(torch.randn(2, generator.hparams.latent_dim), torch.tensor([0, 1])).shape == (2, 3, 64, 64)
     assert "| train_enhance | 0 |" in (out / "results.md").read_text()
+
+
+def test_inpaint_warm_start_of_the_campaign_fits_the_experiment():
+    """The campaign trains `eagan_inpaint` with `--model.init_from inpaint`: the shipped weights must fit the YAML's
+    generator, or the GPU job's inpainting step fails."""
+    import yaml
+
+    from lightning_gan.models.eagan import EAGAN
+    from lightning_gan.models.enhance_base import generator_weights, load_grown
+
+    assert "--model.init_from inpaint" in (ROOT / "benchmarks/gpu_campaign.sh").read_text()
+    config = yaml.safe_load((ROOT / "experiments/eagan_inpaint.yaml").read_text())["model"]["init_args"]
+    arch = {k: config[k] for k in ("generator", "width", "blocks", "use_mask")}
+    model, untrained = EAGAN(**arch).eval(), EAGAN(**arch).eval()  # untrained: returns the hole's diffusion prefill
+    load_grown(model.generator, generator_weights("inpaint"), "inpaint")
+    with torch.no_grad():
+        photo, mask = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
+        mask[..., 16:48, 16:48] = 1
+        change = model.enhance(photo, mask, model.generator) - untrained.enhance(photo, mask, untrained.generator)
+        assert change.abs()[..., 16:48, 16:48].mean() > 0.005  # the shipped weights refine the prefill
