@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     restorer = load_restorer(args.model)
     sizes = [int(s) for s in args.sizes.split(",")]
-    scores: dict[str, list[tuple[float, float]]] = {f"model@{s or 'native'}": [] for s in sizes} | {"diffusion_fill": []}
+    scores: dict[str, list[dict[str, float]]] = {f"model@{s or 'native'}": [] for s in sizes} | {"diffusion_fill": []}
     paths = [r.path for r in list_split(args.data, args.split)][:: args.every]
     side = 0
     with torch.no_grad():
@@ -49,14 +49,15 @@ def main() -> None:
             for size in sizes:
                 restorer.working_size = size or None
                 out = restorer(damaged.image, damaged.mask)
-                scores[f"model@{size or 'native'}"].append(tuple(hole_scores(out, clean, damaged.mask).values()))
+                scores[f"model@{size or 'native'}"].append(hole_scores(out, clean, damaged.mask))
             fill = diffusion_fill(damaged.image, damaged.mask)
-            scores["diffusion_fill"].append(tuple(hole_scores(fill, clean, damaged.mask).values()))
-    table = {name: {"psnr_hole": sum(p for p, _ in v) / len(v), "ssim_hole": sum(s for _, s in v) / len(v)} for name, v in scores.items()}
+            scores["diffusion_fill"].append(hole_scores(fill, clean, damaged.mask))
+    keys = ("psnr_hole", "ssim_hole", "detail_hole")
+    table = {name: {k: sum(r[k] for r in v) / len(v) for k in keys} for name, v in scores.items()}
     print(f"{len(paths)} photos of {args.split}, enlarged x{args.upscale} (long side up to {side} px), {args.degradation}\n")
-    print("| method | PSNR in holes | SSIM in holes |\n|---|---|---|")
+    print("| method | PSNR in holes | SSIM in holes | detail in holes |\n|---|---|---|---|")
     for name, row in table.items():
-        print(f"| {name} | {row['psnr_hole']:.2f} | {row['ssim_hole']:.4f} |")
+        print(f"| {name} | {row['psnr_hole']:.2f} | {row['ssim_hole']:.4f} | {row['detail_hole']:.3f} |")
     if args.out:
         args.out.write_text(json.dumps({"model": args.model, "split": args.split, "every": args.every, "upscale": args.upscale,
                                         "photos": len(paths), "rows": table}, indent=2))
