@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from lightning_gan.baselines import diffusion_fill
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import list_split, read_rgb, to_tensor
-from lightning_gan.evaluate import hole_scores
+from lightning_gan.evaluate import hole_scores, mean_scores
 from lightning_gan.inference import load_restorer
 
 
@@ -52,8 +52,7 @@ def main() -> None:
                 scores[f"model@{size or 'native'}"].append(hole_scores(out, clean, damaged.mask))
             fill = diffusion_fill(damaged.image, damaged.mask)
             scores["diffusion_fill"].append(hole_scores(fill, clean, damaged.mask))
-    keys = ("psnr_hole", "ssim_hole", "detail_hole")
-    table = {name: {k: sum(r[k] for r in v) / len(v) for k in keys} for name, v in scores.items()}
+    table = {name: mean_scores(v) for name, v in scores.items()}
     print(f"{len(paths)} photos of {args.split}, enlarged x{args.upscale} (long side up to {side} px), {args.degradation}\n")
     print("| method | PSNR in holes | SSIM in holes | detail in holes |\n|---|---|---|---|")
     for name, row in table.items():

@@ -74,6 +74,17 @@ def luma(x: torch.Tensor) -> torch.Tensor:
     return (16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0
 
 
+def laplacian(x: torch.Tensor) -> torch.Tensor:
+    """3x3 Laplacian of luma: the fine detail that `detail` and `hole_scores` measure."""
+    return kornia.filters.laplacian(luma(x), 3)
+
+
+def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Each score's mean over the images that have it (a hole score is missing where a mask was empty)."""
+    keys = dict.fromkeys(k for r in rows for k in r)
+    return {k: sum(r[k] for r in rows if k in r) / sum(k in r for r in rows) for k in keys}
+
+
 def hole_scores(output: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
     """PSNR and SSIM inside the hole only (outside it an inpainter returns the photo): what the fill is worth.
 
@@ -87,7 +98,7 @@ def hole_scores(output: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -
     row = {"psnr_hole": (10 * torch.log10(1 / mse)).item(), "ssim_hole": ssim_map[inside].mean().item()}
     interior = -F.max_pool2d(-(mask > 0.5).float(), 3, 1, 1) > 0.5  # eroded by one pixel
     if interior.any():
-        energy = [kornia.filters.laplacian(luma(x), 3)[interior].square().mean() for x in (output, clean)]
+        energy = [laplacian(x)[interior].square().mean() for x in (output, clean)]
         row["detail_hole"] = (energy[0] / energy[1].clamp_min(1e-10)).item()
     return row
 
@@ -144,7 +155,7 @@ def luma_mean(x: torch.Tensor) -> torch.Tensor:
 
 def detail(x: torch.Tensor) -> torch.Tensor:
     """Variance of the Laplacian of luma, per image: a standard sharpness / fine-detail measure."""
-    return kornia.filters.laplacian(luma(x), 3).var(dim=(1, 2, 3))
+    return laplacian(x).var(dim=(1, 2, 3))
 
 
 def chromaticity(x: torch.Tensor) -> torch.Tensor:
@@ -266,9 +277,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         raise ValueError("no readable image to evaluate")
     rows = []
     for name, per_image in totals.items():
-        keys = list(dict.fromkeys(k for r in per_image for k in r))  # a hole score is missing where a mask was empty
-        row = {"method": name, **{k: sum(r[k] for r in per_image if k in r) / max(1, sum(k in r for r in per_image))
-                                  for k in keys}}
+        row = {"method": name, **mean_scores(per_image)}
         row["images"] = len(per_image)
         if name in seconds:
             row["seconds_per_image"] = seconds[name] / len(per_image)
