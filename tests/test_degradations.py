@@ -6,7 +6,7 @@ import kornia
 import pytest
 import torch
 
-from lightning_gan.data.degradations import PRESETS, degrade, scale_of
+from lightning_gan.data.degradations import HOLES_SHARE, PRESETS, degrade, scale_of
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 RANDOM_PRESETS = [name for name in PRESETS if name not in ("grayscale", "downscale2", "downscale4", "none")]
@@ -140,6 +140,19 @@ def test_large_holes_cover_the_documented_share_of_the_photo():
     assert (train > 0.05).float().mean() > 0.9 and (evaluation < 0.4).all()
     out = degrade(photos, "large_holes", seeds=torch.arange(128))
     torch.testing.assert_close(out.image * (1 - out.mask), photos * (1 - out.mask))  # only the hole changes
+
+
+def test_holes_and_stains_gives_each_photo_one_of_the_two_masks():
+    photos = batch(512, 48)
+
+    def share(name: str) -> torch.Tensor:
+        return degrade(photos, name).mask.mean(dim=(1, 2, 3))
+
+    expected = HOLES_SHARE * share("large_holes").mean() + (1 - HOLES_SHARE) * share("stains").mean()
+    assert abs(share("holes_and_stains").mean() - expected) < 0.02  # ~0.21: all holes ~0.27, all stains ~0.08
+    seeded = degrade(photos[:16], "holes_and_stains", seeds=torch.arange(16))
+    torch.testing.assert_close(seeded.mask, degrade(photos[:16], "holes_and_stains", seeds=torch.arange(16)).mask)
+    torch.testing.assert_close(seeded.image * (1 - seeded.mask), photos[:16] * (1 - seeded.mask))
 
 
 def test_camera_noise_is_signal_dependent_and_spatially_correlated():

@@ -231,6 +231,7 @@ PRESETS: dict[str, tuple[Step, ...]] = {
     "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
     "stains": (),  # handled by `degrade`: it also returns the mask
     "large_holes": (),  # likewise
+    "holes_and_stains": (),  # likewise: each photo gets one of the two masks (HOLES_SHARE)
     "grayscale": (Step(grayscale),),
     # Real-ESRGAN style: a random subset of camera failures per image, in the order a camera makes them: exposure
     # and sensor noise, then white balance, then a flat tone curve.
@@ -247,7 +248,10 @@ HOLES_TRAIN = dict(strokes=(1, 4), thickness=(0.04, 0.12), boxes=(0, 2), box_sid
                    blob_radius=(0.05, 0.2))
 HOLES_EVAL = dict(strokes=(1, 2), thickness=(0.04, 0.1), boxes=(0, 1), box_side=(0.1, 0.3), blobs=(1, 2),
                   blob_radius=(0.06, 0.16))
-MASK_PRESETS = ("stains", "large_holes")
+# One inpainter for both jobs: most photos get large holes (the harder, more varied masks), the rest stains, whose
+# round edges and smaller size the hole masks rarely draw.
+HOLES_SHARE = 0.7
+MASK_PRESETS = ("stains", "large_holes", "holes_and_stains")
 ONE_OF = ("noise_mix",)  # presets whose images get exactly one of their steps, chosen with the steps' p
 
 
@@ -272,10 +276,7 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_shar
     mode = "train" if seeds is None else "eval"
     keep = _per_image(draw.uniform(0, 1) < clean_share) if seeds is None and clean_share > 0 else None
     if name in MASK_PRESETS:
-        if name == "stains":
-            mask = stain_mask(draw, *clean.shape[-2:], **(STAINS_TRAIN if seeds is None else STAINS_EVAL))
-        else:
-            mask = hole_mask(draw, *clean.shape[-2:], **(HOLES_TRAIN if seeds is None else HOLES_EVAL))
+        mask = _mask(draw, name, *clean.shape[-2:], training=seeds is None)
         mask = mask if keep is None else mask * ~keep
         colour = draw.uniform(0, 1, 3, 1, 1)
         return Degraded(clean * (1 - mask) + colour * mask, mask)
@@ -291,6 +292,17 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_shar
     if keep is not None:
         x = torch.where(keep, clean, x)
     return Degraded(x.clamp(0, 1), None)
+
+
+def _mask(draw: Draw, name: str, height: int, width: int, training: bool) -> Tensor:
+    """(B, 1, H, W) damage mask of a mask preset, training ranges or the evaluation setting."""
+    if name == "stains":
+        return stain_mask(draw, height, width, **(STAINS_TRAIN if training else STAINS_EVAL))
+    if name == "large_holes":
+        return hole_mask(draw, height, width, **(HOLES_TRAIN if training else HOLES_EVAL))
+    use_holes = _per_image(draw.uniform(0, 1) < HOLES_SHARE)
+    holes, stains = (_mask(draw, part, height, width, training) for part in ("large_holes", "stains"))
+    return torch.where(use_holes, holes, stains)
 
 
 def _choose(draw: Draw, p: Tensor) -> Tensor:
