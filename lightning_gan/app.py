@@ -143,6 +143,12 @@ class Models:
         """Shipped generators (`grocery`), then generator checkpoints under the runs folder."""
         return shipped_with("render") + self.runs("render")
 
+    def inpainters(self) -> list[str]:
+        """The shipped `inpaint`, then restorer checkpoints trained on any mask preset."""
+        from lightning_gan.data.degradations import MASK_PRESETS
+
+        return (["inpaint"] if "inpaint" in pretrained_names() else []) + self.runs("restorer", MASK_PRESETS)
+
 
 def _archive(files: list[Path], folder: Path) -> str | None:
     if not files:
@@ -373,7 +379,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             task.change(task_models, task, model)
             run.click(enhance_ui, [files, model], [slider, gallery, archive, status])
         with gr.Tab("Repair"):
-            inpainters = (["inpaint"] if "inpaint" in pretrained_names() else []) + models.runs("restorer", ("stains", "large_holes"))
+            inpainters = models.inpainters()
             editor = gr.ImageEditor(label="Photo: paint the damaged area with the brush", type="filepath", image_mode="RGBA",
                                     brush=gr.Brush(colors=["#ff00ff"], default_size=24), layers=False)
             repair_model = gr.Dropdown(inpainters, value=inpainters[0] if inpainters else None, label="Inpainting model",

@@ -296,6 +296,17 @@ def test_denoise_task_lists_runs_trained_on_any_noise_preset(tmp_path):
     assert [Path(p).parts[-4] for p in listed if p.endswith(".ckpt")] == ["camera", "mix"]
 
 
+def test_repair_tab_lists_the_shipped_inpainter_and_runs_trained_on_any_mask_preset(tmp_path):
+    for name, preset in (("holes", "large_holes"), ("mixed", "holes_and_stains"), ("noise", "noise")):
+        run = tmp_path / name / "version_0"
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "checkpoints" / "best.ckpt").write_bytes(b"")
+        (run / "config.yaml").write_text("model:\n  class_path: lightning_gan.models.eagan.EAGAN\n"
+                                         f"data:\n  init_args:\n    degradation: {preset}\n")
+    listed = Models(tmp_path, "cpu").inpainters()
+    assert listed[0] == "inpaint" and [Path(p).parts[-4] for p in listed[1:]] == ["holes", "mixed"]
+
+
 def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
     models = Models(tmp_path / "no_runs")
     assert models.generators()[:1] == ["grocery"]
