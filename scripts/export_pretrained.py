@@ -63,13 +63,13 @@ def model_card() -> str:
             lines.append(f"- note: {card['note']}")
         lines += generation_lines(card.get("generation"))
         for test in [card["test"]] * bool(card.get("test")) + card.get("more_tests", []):
-            keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y") if k in test["rows"][0]]
+            keys = [k for k in ("psnr", "ssim", "psnr_y", "ssim_y", "psnr_hole", "ssim_hole", "detail_hole") if k in test["rows"][0]]
             lines += ["", f"Test split, every {test['every']}th photo ({test['rows'][0]['images']} photos), "
                       f"`{test.get('degradation')}`:", "",
                       "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
             for row in test["rows"]:
                 method = f"**{card['name']}** (this model)" if row["method"].endswith(".ckpt") else row["method"]
-                lines.append(f"| {method} | " + " | ".join(f"{row[k]:.4f}" if "ssim" in k else f"{row[k]:.2f}" for k in keys) + " |")
+                lines.append(f"| {method} | " + " | ".join(_cell(k, row[k]) for k in keys) + " |")
         harm = card.get("do_no_harm")
         if harm:
             row = next(r for r in harm["rows"] if r["method"] != "input")
@@ -77,6 +77,10 @@ def model_card() -> str:
                       f"SSIM {row['ssim']:.4f} against the photos themselves ({row['images']} photos)."]
         lines.append("")
     return "\n".join(lines + classifier_lines())
+
+
+def _cell(key: str, value: float) -> str:
+    return f"{value:.4f}" if "ssim" in key else f"{value:.3f}" if key == "detail_hole" else f"{value:.2f}"
 
 
 def generation_lines(scores: dict | None) -> list[str]:
