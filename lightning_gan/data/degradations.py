@@ -23,7 +23,7 @@ Range = tuple[float, float]
 
 class Degraded(NamedTuple):
     image: Tensor  # the degraded batch, in [0, 1]
-    mask: Tensor | None  # (B, 1, H, W), 1 inside damaged areas; only for `stains`
+    mask: Tensor | None  # (B, 1, H, W), 1 inside damaged areas; only for MASK_PRESETS
 
 
 class Draw:
