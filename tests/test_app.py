@@ -285,24 +285,24 @@ def test_browser_enhance_end_to_end(tmp_path):
         log.close()
 
 
-def test_denoise_task_lists_runs_trained_on_any_noise_preset(tmp_path):
-    for name, preset in (("mix", "noise_mix"), ("camera", "camera_noise"), ("dark", "lowlight")):
-        run = tmp_path / name / "version_0"
+def fake_eagan_runs(runs: Path, presets: dict[str, str]) -> None:
+    """runs/NAME/version_0 with an empty checkpoint and a config naming its degradation preset."""
+    for name, preset in presets.items():
+        run = runs / name / "version_0"
         (run / "checkpoints").mkdir(parents=True)
         (run / "checkpoints" / "last.ckpt").write_bytes(b"")
         (run / "config.yaml").write_text("model:\n  class_path: lightning_gan.models.eagan.EAGAN\n"
                                          f"data:\n  init_args:\n    degradation: {preset}\n")
+
+
+def test_denoise_task_lists_runs_trained_on_any_noise_preset(tmp_path):
+    fake_eagan_runs(tmp_path, {"mix": "noise_mix", "camera": "camera_noise", "dark": "lowlight"})
     listed = Models(tmp_path, "cpu").for_task("denoise")
     assert [Path(p).parts[-4] for p in listed if p.endswith(".ckpt")] == ["camera", "mix"]
 
 
 def test_repair_tab_lists_the_shipped_inpainter_and_runs_trained_on_any_mask_preset(tmp_path):
-    for name, preset in (("holes", "large_holes"), ("mixed", "holes_and_stains"), ("noise", "noise")):
-        run = tmp_path / name / "version_0"
-        (run / "checkpoints").mkdir(parents=True)
-        (run / "checkpoints" / "best.ckpt").write_bytes(b"")
-        (run / "config.yaml").write_text("model:\n  class_path: lightning_gan.models.eagan.EAGAN\n"
-                                         f"data:\n  init_args:\n    degradation: {preset}\n")
+    fake_eagan_runs(tmp_path, {"holes": "large_holes", "mixed": "holes_and_stains", "noise": "noise"})
     listed = Models(tmp_path, "cpu").inpainters()
     assert listed[0] == "inpaint" and [Path(p).parts[-4] for p in listed[1:]] == ["holes", "mixed"]
 
