@@ -108,8 +108,11 @@ class Models:
         return found
 
     def for_task(self, task: str) -> list[str]:
-        shipped, preset = TASKS[task]
-        return ([shipped] if shipped in pretrained_names() else []) + self.runs("restorer", preset)
+        return self.restorers(*TASKS[task])
+
+    def restorers(self, shipped: str, degradation: str | tuple[str, ...]) -> list[str]:
+        """The shipped model `shipped` when installed, then restorer checkpoints trained on `degradation`."""
+        return ([shipped] if shipped in pretrained_names() else []) + self.runs("restorer", degradation)
 
     def cached(self, kind: str, spec: str, load: Callable[[], object]):
         """The object loaded for (kind, spec), loading it on first use."""
@@ -145,9 +148,9 @@ class Models:
 
     def inpainters(self) -> list[str]:
         """The shipped `inpaint`, then restorer checkpoints trained on any mask preset."""
-        from lightning_gan.data.degradations import MASK_PRESETS
+        from lightning_gan.data.degradations import MASK_PRESETS  # here: the page need not import kornia to start
 
-        return (["inpaint"] if "inpaint" in pretrained_names() else []) + self.runs("restorer", MASK_PRESETS)
+        return self.restorers("inpaint", MASK_PRESETS)
 
 
 def _archive(files: list[Path], folder: Path) -> str | None:

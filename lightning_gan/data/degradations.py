@@ -300,6 +300,7 @@ def _mask(draw: Draw, name: str, height: int, width: int, training: bool) -> Ten
         return stain_mask(draw, height, width, **(STAINS_TRAIN if training else STAINS_EVAL))
     if name == "large_holes":
         return hole_mask(draw, height, width, **(HOLES_TRAIN if training else HOLES_EVAL))
+    # Both masks are drawn for the whole batch (the draws are vectorised over photos), and one is kept per photo.
     use_holes = _per_image(draw.uniform(0, 1) < HOLES_SHARE)
     holes, stains = (_mask(draw, part, height, width, training) for part in ("large_holes", "stains"))
     return torch.where(use_holes, holes, stains)
