@@ -42,6 +42,9 @@ class Restorer:
     # the original. A hole's content comes from the whole photo, which tiles would cut; and at the working size the
     # hole spans as many pixels as the training holes did, so the model's strokes keep their scale. None = off.
     working_size: int | None = None
+    # Operators whose parameters are tied to the photo's coordinates (a local map over the whole photo) render the
+    # whole photo at once; their per-pixel rendering needs no tiling to bound memory.
+    tiles: bool = True
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
@@ -54,6 +57,8 @@ class Restorer:
         if mask is not None and self.working_size and max(degraded.shape[-2:]) > self.working_size:
             return self._fill_at_working_size(degraded, mask, tile, overlap)
         fn = self.fn if self.prepare is None else self.prepare(degraded)
+        if not self.tiles:
+            return fn(degraded, mask).clamp(0, 1)
         return tiled(fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
 
     def _fill_at_working_size(self, degraded: Tensor, mask: Tensor, tile: int, overlap: int) -> Tensor:
@@ -170,7 +175,8 @@ def global_restorer(name: str, operator: nn.Module, device: torch.device) -> Res
         params = operator.predict(to_signed(whole))
         return lambda x, m: to_unit(operator.render(to_signed(x), params))
 
-    return Restorer(name, lambda x, m: prepare(x)(x, m), 1, False, device, prepare)
+    whole = getattr(operator, "whole_photo", False)
+    return Restorer(name, lambda x, m: prepare(x)(x, m), 1, False, device, prepare, tiles=not whole)
 
 
 def _first_line(error: BaseException) -> str:

@@ -138,3 +138,33 @@ def test_datamodule_batches_are_uint8_then_float_on_device(two_class_folder):
     assert 0 <= out["degraded"].min() and out["degraded"].max() <= 1
     again = data.on_after_batch_transfer(batch, 0)
     assert torch.equal(out["degraded"], again["degraded"])  # evaluation degradations are seeded per image
+
+
+def test_mix_draws_training_images_from_each_folder_at_its_share(two_class_folder, tmp_path):
+    from lightning_gan.data.datamodule import DeviceBatches
+
+    extra = tmp_path / "studio"
+    for i in range(10):
+        write_image(extra / f"g{i}.png", (40, 210, 40))
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, mix={str(extra): 0.5})
+    data.setup("fit")
+    train = data.datasets["train"]
+    green = train.images[:, 1].float().mean(dim=(1, 2)) > 150
+    assert green.sum() == 10 and data.classes == ["blue", "red"]  # a mix folder adds images, not classes
+    assert not (data.datasets["val"].images[:, 1].float().mean(dim=(1, 2)) > 150).any()  # validation stays on root
+    drawn = torch.cat([b["index"] for _ in range(10) for b in data.train_dataloader()])
+    assert 0.4 < green[drawn].float().mean() < 0.6  # 10 green images supply half the draws
+    device = DeviceBatches(train, 8, shuffle=True, drop_last=True)
+    drawn = torch.cat([b["index"] for b in device])
+    assert 0.35 < green[drawn].float().mean() < 0.65
+
+
+def test_mix_and_studio_options_are_checked(two_class_folder, tmp_path):
+    with pytest.raises(FileNotFoundError, match="--data.mix"):
+        ProductImageDataModule(root=str(two_class_folder), mix={str(tmp_path / "nowhere"): 0.2}).setup("fit")
+    with pytest.raises(ValueError, match="--data.mix"):
+        ProductImageDataModule(root=str(two_class_folder), mix={str(tmp_path): 0.95})
+    with pytest.raises(ValueError, match="--data.mix"):
+        ProductImageDataModule(root=str(two_class_folder), mix={str(tmp_path): 0.0})
+    with pytest.raises(ValueError, match="--data.studio_share"):
+        ProductImageDataModule(root=str(two_class_folder), studio_share=1.5)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 import torch
 
 from lightning_gan.inference import global_restorer
-from lightning_gan.nets.tone import ToneGenerator, apply_curves
+from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator, apply_curves
 
 
 def trained_like(seed: int = 0) -> ToneGenerator:
@@ -74,4 +75,112 @@ def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path):
     session = ort.InferenceSession(str(path))
     x = torch.rand(2, 3, 300, 200)
     got = session.run(None, {"image": x.numpy()})[0]
+    np.testing.assert_allclose(got, module(x).detach().numpy(), atol=1e-4)
+
+
+# --- GuardedToneGenerator: invariants that hold for any weights -----------------------------------------------------
+
+def guarded(seed: int = 0, std: float = 0.5) -> GuardedToneGenerator:
+    """A guarded operator with random, large output weights: the invariants must hold whatever training does."""
+    torch.manual_seed(seed)
+    net = GuardedToneGenerator(width=8, thumb=32, knots=9)
+    for layer in (net.head[-1], net.local):
+        torch.nn.init.normal_(layer.weight, std=std)
+        torch.nn.init.normal_(layer.bias, std=2 * std)
+    return net.eval()
+
+
+def studio_photo(background: float = 254 / 255, size: int = 64) -> torch.Tensor:
+    """A colourful product in the middle of a neutral background, in [0, 1]."""
+    torch.manual_seed(1)
+    photo = torch.full((1, 3, size, size), background)
+    photo[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = torch.rand(1, 3, size // 2, size // 2) * 0.8
+    return photo
+
+
+def run(net, photo: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return (net(photo * 2 - 1) + 1) / 2
+
+
+def test_guarded_untrained_operator_is_the_identity():
+    x = torch.rand(2, 3, 37, 53) * 2 - 1
+    torch.testing.assert_close(GuardedToneGenerator(width=8, thumb=32, knots=9)(x), x, atol=1e-5, rtol=0)
+
+
+def test_guarded_random_weights_change_photos():
+    """The invariants below are not won by doing nothing: random weights change a photo a lot."""
+    x = torch.rand(1, 3, 48, 48)
+    assert (run(guarded(), x) - x).abs().mean() > 0.03
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_white_background_stays_white_and_neutral_for_any_weights(seed):
+    for level in (1.0, 254 / 255, 245 / 255):
+        photo = studio_photo(level)
+        out = run(guarded(seed), photo)
+        background = out[..., :8, :]
+        spread = background.amax(dim=1) - background.amin(dim=1)
+        assert spread.max() < 1e-5, f"a neutral background took a tint (level {level})"
+        if level == 1.0:
+            assert background.min() > 1 - 1e-5, "white moved"
+        if level == 254 / 255:
+            assert (background - level).abs().max() * 255 <= 2.6, "near-white moved by more than the curve bounds allow"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_pixel_that_was_not_clipped_becomes_clipped(seed):
+    torch.manual_seed(seed)
+    photo = torch.rand(2, 3, 40, 40) ** 0.3  # bright photos, many near-white pixels
+    out = run(guarded(seed, std=1.0), photo)
+    top_in, top_out = photo.amax(dim=1), out.amax(dim=1)
+    assert (top_out <= 1 - 0.5 * (1 - top_in) + 1e-6).all()
+    assert ((top_out * 255).round() >= 255)[(top_in * 255).round() <= 253].sum() == 0
+
+
+def test_white_balance_acts_only_when_the_highlights_show_a_cast():
+    net = guarded(3)
+    neutral = studio_photo(240 / 255)
+    warm = neutral * torch.tensor([1.0, 0.9, 0.75]).view(1, 3, 1, 1)  # the whole photo under a warm light
+    _, _, _, gate_neutral = net.predict(neutral * 2 - 1)
+    _, _, _, gate_warm = net.predict(warm * 2 - 1)
+    assert gate_neutral.item() == 0 and gate_warm.item() == 1
+    with torch.no_grad():
+        params, a, b, gate = net.predict(warm * 2 - 1)
+        balanced = net.render(warm * 2 - 1, (params, a, b, gate))
+        unbalanced = net.render(warm * 2 - 1, (params, a, b, torch.zeros_like(gate)))
+    assert (balanced - unbalanced).abs().max() > 0.01  # an open gate lets the gains act
+
+
+def test_local_gamma_lifts_one_region_more_than_another_and_follows_edges():
+    """Two pixels of the same value get different outputs in different places (a local operator), while inside a
+    flat region the correction is smooth (the guided filter follows the photo's own edges)."""
+    net = guarded(4)
+    photo = torch.full((1, 3, 64, 64), 0.2)
+    photo[..., :, 32:] = 0.6
+    photo[..., 10, 10] = photo[..., 50, 20] = 0.4
+    out = run(net, photo)
+    assert (out[..., 10, 10] - out[..., 50, 20]).abs().max() > 1e-3
+    left = out[..., 16:48, 4:28]
+    assert (left.diff(dim=-1).abs().max() < 0.02) and (left.diff(dim=-2).abs().max() < 0.02)
+
+
+def test_guarded_restorer_renders_the_whole_photo_and_matches_forward():
+    net = guarded(5)
+    restorer = global_restorer("guarded", net, torch.device("cpu"))
+    photo = torch.rand(1, 3, 150, 170)
+    torch.testing.assert_close(restorer(photo, tile=64, overlap=16), run(net, photo), atol=1e-5, rtol=0)
+
+
+def test_guarded_onnx_export_matches_pytorch_at_other_sizes(tmp_path):
+    from lightning_gan.nets.io import ImageToImage
+
+    module = ImageToImage(guarded(6), False).eval()
+    path = tmp_path / "guarded.onnx"
+    with torch.no_grad():
+        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"], output_names=["restored"],
+                          dynamic_axes={"image": {0: "b", 2: "h", 3: "w"}, "restored": {0: "b", 2: "h", 3: "w"}},
+                          opset_version=17, dynamo=False)
+    x = torch.rand(2, 3, 300, 200)
+    got = ort.InferenceSession(str(path)).run(None, {"image": x.numpy()})[0]
     np.testing.assert_allclose(got, module(x).detach().numpy(), atol=1e-4)

@@ -14,11 +14,12 @@ from typing import Literal
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from lightning_gan.data.augment import augment, center_crop, native_crops, resize
 from lightning_gan.data.degradations import PRESETS, degrade
-from lightning_gan.data.images import ImageRecord, decode_all, list_split
+from lightning_gan.data.images import SPLITS, ImageRecord, decode_all, list_split, scan
+from lightning_gan.data.studio import some_studio_shots
 from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, shared_seed, stream_loader
 from lightning_gan.files import atomic_path
 
@@ -29,8 +30,10 @@ EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
 class CachedImages(Dataset):
     """Decoded images held in one uint8 tensor: later epochs decode nothing, workers pass uint8 only."""
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, records: list[ImageRecord]):
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, records: list[ImageRecord],
+                 weights: torch.Tensor | None = None):
         self.images, self.labels, self.records = images, labels, records
+        self.weights = weights  # per-image sampling weights (`mix`); None: every image once per epoch
 
     def __len__(self) -> int:
         return len(self.images)
@@ -54,8 +57,11 @@ class DeviceBatches:
 
     def _indices(self) -> torch.Tensor:
         count = len(self.data)
-        if self.shuffle:  # the same permutation on every rank (seeded by epoch), then sharded
-            order = torch.randperm(count, generator=torch.Generator().manual_seed(self.seed + self.epoch()))
+        generator = torch.Generator().manual_seed(self.seed + self.epoch())
+        if self.shuffle and self.data.weights is not None:  # weighted draws (the same on every rank), then sharded
+            order = torch.multinomial(self.data.weights.cpu(), count, replacement=True, generator=generator)
+        elif self.shuffle:  # the same permutation on every rank (seeded by epoch), then sharded
+            order = torch.randperm(count, generator=generator)
         else:
             order = torch.arange(count)
         per_rank = count // self.world_size if self.drop_last else -(-count // self.world_size)
@@ -75,9 +81,27 @@ class DeviceBatches:
 
 
 def host_loader(data: Dataset, batch_size: int, train: bool, num_workers: int) -> DataLoader:
-    """A DataLoader over an in-memory dataset: shuffled, whole batches only, when training."""
-    return DataLoader(data, batch_size=batch_size, shuffle=train, drop_last=train and len(data) >= batch_size,
-                      num_workers=num_workers, persistent_workers=num_workers > 0)
+    """A DataLoader over an in-memory dataset: shuffled (or drawn with the dataset's weights), whole batches only,
+    when training."""
+    weights = getattr(data, "weights", None) if train else None
+    sampler = WeightedRandomSampler(weights, len(data), replacement=True) if weights is not None else None
+    return DataLoader(data, batch_size=batch_size, shuffle=train and sampler is None, sampler=sampler,
+                      drop_last=train and len(data) >= batch_size, num_workers=num_workers, persistent_workers=num_workers > 0)
+
+
+def mix_records(folder: Path) -> list[ImageRecord]:
+    """The training images of a `mix` folder: its train split when it has Grocery Store style splits, else every
+    image in it (a mix folder is training data only)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--data.mix: folder not found: {folder}")
+    if any((folder / f"{s}.txt").is_file() or (folder / s).is_dir() for s in SPLITS):
+        return list_split(folder, "train")
+    return [ImageRecord(p, "", "") for p in scan(folder)]
+
+
+def mix_weights(counts: list[int], shares: list[float]) -> torch.Tensor:
+    """Per-image sampling weights: source k (counts[k] images) supplies shares[k] of the draws."""
+    return torch.cat([torch.full((n,), share / n) for n, share in zip(counts, shares) if n])
 
 
 def _cache_key(records: list[ImageRecord], size: int) -> str:
@@ -128,6 +152,11 @@ class ProductImageDataModule(L.LightningDataModule):
         native_crops: train on random image_size crops of the cached images instead (no rotation, no resampling:
             restoration targets stay sharp), validate on their central 2 x image_size crop; pair with a larger load_size.
         label: which class the `label` field holds: the fine product class or its coarse family.
+        mix: more training folders and the share of training draws each supplies, e.g. {"natural-photos": 0.25};
+            `root` supplies the rest (at least 0.1), and validation and test stay on `root`. A folder with splits
+            gives its train split, any other folder all its images. Images are drawn with replacement at these odds.
+        studio_share: share of training photos turned into studio shots before they are degraded: a cut-out of the
+            photo on a neutral white or light-grey background with a soft shadow (`lightning_gan.data.studio`).
         cache_dir: optional folder for an on-disk decode cache (streaming: where downloaded chunks are kept).
         device_cache: keep the decoded images on the accelerator and cut batches there (None = when training on a
             GPU and the images take under a quarter of its free memory).
@@ -151,6 +180,8 @@ class ProductImageDataModule(L.LightningDataModule):
         crop_scale: tuple[float, float] = (0.7, 1.0),
         native_crops: bool = False,
         label: Literal["fine", "coarse"] = "fine",
+        mix: dict[str, float] | None = None,
+        studio_share: float = 0.0,
         cache_dir: str | None = None,
         device_cache: bool | None = None,
         val_fraction: float = 0.1,
@@ -162,6 +193,13 @@ class ProductImageDataModule(L.LightningDataModule):
             raise ValueError(f"--data.degradation {degradation!r} is unknown; known presets: {', '.join(PRESETS)}")
         if not 0 <= clean_share < 1:
             raise ValueError(f"--data.clean_share {clean_share} must be in [0, 1)")
+        if not 0 <= studio_share <= 1:
+            raise ValueError(f"--data.studio_share {studio_share} must be in [0, 1]")
+        for folder, share in (mix or {}).items():
+            if not 0 < share < 1:
+                raise ValueError(f"--data.mix {folder}: share {share} must be in (0, 1)")
+        if sum((mix or {}).values()) > 0.9:
+            raise ValueError(f"--data.mix: the shares add up to {sum(mix.values()):.2f}; leave root at least 0.1")
         if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
             raise ValueError(f"--data.crop_scale {crop_scale} must satisfy 0 < low <= high <= 1")
         self.save_hyperparameters()
@@ -169,6 +207,9 @@ class ProductImageDataModule(L.LightningDataModule):
         if not is_remote(self.root) and not self.root.is_dir():
             raise FileNotFoundError(f"--data.root: folder not found: {self.root}")
         self.manifest = read_manifest(self.root) if is_prepared(self.root) else None  # streamed when set
+        if mix and (self.manifest is not None or is_remote(self.root)):
+            raise ValueError("--data.mix works with image folders, not with a prepared or streamed --data.root")
+        self.mix = {Path(folder).expanduser(): share for folder, share in (mix or {}).items()}
         self.load_size = load_size or image_size + image_size // 4
         self.datasets: dict[str, CachedImages] = {}
         self.classes: list[str] = list(self.manifest["classes"][label]) if self.manifest else []
@@ -184,9 +225,20 @@ class ProductImageDataModule(L.LightningDataModule):
         kept, images = load_images(records, self.load_size, hp.cache_dir)
         if not self.classes:
             self.classes = sorted({getattr(r, hp.label) for r in kept})
+        weights = None
+        if split == "train" and self.mix:
+            counts, parts = [len(kept)], [images]
+            for folder in self.mix:
+                extra, extra_images = load_images(mix_records(folder), self.load_size, hp.cache_dir)
+                if not extra:
+                    raise ValueError(f"--data.mix {folder}: no readable image (looked for jpg/jpeg/png/webp/bmp)")
+                kept, counts = kept + extra, counts + [len(extra)]
+                parts.append(extra_images)
+            images = torch.cat(parts)
+            weights = mix_weights(counts, [1 - sum(self.mix.values()), *self.mix.values()])
         index = {name: i for i, name in enumerate(self.classes)}
         labels = torch.tensor([index.get(getattr(r, hp.label), -1) for r in kept], dtype=torch.long)
-        return CachedImages(images, labels, kept)
+        return CachedImages(images, labels, kept, weights)
 
     def setup(self, stage: str | None = None) -> None:
         self._shuffle_seed = shared_seed(self.trainer)  # the same permutation on every DDP rank
@@ -261,6 +313,8 @@ class ProductImageDataModule(L.LightningDataModule):
             clean = center_crop(batch["image"], min(2 * hp.image_size, self.load_size))
         else:
             clean = resize(batch["image"], hp.image_size)
+        if training and hp.studio_share:
+            clean = some_studio_shots(clean, hp.studio_share)
         out = {"clean": clean, "label": batch["label"], "index": batch["index"]}
         if hp.degradation:
             seeds = None if training else batch["index"] + hp.eval_seed * EVAL_SEED_STRIDE

@@ -13,7 +13,7 @@ from lightning_gan.models.enhance_base import EnhancementGAN
 from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleResNet
 from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator
 from lightning_gan.nets.ffc import FFCInpainter
-from lightning_gan.nets.tone import ToneGenerator
+from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator
 
 
 class EAGAN(EnhancementGAN):
@@ -29,13 +29,15 @@ class EAGAN(EnhancementGAN):
             `unshuffle` (EDSR blocks at half resolution on pixel-unshuffled input, FFDNet's downsampling:
             denoising), `unet`, or `tone`: global curves and a
             colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
-            exposure, white balance and contrast, never repaints a pixel), or `ffc`: Fast Fourier Convolution
+            exposure, white balance and contrast, never repaints a pixel), `guarded_tone`: the same idea with
+            invariants that hold for any weights (white and the grey axis kept, no new clipping, white balance only
+            when the highlights show a cast) and an edge-aware local shadow lift (`GuardedToneGenerator`), or `ffc`: Fast Fourier Convolution
             residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`, LaMa; inpainting of
             large holes).
         width: generator width (for `tone`: of its parameter network).
         blocks: residual blocks (resnet, edsr, unshuffle, ffc) or U-Net depth (unet); unused by `tone`.
-        knots: knots of each colour channel's curve (`tone`).
-        thumb: side of the thumbnail the `tone` parameter network sees.
+        knots: knots of each colour channel's curve (`tone`; the shared curve of `guarded_tone`).
+        thumb: side of the thumbnail the `tone` / `guarded_tone` parameter network sees.
         discriminator: `patch` (pix2pix) or `global_local` (a whole-photo and a random-crop patch discriminator,
             as in EnlightenGAN).
         d_width: discriminator width.
@@ -46,7 +48,7 @@ class EAGAN(EnhancementGAN):
         perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
     """
 
-    def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "ffc"] = "resnet",
+    def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "guarded_tone", "ffc"] = "resnet",
                  width: int = 64, blocks: int = 8,
                  knots: int = 17, thumb: int = 128, discriminator: Literal["patch", "global_local"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
@@ -55,12 +57,14 @@ class EAGAN(EnhancementGAN):
         in_channels = self.in_channels
         if generator not in ("resnet", "edsr") and self.scale != 1:
             raise ValueError(f"--model.generator {generator} does not upsample; use resnet or edsr for --model.scale > 1")
-        if generator == "tone" and (self.use_mask or self.noise_map):
+        if generator in ("tone", "guarded_tone") and (self.use_mask or self.noise_map):
             raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint or denoise (use resnet or unet)")
         if generator == "unet":
             net = UNetGenerator(in_channels, width, blocks)
         elif generator == "tone":
             net = ToneGenerator(width, thumb, knots)
+        elif generator == "guarded_tone":
+            net = GuardedToneGenerator(width, thumb, knots)
         elif generator == "ffc":
             net = FFCInpainter(in_channels, width, blocks)
         elif generator == "unshuffle":

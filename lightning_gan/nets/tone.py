@@ -15,6 +15,8 @@ untrained operator is the identity.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -85,6 +87,157 @@ class ToneGenerator(nn.Module):
         unit = (x[:, :3] + 1) / 2
         y = apply_matrix(apply_curves(unit, increments.to(x.dtype)), matrix.to(x.dtype))
         return y.clamp(0, 1) * 2 - 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.render(x, self.predict(x))
+
+
+# --- the guarded operator: invariants that hold for any weights --------------------------------------------------
+
+def luma_of(x: Tensor) -> Tensor:
+    """BT.601 luma (B, 1, H, W) of (B, 3, H, W)."""
+    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+
+
+def box_mean(x: Tensor, radius: int) -> Tensor:
+    """Mean over a (2r+1)^2 window, the window cut at the borders (the guided filter's box filter)."""
+    return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
+
+
+def guided_coefficients(guide: Tensor, target: Tensor, radius: int, eps: float) -> tuple[Tensor, Tensor]:
+    """The guided filter's local linear model target ~ a * guide + b (He et al., "Guided Image Filtering", TPAMI
+    2013), averaged over windows. Computed on a thumbnail and upsampled, this is the fast guided filter (He & Sun 2015;
+    Wu et al., "Fast End-to-End Trainable Guided Filter", CVPR 2018): the full-resolution map a * luma + b follows the
+    photo's own edges, so a smooth low-resolution gain map leaves no halo around them."""
+    mean_i, mean_p = box_mean(guide, radius), box_mean(target, radius)
+    var_i = box_mean(guide * guide, radius) - mean_i * mean_i
+    cov = box_mean(guide * target, radius) - mean_i * mean_p
+    a = cov / (var_i + eps)
+    b = mean_p - a * mean_i
+    return box_mean(a, radius), box_mean(b, radius)
+
+
+def highlight_cast(unit: Tensor, sharpness: float = 30.0) -> Tensor:
+    """(B,) relative chroma (max - min) / max of the photo's brightest pixels (a softmax over luma picks them): near
+    0 when the highlights are neutral, as a white or grey studio background is; the white-patch idea of colour
+    constancy (Land & McCann 1971): a photo whose brightest surfaces are neutral shows no cast to correct."""
+    weights = torch.softmax(sharpness * luma_of(unit).flatten(1), dim=1).unsqueeze(1)  # (B, 1, H*W)
+    colour = (unit.flatten(2) * weights).sum(-1)  # (B, 3)
+    top = colour.amax(dim=1)
+    return (top - colour.amin(dim=1)) / top.clamp_min(1e-3)
+
+
+def bounded(raw: Tensor, low: float, high: float) -> Tensor:
+    """A smooth map of R onto (low, high) with bounded(0) = 0 (low < 0 < high): tanh scaled on each side."""
+    t = torch.tanh(raw)
+    return torch.where(t >= 0, t * high, -t * low)
+
+
+class GuardedToneGenerator(nn.Module):
+    """A tone and colour operator whose harm is bounded by construction, with a local shadow lift.
+    (B, 3, H, W) in [-1, 1] -> same; `render(x, predict(x))` is the same map; untrained (zero head) it is the identity.
+
+    A small CNN looks at a thumbnail of the whole photo (as `ToneGenerator`, Zero-DCE / image-adaptive 3D LUTs) and
+    predicts, in this order of application:
+    1. white balance: per-channel gains in [1/1.5, 1.5], normalised to keep luma, and gated by `highlight_cast`: a
+       photo whose brightest pixels are neutral (relative chroma under `cast_open`, e.g. a white or light-grey studio
+       background) gets gains of exactly 1;
+    2. one tone curve shared by the three channels (monotone, f(0) = 0, f(1) = 1, its last segment's slope in
+       [top_slope[0], top_slope[1]]): a neutral pixel stays neutral and near-white stays near white;
+    3. a local gamma y = x ** g(x, y), g in [gamma[0], gamma[1]], shared by the channels: a coarse map from the CNN
+       (one cell per 16 x 16 thumbnail pixels),
+       made edge-aware by the fast guided filter on the photo's luma (HDRNet's idea of a low-resolution map sliced by
+       the full-resolution photo, Gharbi et al. SIGGRAPH 2017): shadows lift where they are, without halos; 0 and 1
+       are fixed points;
+    4. a colour matrix I + D whose rows sum to 1 (D 1 = 0): the grey axis maps to
+       itself; saturation and hue may change (entries within +-2 x `matrix_bound`);
+    5. a shoulder: each pixel's brightest channel stays <= 1 - shoulder * (1 - its input's brightest channel), so a
+       pixel that was not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5).
+
+    Args:
+        width: channels of the parameter network's first layer (doubled at each of its four stride-2 levels, capped
+            at 8 x width).
+        thumb: side of the square thumbnail the parameter network sees (the whole photo, resized).
+        knots: knots of the shared tone curve.
+        radius: guided-filter window radius, thumbnail pixels.
+    """
+
+    global_operator = True  # parameters come from the whole photo
+    whole_photo = True  # the local map is tied to the photo's coordinates: render whole photos, never tiles
+
+    top_slope = (0.5, 1.5)  # slope of the curve's last segment: 254/255 ends within [252.5, 254.5]
+    gamma = (0.5, 1.5)  # local exponent: 0.5 lifts a 10 % shadow to 32 %, 1.5 deepens it to 3 %
+    gain = 1.5  # white-balance gain bound (either way): tungsten to daylight is about 1.4 on red or blue
+    matrix_bound = 0.25  # per entry of D
+    cast_open = (0.03, 0.08)  # highlight relative chroma: below the first, no white balance; above the second, full
+    shoulder = 0.5
+    eps = 1e-2  # guided filter regulariser (luma variance units): flatter areas than this get a smooth map
+
+    def __init__(self, width: int = 16, thumb: int = 128, knots: int = 33, radius: int = 4):
+        super().__init__()
+        self.thumb, self.knots, self.radius = thumb, knots, radius
+        layers: list[nn.Module] = []
+        channels = 3
+        for level in range(5):
+            out = width * min(2**level, 8)
+            layers += [nn.Conv2d(channels, out, 3, stride=2 if level < 4 else 1, padding=1), nn.LeakyReLU(0.2, True)]
+            channels = out
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.Linear(2 * channels, 128), nn.LeakyReLU(0.2, True), nn.Linear(128, (knots - 1) + 3 + 9))
+        self.local = nn.Conv2d(channels + 2 * channels, 1, 1)  # per cell: its features and the pooled ones
+        for layer in (self.head[-1], self.local):  # identity at start
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    def _thumbnail(self, x: Tensor) -> Tensor:
+        side = 4 * self.thumb  # bilinear to 4x, then 4x4 means: close to antialiasing, and exportable
+        return F.avg_pool2d(F.interpolate(x[:, :3], size=(side, side), mode="bilinear", align_corners=False), 4)
+
+    def predict(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(global parameters (B, P), guided coefficients a, b (B, 1, thumb, thumb), white-balance gate (B,))."""
+        small = self._thumbnail(x)
+        h = self.features(small)
+        pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
+        params = self.head(pooled)
+        context = pooled.view(*pooled.shape, 1, 1).expand(-1, -1, *h.shape[-2:])
+        coarse = self.local(torch.cat([h, context], dim=1))  # one cell per 16 x 16 thumbnail pixels
+        unit = (small + 1) / 2
+        guide = luma_of(unit)
+        target = F.interpolate(coarse, size=guide.shape[-2:], mode="bilinear", align_corners=False)
+        a, b = guided_coefficients(guide, target, self.radius, self.eps)
+        low, high = self.cast_open
+        gate = ((highlight_cast(unit) - low) / (high - low)).clamp(0, 1)
+        return params, a, b, gate
+
+    def curve_increments(self, params: Tensor) -> Tensor:
+        """(B, 1, K-1) increments summing to 1 (f(1) = 1), the last one's slope in `top_slope`; zero logits give the
+        identity curve."""
+        segments = self.knots - 1
+        low, high = self.top_slope
+        last = (low + (high - low) * torch.sigmoid(params[:, segments - 1 : segments])) / segments  # 0 -> 1 / segments
+        rest = torch.softmax(params[:, : segments - 1], dim=1) * (1 - last)
+        return torch.cat([rest, last], dim=1).unsqueeze(1)
+
+    def render(self, x: Tensor, prediction: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
+        """Apply predicted parameters to the whole photo `x` (any size, [-1, 1]) they were predicted from."""
+        params, a, b, gate = prediction
+        segments = self.knots - 1
+        unit = (x[:, :3] + 1) / 2
+        log_gains = bounded(params[:, segments : segments + 3], -math.log(self.gain), math.log(self.gain)) * gate.unsqueeze(1)
+        gains = log_gains.exp()
+        gains = gains / (0.299 * gains[:, 0:1] + 0.587 * gains[:, 1:2] + 0.114 * gains[:, 2:3])
+        y = (unit * gains.view(-1, 3, 1, 1)).clamp(0, 1)
+        y = apply_curves(y, self.curve_increments(params).expand(-1, 3, -1).to(x.dtype))
+        size = x.shape[-2:]
+        q = F.interpolate(a, size=size, mode="bilinear", align_corners=False) * luma_of(unit) \
+            + F.interpolate(b, size=size, mode="bilinear", align_corners=False)
+        exponent = bounded(q, math.log(self.gamma[0]), math.log(self.gamma[1])).exp()
+        y = y.clamp_min(1e-6) ** exponent
+        delta = torch.tanh(params[:, segments + 3 :].view(-1, 3, 3))
+        delta = self.matrix_bound * (delta - delta.mean(dim=2, keepdim=True))  # rows sum to 0: grey stays grey
+        y = apply_matrix(y, torch.eye(3, device=x.device, dtype=x.dtype) + delta)
+        cap = 1 - self.shoulder * (1 - unit.amax(dim=1, keepdim=True))
+        y = torch.minimum(y.clamp(0, 1), cap)
+        return y * 2 - 1
 
     def forward(self, x: Tensor) -> Tensor:
         return self.render(x, self.predict(x))
