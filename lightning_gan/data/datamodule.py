@@ -19,8 +19,8 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from lightning_gan.data.augment import augment, center_crop, native_crops, resize
 from lightning_gan.data.degradations import PRESETS, degrade
 from lightning_gan.data.images import SPLITS, ImageRecord, decode_all, list_split, scan
-from lightning_gan.data.studio import some_studio_shots
 from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, shared_seed, stream_loader
+from lightning_gan.data.studio import some_studio_shots
 from lightning_gan.files import atomic_path
 
 SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"

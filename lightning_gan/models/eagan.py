@@ -31,9 +31,9 @@ class EAGAN(EnhancementGAN):
             colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
             exposure, white balance and contrast, never repaints a pixel), `guarded_tone`: the same idea with
             invariants that hold for any weights (white and the grey axis kept, no new clipping, white balance only
-            when the highlights show a cast) and an edge-aware local shadow lift (`GuardedToneGenerator`), or `ffc`: Fast Fourier Convolution
-            residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`, LaMa; inpainting of
-            large holes).
+            when the highlights show a cast) and an edge-aware local shadow lift (`GuardedToneGenerator`), or `ffc`:
+            Fast Fourier Convolution residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`,
+            LaMa; inpainting of large holes).
         width: generator width (for `tone`: of its parameter network).
         blocks: residual blocks (resnet, edsr, unshuffle, ffc) or U-Net depth (unet); unused by `tone`.
         knots: knots of each colour channel's curve (`tone`; the shared curve of `guarded_tone`).
