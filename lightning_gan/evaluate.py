@@ -10,7 +10,9 @@ Markdown table, and saves a PNG of the worst and best case of the first model.
 `--degradation none` feeds the clean photos themselves: the do-no-harm check (a good photo should come out nearly
 unchanged). `--no-reference` needs no clean photos at all, for a shop's own pictures: per method the mean luma change,
 the detail ratio (variance of the Laplacian of luma, output over input; below 1 = detail lost) and the colour-cast
-change (distance between the rg-chromaticities of the mean colour of output and input; 0 for a pure brightness gain):
+change (distance between the rg-chromaticities of the mean colour of output and input; 0 for a pure brightness gain),
+new clipping (percentage points of pixels with a channel at 255, output minus input) and the share of pixels at
+black (luma <= 2/255, output):
 
     lightning-gan evaluate --no-reference --data my_photos/ --model enhance --baselines clahe,auto_contrast
 """
@@ -164,12 +166,29 @@ def chromaticity(x: torch.Tensor) -> torch.Tensor:
     return mean[:, :2] / mean.sum(dim=1, keepdim=True).clamp_min(1e-6)
 
 
+WHITE = 254.5 / 255  # a channel that rounds to 255 in 8 bits is clipped
+BLACK = 2 / 255  # luma at or below which a pixel reads as black
+
+
+def clipped_share(x: torch.Tensor) -> torch.Tensor:
+    """Per image, the share of pixels with a channel at 8-bit white (255)."""
+    return (x.amax(dim=1) >= WHITE).float().mean(dim=(1, 2))
+
+
+def black_share(x: torch.Tensor) -> torch.Tensor:
+    """Per image, the share of pixels whose luma (full-range BT.601) is at most 2/255: shadows with nothing left."""
+    full_range = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
+    return (full_range <= BLACK).float().mean(dim=(1, 2))
+
+
 def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
     """What a method did to a photo, judged without a clean reference."""
     return {
         "luma_change": (luma_mean(output) - luma_mean(photo)).mean().item(),
         "detail_ratio": (detail(output) / detail(photo).clamp_min(1e-8)).mean().item(),
         "color_cast": (chromaticity(output) - chromaticity(photo)).norm(dim=1).mean().item(),
+        "new_clipping_pp": 100 * (clipped_share(output) - clipped_share(photo)).mean().item(),
+        "black_percent": 100 * black_share(output).mean().item(),
     }
 
 

@@ -36,6 +36,16 @@ def test_a_blur_loses_detail_and_a_tint_is_a_cast():
     assert abs(no_reference_scores(photo, photo)["color_cast"]) < 1e-7
 
 
+def test_new_clipping_and_black_shares():
+    photo = textured()  # nothing at white or black
+    row = no_reference_scores((photo * 2).clamp(0, 1), photo)
+    assert row["new_clipping_pp"] > 10 and row["black_percent"] == 0
+    crushed = photo.clone()
+    crushed[..., :16, :] = 1 / 255  # a quarter of the photo crushed to black
+    assert abs(no_reference_scores(crushed, photo)["black_percent"] - 25) < 1e-3
+    assert no_reference_scores(photo, photo)["new_clipping_pp"] == 0
+
+
 def test_no_reference_evaluate_on_a_plain_folder(tmp_path, capsys):
     for i in range(3):
         write_image(tmp_path / "photos" / f"p{i}.png", (120, 90, 60), size=32)
