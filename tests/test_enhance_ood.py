@@ -45,7 +45,7 @@ def test_identity_moves_nothing_and_a_gamma_curve_moves_the_background(tmp_path)
     assert result["studio"][name]["bg_shift_max"] < 0.01 and result["studio"]["gamma_correction"]["bg_shift_max"] > 2
     assert result["kodak_clean"][name]["psnr_worst"] > 60
     assert result["darkened"][name]["new_clipping_pp"] == 0 and abs(result["darkened"][name]["detail_ratio"] - 1) < 1e-3
-    assert result["darkened"]["gamma_correction"]["detail_ratio"] > 1.5  # brightening the darkened photos
+    assert result["darkened"]["gamma_correction"]["detail_ratio"] > 1.1  # brightening the darkened photos
 
 
 def test_missing_folder_is_one_line_naming_the_option(tmp_path, capsys):
