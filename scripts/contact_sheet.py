@@ -22,6 +22,13 @@ the crops with nearest neighbour, pixels stay visible):
 
 With `--degradation downscale4` the first column is the small input, shown at the output's scale with nearest
 neighbour (each input pixel a 4x4 block).
+
+`--split all` takes every image of a folder without splits (Kodak24, the natural photos). `--studio` first turns
+each photo into a seeded studio shot (a cut-out on a white or light-grey background, `lightning_gan.data.studio`;
+the same shots as `benchmarks/enhance_ood.py` when the photos are the same), to see what a model does to white:
+
+    python scripts/contact_sheet.py --data ../shared/data/natural-photos/CBSD432 --split all --every 43 \
+        --studio --methods enhance,clahe --pick median --per-pick 4 --out docs/images/enhance_studio.png
 """
 
 from __future__ import annotations
@@ -33,8 +40,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from lightning_gan.data.degradations import degrade
-from lightning_gan.data.images import list_split, read_rgb, to_tensor
+from lightning_gan.data.degradations import Draw, degrade
+from lightning_gan.data.images import decode, list_split, read_rgb, scan, to_tensor
+from lightning_gan.data.studio import studio_shot
 from lightning_gan.evaluate import luma_mean
 from lightning_gan.inference import load_restorer
 
@@ -97,12 +105,23 @@ def label(image: Image.Image, text: str) -> Image.Image:
     return image
 
 
+STUDIO_SIDE = 384  # studio shots: the photo's centre square at this side, as in benchmarks/enhance_ood.py
+
+
+def load(path: Path, studio_seed: int | None = None) -> torch.Tensor:
+    """(1, 3, H, W) in [0, 1]; with a seed, the photo as a seeded studio shot."""
+    if studio_seed is None:
+        return to_tensor(read_rgb(path))[None].float().div(255)
+    photo = decode(path, STUDIO_SIDE)[None].float().div(255)
+    return studio_shot(photo, Draw(1, photo.device, torch.tensor([studio_seed])))
+
+
 def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None,
-          crop: int | None = None, zoom: int = 1) -> Image.Image:
+          crop: int | None = None, zoom: int = 1, studio: bool = False) -> Image.Image:
     restorers = [load_restorer(m, device) for m in methods]
     rows = []
     for index, path in enumerate(photos):
-        clean = to_tensor(read_rgb(path))[None].float().div(255)
+        clean = load(path, index if studio else None)
         photo, mask = clean, None
         if degradation:  # seeded like evaluate's: the same damaged photo every time
             damaged = degrade(clean, degradation, seeds=torch.tensor([index]))
@@ -121,7 +140,7 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
     gap = 4
     width = max(sum(c.width for c in row) + gap * (len(row) - 1) for row in rows)
     height = sum(max(c.height for c in row) for row in rows) + gap * (len(rows) - 1)
-    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    canvas = Image.new("RGB", (width, height), (96, 96, 96))  # dark gaps: white photo borders stay visible
     top = 0
     for row in rows:
         left = 0
@@ -135,7 +154,8 @@ def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradati
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/grocery-store"))
-    parser.add_argument("--split", default="test")
+    parser.add_argument("--split", default="test", help="train, val, test, or all (every image of the folder)")
+    parser.add_argument("--studio", action="store_true", help="make each photo a seeded studio shot on white first")
     parser.add_argument("--methods", required=True, help="comma list of shipped models, checkpoints or baselines")
     parser.add_argument("--pick", default="dark,median", help="comma list of dark, median, bright")
     parser.add_argument("--per-pick", type=int, default=3, help="photos per pick")
@@ -145,14 +165,16 @@ def main() -> None:
     parser.add_argument("--zoom", type=int, default=1, help="enlarge every cell by this factor (nearest neighbour)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    paths = [r.path for r in list_split(args.data, args.split)][:: args.every]
+    paths = scan(args.data) if args.split == "all" else [r.path for r in list_split(args.data, args.split)]
+    paths = paths[:: args.every]
     with torch.no_grad():
         images = [to_tensor(read_rgb(p))[None].float().div(255) for p in paths]
         lumas = [luma_mean(x).item() for x in images]
         details = [detail_map(x).mean().item() for x in images]
     photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick, details)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sheet(photos, args.methods.split(","), degradation=args.degradation, crop=args.crop, zoom=args.zoom).save(args.out)
+    sheet(photos, args.methods.split(","), degradation=args.degradation, crop=args.crop, zoom=args.zoom,
+          studio=args.studio).save(args.out)
     print(f"wrote {args.out}: {len(photos)} photos x {len(args.methods.split(','))} methods")
     for path in photos:
         print(f"  {path}")

@@ -39,3 +39,14 @@ def test_column_titles_name_the_model():
     assert contact_sheet.method_label("/tmp/prev/sr4x_previous.safetensors") == "sr4x_previous"
     assert contact_sheet.method_label("runs/sr/version_0/checkpoints/best-step8.ckpt") == "sr/best-step8"
     assert contact_sheet.method_label("/tmp/model.ckpt") == "model"
+
+
+def test_studio_sheet_shows_the_photo_on_a_neutral_background(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray((torch.rand(120, 100, 3) * 255).byte().numpy()).save(path)
+    shot = contact_sheet.load(path, studio_seed=0)
+    assert shot.shape == (1, 3, contact_sheet.STUDIO_SIDE, contact_sheet.STUDIO_SIDE)
+    corner = shot[..., :4, :4]
+    assert (corner.amax(dim=1) - corner.amin(dim=1)).max() < 1e-6 and corner.min() > 0.5
+    canvas = contact_sheet.sheet([path], ["gamma_correction"], studio=True)
+    assert canvas.size == (2 * contact_sheet.STUDIO_SIDE + 4, contact_sheet.STUDIO_SIDE)
