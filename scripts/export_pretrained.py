@@ -19,7 +19,8 @@ from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
 def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: float, hardware: str, note: str,
-           harm: Path | None = None, out_dir: Path = PRETRAINED_DIR, scores: Path | None = None) -> dict:
+           harm: Path | None = None, out_dir: Path = PRETRAINED_DIR, scores: Path | None = None,
+           ood: Path | None = None) -> dict:
     results = [results] if isinstance(results, Path) else list(results or [])
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
@@ -30,11 +31,14 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
             "crops": f"{data.get('image_size')}px native-resolution crops" if data.get("native_crops") else f"{data.get('image_size')}px",
             "epochs": checkpoint["epoch"] + 1, "generator_steps": int(checkpoint["state_dict"]["g_steps"]),
             "minutes": minutes, "hardware": hardware, "checkpoint": str(ckpt),
+            # more training folders and their shares of the draws, studio shots, photos left clean
+            **{k: data[k] for k in ("mix", "studio_share", "clean_share") if data.get(k)},
         },
         "test": json.loads(results[0].read_text()) if results else None,
         "more_tests": [json.loads(r.read_text()) for r in results[1:]],  # other presets, e.g. camera_noise
         "do_no_harm": json.loads(harm.read_text()) if harm else None,
         "generation": json.loads(scores.read_text()) if scores else None,  # a generator's score-generator JSON
+        "out_of_domain": json.loads(ood.read_text()) if ood else None,  # benchmarks/enhance_ood.py JSON
         "note": note,
     }
     return export_pretrained(ckpt, name, out_dir, facts)
@@ -48,7 +52,8 @@ def model_card() -> str:
         card = json.loads(path.read_text())
         t = card["training"]
         hp = card["hparams"]
-        keys = ("generator", "width", "knots", "thumb") if hp.get("generator") == "tone" else ("generator", "width", "blocks")
+        tone = hp.get("generator") in ("tone", "guarded_tone")
+        keys = ("generator", "width", "knots", "thumb") if tone else ("generator", "width", "blocks")
         shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
         if card.get("generation"):
             shape = ", ".join(f"{k}={hp[k]}" for k in ("generator", "discriminator", "g_width", "latent_dim", "image_size") if k in hp)
@@ -58,6 +63,10 @@ def model_card() -> str:
                   f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
                   f"- {what}: {t['data']}, {t['split']}, {t['crops']}",
                   f"- training: {t['epochs']} epochs, {t['generator_steps']} generator steps, {t['minutes']} min on {t['hardware']}",
+                  *([f"- training mix: {t['data']} plus " + ", ".join(f"{Path(k).name} ({v:.0%} of draws)" for k, v in t["mix"].items())]
+                    if t.get("mix") else []),
+                  *([f"- {t['studio_share']:.0%} of training photos made studio shots, {t.get('clean_share', 0):.0%} left clean"]
+                    if t.get("studio_share") else []),
                   f"- size: {(PRETRAINED_DIR / (card['name'] + '.safetensors')).stat().st_size / 1e6:.1f} MB (fp16)"]
         if card.get("note"):
             lines.append(f"- note: {card['note']}")
@@ -75,8 +84,32 @@ def model_card() -> str:
             row = next(r for r in harm["rows"] if r["method"] != "input")
             lines += ["", f"Do no harm (clean test photos in, `--degradation none`): PSNR {row['psnr']:.2f} dB, "
                       f"SSIM {row['ssim']:.4f} against the photos themselves ({row['images']} photos)."]
+        lines += ood_lines(card.get("out_of_domain"))
         lines.append("")
     return "\n".join(lines + classifier_lines())
+
+
+OOD_TITLES = {
+    "kodak_clean": "Kodak24 clean (do no harm: PSNR against the photo)",
+    "studio": "Studio shots on white / light grey made from the natural photos (background shift in 8-bit grey levels)",
+    "darkened": "Kodak24 darkened by `lowlight` (new clipping in pp, pixels at black in %, a*b* cast against the original)",
+}
+
+
+def ood_lines(ood: dict | None) -> list[str]:
+    """`benchmarks/enhance_ood.py` tables: photos unlike the training photos."""
+    if not ood:
+        return []
+    lines = []
+    for key, title in OOD_TITLES.items():
+        rows = ood[key]
+        columns = list(next(iter(rows.values())))
+        lines += ["", f"{title}, `benchmarks/enhance_ood.py`:", "", "| method | " + " | ".join(columns) + " |",
+                  "|---" * (len(columns) + 1) + "|"]
+        for method, row in rows.items():
+            cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _cell(key: str, value: float) -> str:
@@ -128,11 +161,12 @@ def main() -> None:
     parser.add_argument("--note", default="")
     parser.add_argument("--harm", type=Path, help="the evaluate JSON of this checkpoint with --degradation none")
     parser.add_argument("--scores", type=Path, help="a generator's `lightning-gan score-generator` JSON on the test split")
+    parser.add_argument("--ood", type=Path, help="benchmarks/enhance_ood.py JSON of this checkpoint (out-of-domain photos)")
     parser.add_argument("--out-dir", type=Path, default=PRETRAINED_DIR,
                         help="where to write (default: the package's pretrained/ folder, whose MODEL_CARD.md is then rebuilt)")
     args = parser.parse_args()
     export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm, args.out_dir,
-           args.scores)
+           args.scores, args.ood)
     if args.out_dir.resolve() == PRETRAINED_DIR.resolve():
         (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
     print(f"exported {args.name} to {args.out_dir}")
