@@ -27,7 +27,7 @@ from lightning_gan.models.cyclegan import CycleGAN  # noqa: F401
 from lightning_gan.models.dcgan import DCGAN  # noqa: F401
 from lightning_gan.models.eagan import EAGAN  # noqa: F401
 from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
-from lightning_gan.run_summary import RunSummary
+from lightning_gan.run_summary import LineProgress, RunSummary
 
 RUN_DIR_ENV = "LIGHTNING_GAN_RUN_DIR"  # set by rank 0, so DDP worker processes share its run folder
 
@@ -50,6 +50,14 @@ def option_error(message: str) -> str:
     """The line of a (possibly nested) error report that names a --model/--data/--trainer option, else the first."""
     lines = [re.sub(r"^- ", "", line.strip()) for line in message.splitlines() if line.strip()]
     return next((line for line in lines if re.match(r"--(model|data|trainer)\.", line)), lines[0] if lines else message)
+
+
+def csv_logger(run_dir: Path) -> CSVLogger:
+    """metrics.csv in the run folder. Its writer is made now, while the new folder is still empty: made later (after
+    W&B's folder), Lightning would warn that "previous log files will be deleted" in a folder that has none."""
+    logger = CSVLogger(str(run_dir), name="", version="")
+    _ = logger.experiment
+    return logger
 
 
 class SetupError(ValueError):
@@ -122,8 +130,19 @@ def flat_config(config: dict, prefix: str = "") -> dict:
         if isinstance(value, dict):
             flat |= flat_config(value, name)
         else:
-            flat[name] = value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+            flat[name] = plain(value)
     return flat
+
+
+def plain(value):
+    """A config value as W&B shows it: numbers, strings and lists of them; paths (jsonargparse's Path_fsr for
+    --config) as the path string, not their repr."""
+    if isinstance(value, (int, float, str, bool, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    relative = getattr(value, "relative", None)  # jsonargparse.Path: the path as given
+    return str(relative) if isinstance(relative, str) else os.fspath(value) if hasattr(value, "__fspath__") else str(value)
 
 
 def define_summaries(run) -> None:
@@ -225,7 +244,7 @@ class GANCLI(LightningCLI):
         cfg = self._settings()
         mode = os.environ.get("WANDB_MODE", "offline")
         if mode == "disabled":  # CSV only: no W&B run, and wandb need not be installed (e.g. a bare GPU machine)
-            return [CSVLogger(str(self.run_dir), name="", version="")]
+            return [csv_logger(self.run_dir)]
         log_model = cfg.get("wandb_log_model", False)
         if isinstance(log_model, str) and log_model != "all":
             raise SetupError(f"--wandb_log_model {log_model!r}: use true, false or all")
@@ -241,7 +260,7 @@ class GANCLI(LightningCLI):
             offline=mode == "offline",
             mode=mode,
         )
-        return [CSVLogger(str(self.run_dir), name="", version=""), wandb]
+        return [csv_logger(self.run_dir), wandb]
 
     def instantiate_classes(self) -> None:
         """Build model and data; an option that a class refuses (its ValueError names the flag) becomes one line
@@ -280,7 +299,10 @@ class GANCLI(LightningCLI):
         if logger is None or logger is True:
             logger = self._loggers()
         if self.subcommand == "fit":
-            callbacks.append(RunSummary(self.run_dir, self.experiment))
+            callbacks.append(RunSummary(self.run_dir, self.experiment, report=self._report))
+        if not sys.stdout.isatty():  # a log or a pipe: plain progress lines instead of a live bar
+            callbacks.append(LineProgress())
+            kwargs["enable_progress_bar"] = False
         callbacks.append(BestCheckpoint(
             dirpath=self.run_dir / "checkpoints",
             filename="best-step{step}",
@@ -347,6 +369,7 @@ def with_experiment_configs(argv: list[str]) -> list[str]:
 
 def run(argv: list[str]) -> None:
     """fit / validate / test through LightningCLI; exits 2 on a setup error, 3 when a training guard stopped the run."""
+    saved, sys.argv[1:] = sys.argv[1:], []  # the arguments go in as `args`: LightningCLI must not also see them
     try:
         GANCLI(args=with_experiment_configs(argv))
     except SetupError as error:
@@ -358,6 +381,8 @@ def run(argv: list[str]) -> None:
             wandb.run.finish(exit_code=3)
         print(f"lightning-gan: training stopped: {error}", file=sys.stderr)
         raise SystemExit(3) from None
+    finally:
+        sys.argv[1:] = saved
 
 
 def main(args: list[str] | None = None) -> None:

@@ -69,11 +69,14 @@ def test_resume_without_a_previous_run_says_so(tmp_path, capsys):
     assert re.search(r"no .*last.ckpt to resume from", capsys.readouterr().err)
 
 
-def test_offline_wandb_run_reads_back_aligned_complete_and_summarised(two_class_folder, tmp_path, monkeypatch):
+def test_offline_wandb_run_reads_back_aligned_complete_and_summarised(two_class_folder, tmp_path, monkeypatch, recwarn):
     from wandb_records import config, history, metric_summaries, records, run_name
 
     monkeypatch.setenv("WANDB_MODE", "offline")
     fit("gan_enhance", tmp_path, "--data.root", str(two_class_folder), "--name", "shop", "--trainer.max_epochs", "2")
+    said = [str(w.message) for w in recwarn]
+    assert not [m for m in said if "exists and is not empty" in m], "a brand-new run folder is not 'previous logs'"
+    assert not [m for m in said if "args parameter is intended" in m]
     run = tmp_path / "shop" / "version_0"
     offline = list((run / "wandb").glob("offline-run-*"))
     assert len(offline) == 1
@@ -91,6 +94,7 @@ def test_offline_wandb_run_reads_back_aligned_complete_and_summarised(two_class_
     assert settings["model.class_path"].endswith("GANEnhance") and settings["seed_everything"] == 0
     assert settings["model.d_optimizer.class_path"] == "torch.optim.Adam" and settings["model.d_optimizer.lr"] == pytest.approx(4e-5)
     assert settings["trainer.max_epochs"] == 2 and settings["data.degradation"] == "mixed"
+    assert settings["config"] == [str(ROOT / "experiments" / "gan_enhance.yaml")]  # the path, not Path_fsr(...)
     assert metric_summaries(recs)["val/psnr"] == {"max"} and metric_summaries(recs)["val/swd"] == {"min"}
     assert re.fullmatch(r"shop/version_0-[0-9a-f]{6}", run_name(recs))  # unique across fresh clones
 
@@ -218,3 +222,31 @@ def test_a_saved_run_config_reruns_as_a_new_run_with_the_same_settings(two_class
     main(["fit", "--config", str(first)])
     second = tmp_path / "again" / "version_1" / "config.yaml"
     assert yaml.safe_load(second.read_text()) == yaml.safe_load(first.read_text())
+
+
+def test_progress_lines_when_the_output_is_not_a_terminal(tmp_path, capsys):
+    """`make train > log`: a live bar writes nothing to a file, so plain lines say how far the run is."""
+    fit("gan_enhance", tmp_path)
+    out = capsys.readouterr().out
+    assert re.search(r"epoch 1/1  batch 2/2  [0-9.]+ batches/s  .*train/g_loss", out)
+    assert re.search(r"epoch 1/1 validated  .*val/psnr [0-9.]+.*  elapsed", out)
+
+
+def test_ctrl_c_writes_why_and_prints_the_run_folder(tmp_path, capsys, monkeypatch):
+    import json
+    import signal
+
+    from lightning_gan.models.base import AdversarialModule
+
+    def interrupted(self, batch, batch_idx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AdversarialModule, "training_step", interrupted)
+    try:
+        with pytest.raises(SystemExit):
+            fit("gan_enhance", tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Lightning ignores further Ctrl-C while it shuts down
+    run = tmp_path / "gan_enhance" / "version_0"
+    assert json.loads((run / "summary.json").read_text())["status"] == "stopped: KeyboardInterrupt (Ctrl-C)"
+    assert f"Run folder: {run}" in capsys.readouterr().out
