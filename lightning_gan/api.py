@@ -3,23 +3,29 @@
     from lightning_gan import load_model
 
     enhance = load_model("enhance")                  # or "denoise", "sr4x", a .ckpt path, "clahe", ...
-    better = enhance(Image.open("shelf.jpg"))        # PIL in, PIL out (alpha kept, any size, tiled)
-    array = enhance(np.asarray(photo))               # uint8 H x W x 3 in, uint8 out
+    better = enhance(Image.open("shelf.jpg"))        # PIL in, PIL out of the same mode (alpha kept, any size)
+    array = enhance(np.asarray(photo))               # H x W, H x W x 1/3/4 arrays, uint8 or float in [0, 1]: same out
     batch = enhance(torch.rand(2, 3, 512, 512))      # float (B, 3, H, W) in [0, 1] in, the same out
+    grocery = load_model("grocery")                  # a generator: seeded PIL images of a class
+    bananas = grocery(4, label="banana", seed=1)
+    list_models()                                    # {"enhance": "restore", "sr4x": "upscale x4", "grocery": "generate", ...}
 
 The `enhance` command and the web app go through the same restorer (`lightning_gan.inference`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from lightning_gan.files import OVERLAP, TILE, resolve_device
-from lightning_gan.inference import Restorer, load_restorer
+from lightning_gan.inference import ModelError, Restorer, load_restorer, shipped_with
 
 
 @dataclass
@@ -54,18 +60,58 @@ class Model:
         return self.restorer(images.float(), mask, tile=self.tile, overlap=self.overlap).to(images.device)
 
     def _array(self, array: np.ndarray, mask) -> np.ndarray:
-        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
-            raise ValueError(f"expected a uint8 H x W x 3 array, got {array.dtype} {array.shape}")
-        x = torch.from_numpy(array.copy()).permute(2, 0, 1)[None].float() / 255
-        y = self.tensor(x, _mask_tensor(mask))
-        return (y[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+        """H x W (gray) or H x W x C with C = 1 (gray), 2 (gray, alpha), 3 (RGB) or 4 (RGBA); uint8 in 0..255 or
+        float in [0, 1]. The output has the input's layout and dtype: gray stays gray (the luma of the result), the
+        alpha is kept as it is (straight alpha, resized with the image)."""
+        channels = 1 if array.ndim == 2 else array.shape[2] if array.ndim == 3 else 0
+        if channels not in (1, 2, 3, 4):
+            raise ValueError(f"expected an H x W or H x W x 1/2/3/4 array, got shape {array.shape}")
+        if array.dtype != np.uint8 and not np.issubdtype(array.dtype, np.floating):
+            raise ValueError(f"expected a uint8 array (0..255) or a float array (0..1), got {array.dtype}")
+        unit = array.astype(np.float32) / 255 if array.dtype == np.uint8 else array.astype(np.float32)
+        if not np.isfinite(unit).all():
+            raise ValueError("the array holds NaN or infinite values")
+        planes = unit.reshape(*unit.shape[:2], channels)
+        colour = planes[..., :3] if channels >= 3 else np.repeat(planes[..., :1], 3, axis=2)
+        x = torch.from_numpy(np.ascontiguousarray(colour)).permute(2, 0, 1)[None].clamp(0, 1)
+        y = self.tensor(x, _mask_tensor(mask))[0].permute(1, 2, 0).numpy()
+        if channels <= 2:
+            y = y @ np.array([[0.299], [0.587], [0.114]], dtype=np.float32)
+        if channels in (2, 4):
+            alpha = torch.from_numpy(np.ascontiguousarray(planes[..., -1]))[None, None]
+            alpha = F.interpolate(alpha, size=y.shape[:2], mode="bicubic", align_corners=False)[0, 0].clamp(0, 1)
+            y = np.concatenate([y, alpha.numpy()[..., None]], axis=2)
+        y = y.reshape(y.shape[:2]) if array.ndim == 2 else y
+        if array.dtype == np.uint8:
+            return (y * 255 + 0.5).clip(0, 255).astype(np.uint8)
+        return y.astype(array.dtype)
 
     def _pil(self, image: Image.Image, mask) -> Image.Image:
-        alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
-        out = Image.fromarray(self._array(np.asarray(image.convert("RGB")), mask))
-        if alpha is not None:
-            out.putalpha(alpha.resize(out.size, Image.Resampling.BICUBIC))
-        return out
+        """PIL in, PIL out in the same mode for L, LA, RGB and RGBA; other modes come back RGB, or RGBA when they
+        have transparency."""
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+        return Image.fromarray(self._array(np.asarray(image), mask))
+
+
+@dataclass
+class Generator:
+    """A loaded product-image generator (the shipped `grocery`, or a DCGAN / conditional GAN checkpoint): call it
+    for `count` seeded PIL images; `label` picks a class (any case), `classes` lists them."""
+
+    model: object
+
+    @property
+    def classes(self) -> list[str] | None:
+        return getattr(self.model, "classes", None)
+
+    def __call__(self, count: int = 1, label: str | None = None, seed: int = 0) -> list[Image.Image]:
+        from lightning_gan.generate import images, labels_for
+
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        batch = images(self.model, count, seed, labels_for(self.model, label, count), interpolate=False)
+        return [Image.fromarray((x.permute(1, 2, 0).clamp(0, 1).cpu().numpy() * 255 + 0.5).astype(np.uint8)) for x in batch]
 
 
 def _mask_tensor(mask) -> torch.Tensor | None:
@@ -77,8 +123,39 @@ def _mask_tensor(mask) -> torch.Tensor | None:
 
 
 def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = TILE, overlap: int = OVERLAP,
-               half: bool | None = None) -> Model:
-    """A shipped model name (`lightning_gan.inference.pretrained_names()`), a checkpoint or exported .safetensors
-    path, or a classical baseline name; `device` "auto" picks the GPU when there is one; `half` runs the network
-    in fp16 (None: on CUDA only)."""
+               half: bool | None = None) -> Model | Generator:
+    """A shipped model name (`list_models()`), a checkpoint or exported .safetensors path, or a classical baseline
+    name; `device` "auto" picks the GPU when there is one; `half` runs the network in fp16 (None: on CUDA only).
+    Restorers come back as a `Model`, generators (`grocery`, DCGAN / conditional GAN checkpoints) as a `Generator`."""
+    if str(spec) in shipped_with("render") or (str(spec).endswith(".ckpt") and _is_generator_checkpoint(spec)):
+        from lightning_gan.generate import load_generator_model
+
+        return Generator(load_generator_model(spec, resolve_device(device)))
     return Model(load_restorer(spec, resolve_device(device), strength, half), tile, overlap)
+
+
+def _is_generator_checkpoint(path: str) -> bool:
+    from lightning_gan.inference import load_checkpoint_model
+
+    try:
+        return callable(getattr(load_checkpoint_model(Path(path)), "render", None))
+    except ModelError:
+        return False
+
+
+def list_models(baselines: bool = False) -> dict[str, str]:
+    """The shipped models and what each does ("restore", "upscale x4", "inpaint", "generate"); with `baselines`,
+    the classical methods too ("baseline")."""
+    from lightning_gan.inference import PRETRAINED_DIR, pretrained_names
+
+    kinds = {}
+    generators = set(shipped_with("render"))
+    for name in pretrained_names():
+        hp = json.loads((PRETRAINED_DIR / f"{name}.json").read_text()).get("hparams", {})
+        kinds[name] = ("generate" if name in generators else "inpaint" if hp.get("use_mask")
+                       else f"upscale x{hp['scale']}" if hp.get("scale", 1) > 1 else "restore")
+    if baselines:
+        from lightning_gan.baselines import BASELINES
+
+        kinds |= {name: "baseline" for name in BASELINES}
+    return kinds

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 def load_translator(path: Path, direction: str, device: str) -> tuple[Restorer, int]:
     """The checkpoint's (EMA) generator for `direction` as a Restorer, and the side it trained at."""
     if not path.is_file():
+        from lightning_gan.inference import pretrained_names
+
+        if str(path) in pretrained_names():
+            raise ModelError(f"--model {path}: a shipped enhancement or generation model, not a translator; translate "
+                             "needs a CycleGAN checkpoint (.ckpt), e.g. from make train EXP=cyclegan_catalog")
         raise FileNotFoundError(f"--model: checkpoint not found: {path}")
     model = load_checkpoint_model(path)
     if not callable(getattr(model, "translator", None)):

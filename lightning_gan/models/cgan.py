@@ -58,9 +58,11 @@ class ConditionalGAN(DCGAN):
         return list(self.hparams.classes or [])
 
     def label_of(self, name: str) -> int:
-        if name not in self.classes:
+        """The index of class `name`, in any case ("banana" is Banana)."""
+        folded = [c.casefold() for c in self.classes]
+        if name.casefold() not in folded:
             raise ValueError(f"unknown label {name!r}; known labels: {', '.join(self.classes)}")
-        return self.classes.index(name)
+        return folded.index(name.casefold())
 
     def _condition(self, labels: Tensor) -> tuple:
         return (labels.clamp_min(0),)
