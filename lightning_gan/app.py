@@ -1,6 +1,11 @@
 """`lightning-gan app`: the shop team's web app (Gradio) on 127.0.0.1: enhance, repair, generate, restyle.
 
-    pip install -e '.[app]'   then   lightning-gan app [--port 7860] [--runs runs] [--max-megapixels 40]
+    pip install 'lightning-gan[app]'   then   lightning-gan app [--port 7860] [--host 127.0.0.1] [--share]
+                                                  [--runs runs] [--max-megapixels 40]
+
+By default only this machine can open it (127.0.0.1). `--host 0.0.0.0` (or GRADIO_SERVER_NAME) lets other machines
+on the network open it at http://<this machine>:7860, and `--share` asks Gradio for a temporary public link (it needs
+internet access); both print a warning, since anyone who can reach the app can upload photos and run models.
 
 The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
 go through the same code as `lightning-gan enhance` / `translate` (`photos.process_files`), so alpha, EXIF
@@ -423,10 +428,31 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
     return app, workspace
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_settings(args: argparse.Namespace) -> tuple[dict, str | None]:
+    """Gradio's launch() options for the command line, and a warning when others can reach the app."""
+    host = args.host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    options = {"server_name": host, "server_port": args.port, "share": args.share}
+    warning = None
+    if args.share:
+        warning = ("the app gets a public gradio.live link: anyone with the link can upload photos and run models "
+                   "on this machine")
+    elif host not in LOOPBACK:
+        shown = "<this machine's address>" if host in ("0.0.0.0", "::") else host
+        warning = (f"the app is reachable from the network at http://{shown}:{args.port}: anyone who can reach this "
+                   "machine can upload photos and run models")
+    return options, warning
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="lightning-gan app", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--host", help="address to listen on (default: GRADIO_SERVER_NAME, else 127.0.0.1, this "
+                        "machine only); 0.0.0.0 lets other machines open the app")
+    parser.add_argument("--share", action="store_true", help="also ask Gradio for a temporary public link (needs internet)")
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder searched for your checkpoints")
     parser.add_argument("--max-megapixels", type=float, default=40.0, help="larger uploads are refused with a message")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
@@ -436,9 +462,13 @@ def main(argv: list[str]) -> int:
     try:
         import gradio  # noqa: F401
     except ImportError:
-        print("lightning-gan app: error: the web app needs Gradio: pip install -e '.[app]'", file=sys.stderr)
+        print("lightning-gan app: error: the web app needs Gradio: pip install 'lightning-gan[app]' "
+              "(in a checkout: pip install -e '.[app]')", file=sys.stderr)
         return 2
+    options, warning = serve_settings(args)
     app, _ = build_app(args.runs, args.max_megapixels, args.device, workspace)
     workspace.remove_on_signals()
-    app.queue().launch(server_name="127.0.0.1", server_port=args.port, ssr_mode=False, allowed_paths=[str(workspace.root)])
+    if warning:
+        print(f"lightning-gan app: warning: {warning}", file=sys.stderr)
+    app.queue().launch(**options, ssr_mode=False, allowed_paths=[str(workspace.root)])
     return 0

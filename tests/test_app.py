@@ -312,3 +312,31 @@ def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
     assert models.generators()[:1] == ["grocery"]
     result = generate_images("grocery", "Banana", 0, 2, models, workspace)
     assert len(result.pairs) == 2 and "Generated 2" in result.message
+
+
+def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, monkeypatch, capsys):
+    import lightning_gan.app as app_module
+
+    launched = {}
+
+    class FakeApp:
+        def queue(self):
+            return self
+
+        def launch(self, **options):
+            launched.update(options)
+
+    monkeypatch.setattr(app_module, "build_app", lambda *args: (FakeApp(), None))
+    monkeypatch.setattr(app_module.Workspace, "remove_on_signals", lambda self: None)
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    assert app_module.main(["--runs", str(tmp_path)]) == 0
+    assert launched["server_name"] == "127.0.0.1" and not launched["share"]
+    assert "warning" not in capsys.readouterr().err
+    assert app_module.main(["--host", "0.0.0.0", "--port", "8000", "--runs", str(tmp_path)]) == 0
+    assert launched["server_name"] == "0.0.0.0" and launched["server_port"] == 8000
+    assert "reachable from the network" in capsys.readouterr().err
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "192.168.1.5")  # Gradio's own variable is respected, not overridden
+    assert app_module.main(["--runs", str(tmp_path)]) == 0
+    assert launched["server_name"] == "192.168.1.5" and "http://192.168.1.5:7860" in capsys.readouterr().err
+    assert app_module.main(["--share", "--runs", str(tmp_path)]) == 0
+    assert launched["share"] and "public" in capsys.readouterr().err
