@@ -298,8 +298,8 @@ class GANCLI(LightningCLI):
         logger = trainer_cfg.get("logger")
         if logger is None or logger is True:
             logger = self._loggers()
-        if self.subcommand == "fit":
-            callbacks.append(RunSummary(self.run_dir, self.experiment, report=self._report))
+        if self.subcommand in ("fit", "validate", "test"):
+            callbacks.append(RunSummary(self.run_dir, self.experiment, report=self._report, job=self.subcommand))
         if not sys.stdout.isatty():  # a log or a pipe: plain progress lines instead of a live bar
             callbacks.append(LineProgress())
             kwargs["enable_progress_bar"] = False

@@ -109,12 +109,15 @@ def summarise(run: Path, metrics: list[str] | None) -> dict:
             values[metric] = {"best": (max if better(metric) == "max" else min)(points), "final": points[-1], "better": better(metric)}
     model = (run_config.class_path or summary.get("model", "?")).rpartition(".")[2]
     degradation = run_config.degradation
+    # runs of `validate` / `test` score a checkpoint and train nothing (older runs say so by having no train/ metric)
+    job = summary.get("job") or ("fit" if any(k.startswith("train/") for k in history) else "evaluation")
     steps = max((s for points in history.values() for s, _ in points), default=0)
     return {
         "run": str(run), "experiment": config.get("name") or run.parent.name,
         "variant": model + (f" ({degradation})" if degradation else ""),
         "batches": steps, "g_steps": summary.get("g_steps"), "wall_seconds": summary.get("wall_seconds"),
         "hardware": summary.get("hardware", "?"), "status": summary.get("status", "?"), "metrics": values,
+        "job": job, "checkpoint": config.get("ckpt_path"),
         "_config": flatten(config), "_history": history,
     }
 
@@ -142,6 +145,15 @@ def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
             v = r["metrics"].get(m)
             cells.append(f"{_number(v['best'])} / {_number(v['final'])}" if v else "-")
         body.append(cells + [_duration(r["wall_seconds"]), r["hardware"]])
+    return header, body
+
+
+def evaluation_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """Runs of `validate` / `test`: the checkpoint each scored and its metrics (no training columns)."""
+    metrics = sorted({m for r in rows for m in r["metrics"]})
+    header = ["run", "job", "experiment", "variant", "checkpoint scored", *metrics]
+    body = [[Path(r["run"]).name, r["job"], r["experiment"], r["variant"], str(r["checkpoint"] or "-"),
+             *[_number(r["metrics"][m]["final"]) if m in r["metrics"] else "-" for m in metrics]] for r in rows]
     return header, body
 
 
@@ -195,16 +207,20 @@ def html_report(header: list[str], body: list[list[str]], png: Path) -> str:
 
 def compare(paths: list[Path], out: Path | None, metrics: list[str] | None) -> tuple[str, Path]:
     runs = find_runs(paths)
-    rows = [summarise(run, metrics) for run in runs]
+    every = [summarise(run, metrics) for run in runs]
+    rows = [r for r in every if r["job"] == "fit"]
+    evaluations = [r for r in every if r["job"] != "fit"]
     for row, differences in zip(rows, config_differences([r["_config"] for r in rows])):
         row["differences"] = differences
     header, body = table_rows(rows)
-    table = markdown(header, body)
+    table = markdown(header, body) if rows else "No training runs."
+    if evaluations:
+        table += "\n\nEvaluation runs (validate / test of a checkpoint):\n\n" + markdown(*evaluation_rows(evaluations))
     if out is None:
         out = paths[0] / "comparison" if len(paths) == 1 and not (paths[0] / "metrics.csv").is_file() else Path("comparison")
     out.mkdir(parents=True, exist_ok=True)
     (out / "comparison.md").write_text(table + "\n")
-    (out / "comparison.json").write_text(json.dumps([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+    (out / "comparison.json").write_text(json.dumps([{k: v for k, v in r.items() if not k.startswith("_")} for r in every],
                                                     indent=2, default=str))
     try:
         plot(rows, out / "comparison.png")

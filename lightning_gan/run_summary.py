@@ -37,8 +37,8 @@ class RunSummary(L.Callback):
     """Writes <run>/summary.json at the end of fit, also when the run stops with an error or Ctrl-C (then `report`,
     e.g. the CLI's "Run folder:" summary, is printed too: Lightning exits without its after-fit hook)."""
 
-    def __init__(self, run_dir: Path, experiment: str, report: Callable[[], None] | None = None):
-        self.run_dir, self.experiment, self.report = Path(run_dir), experiment, report
+    def __init__(self, run_dir: Path, experiment: str, report: Callable[[], None] | None = None, job: str = "fit"):
+        self.run_dir, self.experiment, self.report, self.job = Path(run_dir), experiment, report, job
         self.start = time.perf_counter()
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -55,6 +55,7 @@ class RunSummary(L.Callback):
             best = {"metric": callback.monitor, "value": float(callback.best_model_score), "path": callback.best_model_path}
         summary = {
             "experiment": self.experiment,
+            "job": self.job,  # fit, validate or test: `compare` keeps evaluation runs apart from training runs
             "model": type(pl_module).__name__,
             "status": status,
             "started": self.started,
@@ -72,6 +73,13 @@ class RunSummary(L.Callback):
             temporary.write_text(json.dumps(summary, indent=2))
 
     def on_fit_end(self, trainer, pl_module) -> None:
+        self._write(trainer, pl_module, "finished")
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if self.job == "validate":
+            self._write(trainer, pl_module, "finished")
+
+    def on_test_end(self, trainer, pl_module) -> None:
         self._write(trainer, pl_module, "finished")
 
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:

@@ -47,3 +47,20 @@ def test_compare_names_a_folder_without_runs(tmp_path, capsys):
     assert stop.value.code == 2 and "no metrics.csv" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError):
         compare([tmp_path / "nothing"], None, None)
+
+
+def test_evaluation_runs_are_listed_apart_from_training_runs(tmp_path, capsys):
+    config = str(ROOT / "experiments" / "gan_enhance.yaml")
+    main(["fit", "--config", config, "--runs_dir", str(tmp_path), "--trainer.max_epochs", "1", *QUICK[:8]])
+    ckpt = tmp_path / "gan_enhance" / "version_0" / "checkpoints" / "last.ckpt"
+    main(["test", "--config", config, "--runs_dir", str(tmp_path), "--ckpt_path", str(ckpt),
+          "--trainer.limit_test_batches", "1", "--data.batch_size", "4"])
+    assert json.loads((tmp_path / "gan_enhance" / "version_1" / "summary.json").read_text())["job"] == "test"
+    capsys.readouterr()
+    main(["compare", str(tmp_path / "gan_enhance")])
+    table = capsys.readouterr().out
+    training, _, evaluation = table.partition("Evaluation runs")
+    assert "version_0" in training and "version_1" not in training
+    assert "| version_1 | test |" in evaluation and str(ckpt) in evaluation
+    rows = json.loads((tmp_path / "gan_enhance" / "comparison" / "comparison.json").read_text())
+    assert [r["job"] for r in rows] == ["fit", "test"]
