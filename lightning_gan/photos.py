@@ -53,9 +53,10 @@ def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
     return exif.tobytes()
 
 
-def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95) -> None:
+def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95) -> bool:
     """Save atomically in the format of the file name, with alpha, EXIF and the ICC profile when the format takes
-    them (a photo that loses its profile changes colour in colour-managed viewers)."""
+    them (a photo that loses its profile changes colour in colour-managed viewers). Returns False when the photo's
+    transparency could not be kept (JPEG, BMP: written on the white it was composited on), else True."""
     meta = meta or Meta()
     image = Image.fromarray(rgb, "RGB")
     if meta.mode in ("L", "LA", "I", "I;16"):
@@ -63,8 +64,10 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
     if meta.alpha is not None:
         image.putalpha(meta.alpha.resize(image.size, Image.Resampling.BICUBIC))
     fmt = SAVE_FORMAT[path.suffix.lower()]
-    if fmt == "JPEG" and image.mode in ("RGBA", "LA"):
-        image = image.convert("RGB" if image.mode == "RGBA" else "L")  # JPEG has no alpha
+    kept = True
+    if fmt in ("JPEG", "BMP") and image.mode in ("RGBA", "LA"):
+        image = image.convert("RGB" if image.mode == "RGBA" else "L")  # no alpha in these formats
+        kept = False
     options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     exif = _reset_orientation(meta.exif)
     if exif and fmt in ("JPEG", "PNG", "WEBP"):
@@ -73,6 +76,7 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
         options["icc_profile"] = meta.icc
     with atomic_path(path) as temporary:
         image.save(temporary, format=fmt, **options)
+    return kept
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -125,9 +129,13 @@ class Report:
     written: list[Path] = field(default_factory=list)
     existing: list[Path] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    flattened: list[Path] = field(default_factory=list)  # transparent photos written in a format without alpha
 
     def print(self, output: Path) -> int:
         print(f"wrote {len(self.written)} image(s) to {output}")
+        if self.flattened:
+            print(f"note: {len(self.flattened)} transparent photo(s) written without transparency, on white "
+                  f"(JPEG/BMP have no alpha; --ext png or webp keeps it), e.g. {self.flattened[0]}", file=sys.stderr)
         if self.existing:
             print(f"kept {len(self.existing)} existing file(s) (use --overwrite to replace), e.g. {self.existing[0]}")
         if self.failed:
@@ -165,7 +173,8 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             rgb, meta = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_image(target, array, meta, quality)
+            if not write_image(target, array, meta, quality):
+                report.flattened.append(target)
             report.written.append(target)
         except UNREADABLE as error:
             report.failed.append(f"{source}: {error}")

@@ -196,3 +196,14 @@ def test_enhance_refuses_to_write_into_its_input(tmp_path, capsys):
     assert main([str(src), str(src / "out"), "--model", "median_filter"]) == 2
     assert "inside the input folder" in capsys.readouterr().err
     assert not (src / "out").exists()
+
+
+def test_transparency_dropped_by_a_jpeg_output_is_reported(tmp_path, capsys):
+    Image.new("RGBA", (16, 12), (200, 40, 40, 100)).save(tmp_path / "cutout.png")
+    Image.new("RGB", (16, 12), (20, 40, 200)).save(tmp_path / "plain.png")
+    assert main([str(tmp_path / "cutout.png"), str(tmp_path / "out"), "--model", "gray_world", "--ext", "jpg"]) == 0
+    assert "1 transparent photo(s) written without transparency" in capsys.readouterr().err
+    assert main([str(tmp_path / "plain.png"), str(tmp_path / "out2"), "--model", "gray_world", "--ext", "jpg"]) == 0
+    assert "transparen" not in capsys.readouterr().err
+    assert main([str(tmp_path / "cutout.png"), str(tmp_path / "out3"), "--model", "gray_world", "--ext", "png"]) == 0
+    assert "transparen" not in capsys.readouterr().err and Image.open(tmp_path / "out3" / "cutout.png").mode == "RGBA"
