@@ -47,7 +47,7 @@ step() {  # step NAME SECONDS command...: run under timeout, log, record rc and 
 
 if [ $DRY = 1 ]; then
   PY=${PY:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}
-  DATA=${DATA:-lightning_gan/data/sample/grocery}
+  DATA=${DATA:-lightning_gan/data/sample-photos/grocery}
   TRAIN_SECONDS=${TRAIN_SECONDS:-60}
   COMMON=(--trainer.accelerator cpu --trainer.max_epochs 1 --trainer.limit_train_batches 2 --trainer.limit_val_batches 1
           --trainer.check_val_every_n_epoch 1

@@ -1,4 +1,4 @@
-"""Build the embedded sample of the Grocery Store dataset shipped in lightning_gan/data/sample/.
+"""Build the embedded sample of the Grocery Store dataset shipped in lightning_gan/data/sample-photos/.
 
 Run once from the repository root:  python scripts/make_sample.py ../shared/data/grocery-store
 It keeps the dataset's layout (train/ val/ test/ folders, *.txt split lists, classes.csv, iconic images),
@@ -26,7 +26,7 @@ def save_small(src: Path, dst: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("source", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("lightning_gan/data/sample/grocery"))
+    parser.add_argument("--out", type=Path, default=Path("lightning_gan/data/sample-photos/grocery"))
     args = parser.parse_args()
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; remove it first")

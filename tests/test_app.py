@@ -36,7 +36,7 @@ from lightning_gan.models.cgan import ConditionalGAN
 from lightning_gan.models.cyclegan import CycleGAN
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTO = next((ROOT / "lightning_gan" / "data" / "sample" / "grocery" / "test").rglob("*.jpg"))
+PHOTO = next((ROOT / "lightning_gan" / "data" / "sample-photos" / "grocery" / "test").rglob("*.jpg"))
 BIG = 40_000_000
 
 

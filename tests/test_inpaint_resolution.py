@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_resolution_benchmark_reports_hole_scores(tmp_path):
     out = tmp_path / "res.json"
     done = subprocess.run([sys.executable, "benchmarks/inpaint_resolution.py", "--model", "inpaint", "--data",
-                           "lightning_gan/data/sample/grocery", "--split", "val", "--every", "1000", "--upscale", "1.5",
+                           "lightning_gan/data/sample-photos/grocery", "--split", "val", "--every", "1000", "--upscale", "1.5",
                            "--sizes", "0,96", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads(out.read_text())["rows"]

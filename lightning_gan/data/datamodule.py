@@ -23,7 +23,7 @@ from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, 
 from lightning_gan.data.studio import some_studio_shots
 from lightning_gan.files import atomic_path
 
-SAMPLE_ROOT = Path(__file__).parent / "sample" / "grocery"
+SAMPLE_ROOT = Path(__file__).parent / "sample-photos" / "grocery"  # not a Python name: data, not a package
 EVAL_SEED_STRIDE = 1_000_003  # eval seeds of image i: eval_seed * stride + i
 
 
