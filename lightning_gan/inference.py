@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from tqdm import tqdm
 
 from lightning_gan.baselines import BASELINES, UPSAMPLERS
 from lightning_gan.files import OVERLAP, TILE
@@ -105,17 +106,18 @@ def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Te
         raise ValueError(f"tile ({tile}) must be more than twice the overlap ({overlap})")
     out = torch.zeros(image.shape[0], 3, height * scale, width * scale, device=image.device)
     weight = torch.zeros(1, 1, height * scale, width * scale, device=image.device)
-    for top in _starts(height, tile, overlap):
-        for left in _starts(width, tile, overlap):
-            h, w = min(tile, height), min(tile, width)
-            window = (..., slice(top, top + h), slice(left, left + w))
-            result = fn(image[window], mask[window] if mask is not None else None)
-            rows = _ramp(h * scale, overlap * scale, top > 0, top + h < height, image.device)
-            cols = _ramp(w * scale, overlap * scale, left > 0, left + w < width, image.device)
-            blend = rows.view(1, 1, -1, 1) * cols.view(1, 1, 1, -1)
-            target = (..., slice(top * scale, (top + h) * scale), slice(left * scale, (left + w) * scale))
-            out[target] += result * blend
-            weight[target] += blend
+    corners = [(top, left) for top in _starts(height, tile, overlap) for left in _starts(width, tile, overlap)]
+    # a tile bar for large photos, in a terminal only (disable=None): a multi-megapixel photo takes a minute on a CPU
+    for top, left in tqdm(corners, desc="tiles", unit="tile", leave=False, disable=None if len(corners) > 3 else True):
+        h, w = min(tile, height), min(tile, width)
+        window = (..., slice(top, top + h), slice(left, left + w))
+        result = fn(image[window], mask[window] if mask is not None else None)
+        rows = _ramp(h * scale, overlap * scale, top > 0, top + h < height, image.device)
+        cols = _ramp(w * scale, overlap * scale, left > 0, left + w < width, image.device)
+        blend = rows.view(1, 1, -1, 1) * cols.view(1, 1, 1, -1)
+        target = (..., slice(top * scale, (top + h) * scale), slice(left * scale, (left + w) * scale))
+        out[target] += result * blend
+        weight[target] += blend
     return out / weight
 
 
