@@ -276,7 +276,8 @@ def test_browser_enhance_end_to_end(tmp_path):
         if os.environ.get("LIGHTNING_GAN_SCREENSHOT"):  # `make app-screenshot` refreshes the README's picture
             with Image.open(tmp_path / "app.png") as shot:
                 small = shot.convert("RGB").resize((shot.width * 3 // 4, shot.height * 3 // 4), Image.Resampling.LANCZOS)
-                small.quantize(128).save(os.environ["LIGHTNING_GAN_SCREENSHOT"], optimize=True)
+                target = Path(os.environ["LIGHTNING_GAN_SCREENSHOT"])  # full colour: photos in a palette look posterised
+                small.save(target, optimize=True, **({"quality": 90} if target.suffix.lower() in (".jpg", ".jpeg") else {}))
     finally:
         if driver is not None:
             driver.quit()
