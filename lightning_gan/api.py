@@ -57,7 +57,10 @@ class Model:
         """(B, 3, H, W) float in [0, 1] -> (B, 3, H * scale, W * scale) on the input's device."""
         if images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"expected images of shape (B, 3, H, W), got {tuple(images.shape)}")
-        return self.restorer(images.float(), mask, tile=self.tile, overlap=self.overlap).to(images.device)
+        out = self.restorer(images.float(), mask, tile=self.tile, overlap=self.overlap)
+        if not torch.isfinite(out).all():  # never written as black or banded pixels
+            raise ValueError(f"{self.restorer.name} produced NaN or infinite values for this image; nothing was written")
+        return out.to(images.device)
 
     def _array(self, array: np.ndarray, mask) -> np.ndarray:
         """H x W (gray) or H x W x C with C = 1 (gray), 2 (gray, alpha), 3 (RGB) or 4 (RGBA); uint8 in 0..255 or

@@ -7,6 +7,7 @@ the input folder; never overwrites without --overwrite; writes to a temporary na
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -47,15 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_numbers(args: argparse.Namespace) -> None:
+    """Every numeric option finite and in range, before any model is loaded (NaN passes every `<` test)."""
+    if not math.isfinite(args.strength) or args.strength < 0:
+        raise ValueError(f"--strength must be a finite number >= 0, got {args.strength}")
+    if args.tile < 32:
+        raise ValueError(f"--tile must be at least 32 pixels, got {args.tile}")
+    if not 0 <= args.overlap or 2 * args.overlap >= args.tile:
+        raise ValueError(f"--overlap must be >= 0 and less than half of --tile ({args.tile}), got {args.overlap}")
+    if not math.isfinite(args.max_megapixels) or args.max_megapixels <= 0:
+        raise ValueError(f"--max-megapixels must be a positive number, got {args.max_megapixels}")
+    if args.outscale is not None and not (math.isfinite(args.outscale) and 0 < args.outscale <= 16):
+        raise ValueError(f"--outscale must be in (0, 16], got {args.outscale}")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_numbers(args)
     device = resolve_device(args.device)
     restorer = load_restorer(args.model, device, args.strength, args.half)
     if restorer.use_mask and args.mask is None:
         raise ValueError(f"{args.model} inpaints: give the area to fill with --mask (an image, or a folder of masks)")
     if not 1 <= args.quality <= 100:
         raise ValueError(f"--quality must be between 1 and 100, got {args.quality}")
-    if args.outscale is not None and not 0 < args.outscale <= 16:
-        raise ValueError(f"--outscale must be in (0, 16], got {args.outscale}")
     if "/" in args.suffix or "\\" in args.suffix:
         raise ValueError(f"--suffix {args.suffix!r} must not contain a path separator")
     input_root = args.input if args.input.is_dir() else args.input.parent
@@ -69,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
         array = restore_rgb(restorer, rgb, mask, args.tile, args.overlap)
         return array if args.outscale is None else rescale(array, rgb.size, args.outscale)
 
-    if args.max_megapixels <= 0:
-        raise ValueError(f"--max-megapixels must be positive, got {args.max_megapixels}")
     report = process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", max_pixels=args.max_megapixels * 1e6,
                            quality=args.quality)
     report.failed += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]

@@ -204,9 +204,13 @@ def load_checkpoint_model(path: Path):
     except ValueError as error:
         raise ModelError(f"{path}: {error}") from error
     try:
-        return cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
+        model = cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
     except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise ModelError(f"{path} does not load as {class_path.rpartition('.')[2]}: {_first_line(error)}") from error
+    network = getattr(model, "inference_generator", None)
+    if network is not None:
+        check_weights(network.state_dict(), network.state_dict(), str(path))
+    return model
 
 
 def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict:
@@ -225,16 +229,40 @@ def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict
     return card
 
 
+def check_weights(weights: dict[str, Tensor], expected: dict[str, Tensor], source: str) -> None:
+    """Refuse weights that would give black or banded images: a tensor that should hold floats but holds integers,
+    or NaN / infinite values."""
+    for key, value in weights.items():
+        if key in expected and expected[key].is_floating_point() and not value.is_floating_point():
+            raise ModelError(f"{source}: {key} holds {str(value.dtype).removeprefix('torch.')} values, not floating point")
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise ModelError(f"{source}: {key} holds NaN or infinite values")
+
+
 def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
-    """A shipped model: fp16 generator weights (safetensors) plus the model's hyper-parameters (JSON card)."""
+    """A shipped model: fp16 generator weights (safetensors) plus the model's hyper-parameters (JSON card). A broken
+    card or weights file is one ModelError naming it."""
     from safetensors.torch import load_file
 
     from lightning_gan.models.base import model_class
 
-    card = json.loads((folder / f"{name}.json").read_text())
-    model = model_class(card["class_path"])(**card["hparams"])
-    weights = {k: v.float() if v.is_floating_point() else v for k, v in load_file(folder / f"{name}.safetensors").items()}
-    model.inference_generator.load_state_dict(weights)
+    card_path, weights_path = folder / f"{name}.json", folder / f"{name}.safetensors"
+    try:
+        card = json.loads(card_path.read_text())
+        model = model_class(card["class_path"])(**card["hparams"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(f"{card_path}: not a usable model card ({_first_line(error)})") from error
+    try:
+        loaded = load_file(weights_path)
+    except Exception as error:  # noqa: BLE001 - a truncated or foreign file raises several kinds
+        raise ModelError(f"{weights_path}: cannot be read as safetensors ({_first_line(error)})") from error
+    network = model.inference_generator
+    check_weights(loaded, network.state_dict(), str(weights_path))
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in loaded.items()}
+    try:
+        network.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ModelError(f"{weights_path} does not fit its card's model: {_first_line(error)}") from error
     return model
 
 

@@ -32,15 +32,17 @@ class Meta:
 
 
 def read_image(path: Path) -> tuple[Image.Image, Meta]:
-    """RGB pixels (EXIF orientation applied) and what else the file carries (`Meta`)."""
+    """RGB pixels (EXIF orientation applied) and what else the file carries (`Meta`). With transparency the RGB is
+    the file's own colour (straight alpha, not blended onto white): a half-transparent red edge stays red, and the
+    alpha is put back unchanged when the result is written."""
     with Image.open(path) as image:
         image.load()
         meta = Meta(exif=image.info.get("exif"), icc=image.info.get("icc_profile"), mode=image.mode)
         upright = ImageOps.exif_transpose(image)
-        if upright.mode in ("RGBA", "LA", "PA"):
-            meta.alpha = upright.getchannel("A")
-        elif "transparency" in upright.info:
-            meta.alpha = upright.convert("RGBA").getchannel("A")
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            rgba = upright.convert("RGBA")
+            meta.alpha = rgba.getchannel("A")
+            return rgba.convert("RGB"), meta  # drops alpha, keeps the colour as stored
         return to_rgb(upright), meta
 
 
@@ -56,7 +58,7 @@ def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
 def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95) -> bool:
     """Save atomically in the format of the file name, with alpha, EXIF and the ICC profile when the format takes
     them (a photo that loses its profile changes colour in colour-managed viewers). Returns False when the photo's
-    transparency could not be kept (JPEG, BMP: written on the white it was composited on), else True."""
+    transparency could not be kept (JPEG, BMP: the result is composited onto white), else True."""
     meta = meta or Meta()
     image = Image.fromarray(rgb, "RGB")
     if meta.mode in ("L", "LA", "I", "I;16"):
@@ -65,8 +67,10 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
         image.putalpha(meta.alpha.resize(image.size, Image.Resampling.BICUBIC))
     fmt = SAVE_FORMAT[path.suffix.lower()]
     kept = True
-    if fmt in ("JPEG", "BMP") and image.mode in ("RGBA", "LA"):
-        image = image.convert("RGB" if image.mode == "RGBA" else "L")  # no alpha in these formats
+    if fmt in ("JPEG", "BMP") and image.mode in ("RGBA", "LA"):  # no alpha in these formats: onto white
+        gray = image.mode == "LA"
+        image = Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image.convert("RGBA"))
+        image = image.convert("L" if gray else "RGB")
         kept = False
     options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     exif = _reset_orientation(meta.exif)
@@ -88,18 +92,34 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def plan(input_path: Path, output: Path) -> list[tuple[Path, Path]]:
-    """(source, destination) pairs; refuses to write into the input folder."""
+    """(source, destination) pairs; refuses to write into the input folder, also through a symlink anywhere in the
+    output folder (every destination is resolved, links followed)."""
     if not input_path.exists():
         raise FileNotFoundError(f"input not found: {input_path}")
     if input_path.is_dir():
         if _inside(output, input_path):
             raise ValueError(f"output folder {output} is inside the input folder {input_path}; choose another")
-        return [(p, output / p.relative_to(input_path)) for p in scan(input_path)]
-    if input_path.suffix.lower() not in IMAGE_SUFFIXES:
+        jobs = [(p, output / p.relative_to(input_path)) for p in scan(input_path)]
+    elif input_path.suffix.lower() not in IMAGE_SUFFIXES:
         raise ValueError(f"{input_path} is not a supported image ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    if output.resolve() == input_path.parent.resolve():
+    elif output.resolve() == input_path.parent.resolve():
         raise ValueError(f"output folder {output} is the input's own folder; choose another")
-    return [(input_path, output / input_path.name)]
+    else:
+        target = output / input_path.name  # through a symlinked output folder it may still land beside the input
+        if target.parent.resolve() == input_path.parent.resolve():
+            raise ValueError(f"{target} would be written into the input's own folder {input_path.parent} (through a "
+                             "symlink); choose another output folder")
+        return [(input_path, target)]
+    check_outside(jobs, input_path)
+    return jobs
+
+
+def check_outside(jobs: list[tuple[Path, Path]], input_root: Path) -> None:
+    """Refuse any destination whose real folder (symlinks followed) lies inside the input folder."""
+    for _, target in jobs:
+        if _inside(target.parent, input_root):
+            raise ValueError(f"{target} would be written inside the input folder {input_root} (through a symlink in "
+                             "the output folder); choose another output folder")
 
 
 def load_mask(mask: Path | None, source: Path, input_root: Path, size: tuple[int, int]) -> torch.Tensor | None:

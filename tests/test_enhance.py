@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import write_image
 from PIL import Image
 
@@ -207,3 +208,89 @@ def test_transparency_dropped_by_a_jpeg_output_is_reported(tmp_path, capsys):
     assert "transparen" not in capsys.readouterr().err
     assert main([str(tmp_path / "cutout.png"), str(tmp_path / "out3"), "--model", "gray_world", "--ext", "png"]) == 0
     assert "transparen" not in capsys.readouterr().err and Image.open(tmp_path / "out3" / "cutout.png").mode == "RGBA"
+
+
+def test_a_symlink_in_the_output_folder_never_leads_into_the_input(tmp_path, capsys):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    Image.new("RGB", (16, 16), (90, 60, 30)).save(tmp_path / "in" / "sub" / "b.png")
+    before = (tmp_path / "in" / "sub" / "b.png").read_bytes()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sub").symlink_to(tmp_path / "in" / "sub")
+    for extra in (["--suffix", "_e"], ["--overwrite"]):
+        assert main([str(tmp_path / "in"), str(tmp_path / "out"), "--model", "gray_world", *extra]) == 2
+        assert "inside the input folder" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "in" / "sub").iterdir()) == ["b.png"]
+    assert (tmp_path / "in" / "sub" / "b.png").read_bytes() == before
+    (tmp_path / "beside").symlink_to(tmp_path / "in" / "sub")  # a single file into its own folder, through a link
+    assert main([str(tmp_path / "in" / "sub" / "b.png"), str(tmp_path / "beside"), "--model", "gray_world", "--overwrite"]) == 2
+    assert (tmp_path / "in" / "sub" / "b.png").read_bytes() == before
+
+
+@pytest.mark.parametrize("option", [["--overlap", "-20"], ["--overlap", "-300"], ["--overlap", "600"], ["--strength", "nan"],
+                                    ["--max-megapixels", "nan"], ["--tile", "0"], ["--outscale", "nan"]])
+def test_numeric_options_are_checked_before_anything_runs(option, tmp_path, capsys):
+    Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", "gray_world", *option]) == 2
+    assert option[0] in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def shipped_copy(tmp_path, name="enhance", change=None):
+    """The shipped model's card and weights in tmp_path, the weights changed by `change`."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from lightning_gan.inference import PRETRAINED_DIR
+
+    shutil.copy(PRETRAINED_DIR / f"{name}.json", tmp_path / f"{name}.json")
+    weights = load_file(PRETRAINED_DIR / f"{name}.safetensors")
+    if change:
+        weights = change(weights)
+    save_file(weights, tmp_path / f"{name}.safetensors")
+    return tmp_path / f"{name}.safetensors"
+
+
+def _first(weights, fn):
+    key = next(k for k, v in weights.items() if v.is_floating_point() and v.numel() > 1)
+    return {**weights, key: fn(weights[key])}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda w: _first(w, lambda v: v.clone().fill_(float("nan"))), "NaN or infinite"),
+    (lambda w: _first(w, lambda v: v.clone().fill_(float("inf"))), "NaN or infinite"),
+    (lambda w: _first(w, lambda v: v.int()), "int32 values"),
+])
+def test_weights_that_would_write_black_pixels_are_refused_at_load(change, message, tmp_path, capsys):
+    model = shipped_copy(tmp_path, change=change)
+    Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_broken_model_files_are_one_line(tmp_path, capsys):
+    model = shipped_copy(tmp_path)
+    Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
+    model.write_bytes(b"not safetensors at all")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", str(model)]) == 2
+    assert "cannot be read as safetensors" in capsys.readouterr().err
+    shipped_copy(tmp_path)
+    (tmp_path / "enhance.json").write_text("{ broken")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", str(model)]) == 2
+    assert "not a usable model card" in capsys.readouterr().err
+
+
+def test_semi_transparent_pixels_keep_their_colour(tmp_path):
+    from conftest import save_checkpoint
+
+    from lightning_gan.models.eagan import EAGAN
+
+    identity = save_checkpoint(EAGAN(generator="guarded_tone", width=4, thumb=32, knots=9, d_width=8), tmp_path / "id.ckpt")
+    image = Image.new("RGBA", (16, 16), (200, 0, 0, 128))
+    image.putpixel((3, 3), (0, 200, 0, 20))
+    image.save(tmp_path / "cutout.png")
+    assert main([str(tmp_path / "cutout.png"), str(tmp_path / "out"), "--model", str(identity)]) == 0
+    out = Image.open(tmp_path / "out" / "cutout.png")
+    assert out.mode == "RGBA"
+    for xy, expected in (((8, 8), (200, 0, 0, 128)), ((3, 3), (0, 200, 0, 20))):
+        assert max(abs(a - b) for a, b in zip(out.getpixel(xy), expected)) <= 1, "blended onto white"
