@@ -121,8 +121,11 @@ def _mask_tensor(mask) -> torch.Tensor | None:
     """A mask as (1, 1, H, W) float, 1 inside the area to fill: PIL image, array or tensor."""
     if mask is None or isinstance(mask, torch.Tensor):
         return mask
-    gray = np.asarray(mask.convert("L")) if isinstance(mask, Image.Image) else np.asarray(mask)
-    return (torch.from_numpy(gray.copy()) > 127).float()[None, None]
+    if isinstance(mask, Image.Image):
+        from lightning_gan.photos import mask_of
+
+        return mask_of(mask)  # transparency: the opaque pixels are the area
+    return (torch.from_numpy(np.asarray(mask).copy()) > 127).float()[None, None]
 
 
 def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int = TILE, overlap: int = OVERLAP,

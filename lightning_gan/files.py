@@ -37,15 +37,20 @@ def resolve_device(name: str) -> str:
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]:
     """A temporary name beside `path` to write to, renamed over `path` when the block ends without error: a crash or
     Ctrl-C never leaves a half-written file under the real name. The name is unique per process and call, so two
-    runs writing into one folder never share a temporary file; it is removed if the block fails."""
+    runs writing into one folder never share a temporary file; it is removed if the block fails. With
+    `replace=False` the file is linked into place only if `path` does not exist at that moment (FileExistsError
+    otherwise): of two runs writing one name, the first one's file stays, never silently replaced."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         yield temporary
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # atomic, and refuses an existing name
     finally:
         temporary.unlink(missing_ok=True)
 

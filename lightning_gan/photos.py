@@ -55,7 +55,7 @@ def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
     return exif.tobytes()
 
 
-def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95) -> bool:
+def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95, replace: bool = True) -> bool:
     """Save atomically in the format of the file name, with alpha, EXIF and the ICC profile when the format takes
     them (a photo that loses its profile changes colour in colour-managed viewers). Returns False when the photo's
     transparency could not be kept (JPEG, BMP: the result is composited onto white), else True."""
@@ -78,7 +78,7 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
         options["exif"] = exif
     if meta.icc and fmt in ("JPEG", "PNG", "WEBP") and image.mode in ("RGB", "RGBA"):
         options["icc_profile"] = meta.icc
-    with atomic_path(path) as temporary:
+    with atomic_path(path, replace) as temporary:
         image.save(temporary, format=fmt, **options)
     return kept
 
@@ -129,10 +129,21 @@ def load_mask(mask: Path | None, source: Path, input_root: Path, size: tuple[int
     if not path.is_file():
         raise FileNotFoundError(f"no mask for {source}: {path} not found")
     with Image.open(path) as image:
-        gray = ImageOps.exif_transpose(image).convert("L")
-    if gray.size != size:
-        raise ValueError(f"mask {path} is {gray.size[0]}x{gray.size[1]} but {source} is {size[0]}x{size[1]}")
-    return (torch.from_numpy(np.asarray(gray).copy()) > 127).float()[None, None]
+        upright = ImageOps.exif_transpose(image)
+        upright.load()
+    if upright.size != size:
+        raise ValueError(f"mask {path} is {upright.size[0]}x{upright.size[1]} but {source} is {size[0]}x{size[1]}")
+    return mask_of(upright)
+
+
+def mask_of(image: Image.Image) -> torch.Tensor:
+    """(1, 1, H, W) float, 1 inside the area to fill. A grey mask: white = fill. A mask with transparency (a stroke
+    painted on an empty layer): the painted, opaque pixels are the area, whatever colour the empty pixels hold."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+        if alpha.min() < 255:
+            return (torch.from_numpy(alpha.copy()) > 127).float()[None, None]
+    return (torch.from_numpy(np.asarray(image.convert("L")).copy()) > 127).float()[None, None]
 
 
 def restore_rgb(restorer: Restorer, rgb: Image.Image, mask: torch.Tensor | None, tile: int, overlap: int) -> np.ndarray:
@@ -193,9 +204,11 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             rgb, meta = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not write_image(target, array, meta, quality):
+            if not write_image(target, array, meta, quality, replace=overwrite):
                 report.flattened.append(target)
             report.written.append(target)
+        except FileExistsError:  # another run wrote this name meanwhile: its file stays
+            report.existing.append(target)
         except UNREADABLE as error:
             report.failed.append(f"{source}: {error}")
         if progress is not None:
