@@ -211,3 +211,24 @@ def test_lightning_ddp_ranks_stream_disjoint_shards_of_the_whole_split(prepared_
     seen = [set(torch.load(tmp_path / "probe" / f"rank{r}.pt", weights_only=True)["indices"].tolist()) for r in (0, 1)]
     assert seen[0] and seen[1] and not seen[0] & seen[1]
     assert seen[0] | seen[1] == set(range(len(list_split(SAMPLE_ROOT, "train"))))  # 324 = 2 ranks x 27 batches of 6
+
+
+def test_a_second_prepare_on_one_destination_waits_its_turn_and_never_breaks_the_first(tmp_path, capsys):
+    import fcntl
+
+    from lightning_gan.data.streaming import LOCK
+
+    source = tmp_path / "shop"
+    for i in range(6):
+        write_image(source / "red" / f"r{i:02d}.png", (210, 40, 40))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / PREPARING).touch()  # the first run is writing now: it holds the lock
+    with open(out / LOCK, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert lightning_gan_code(["prepare", str(source), str(out), "--size", "16", "--workers", "1"]) == 2
+        assert "another prepare is writing" in capsys.readouterr().err
+        assert sorted(p.name for p in out.iterdir()) == sorted([PREPARING, LOCK])  # nothing of the first run deleted
+    first = prepare(source, out, size=16, num_workers=1)  # the lock is free again: an interrupted run, redone
+    assert json.loads((out / "train" / "index.json").read_text())["chunks"]
+    assert prepare(source, out, size=16, num_workers=1) == first  # and then finished: nothing to do

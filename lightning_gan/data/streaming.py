@@ -30,6 +30,7 @@ from lightning_gan.files import atomic_path
 
 MANIFEST = "prepared.json"
 PREPARING = ".preparing"  # present while `prepare` writes: the folder is ours, and unfinished
+LOCK = ".prepare.lock"  # locked by the one `prepare` writing the folder (kept afterwards; it holds nothing)
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 REMOTE_PREFIXES = ("s3://", "gs://", "azure://", "r2://", "local:")
 
@@ -126,21 +127,54 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
     settings = {"source": str(source.resolve()), "size": size, "format": format,
                 "quality": quality if format != "png" else None, "val_fraction": val_fraction,
                 "test_fraction": test_fraction}
-    if (destination / MANIFEST).is_file() and not (destination / PREPARING).exists():
-        manifest = json.loads((destination / MANIFEST).read_text())
-        if manifest.get("settings") != settings:
-            raise FileExistsError(f"prepare: {destination} holds a dataset prepared with other settings "
-                                  f"({manifest.get('settings')}); choose another destination or delete it")
-        print(f"{destination}: already prepared ({manifest['counts']}); nothing to do")
-        return manifest
-    if destination.exists() and any(destination.iterdir()) and not (destination / PREPARING).exists():
+    if finished(destination, settings) is None and destination.exists() and (
+            set(p.name for p in destination.iterdir()) - {LOCK}) and not (destination / PREPARING).exists():
         raise FileExistsError(f"prepare: {destination} is not empty and was not made by prepare; refusing to write into it")
+    destination.mkdir(parents=True, exist_ok=True)
+    with _exclusive(destination):
+        manifest = finished(destination, settings)  # checked again under the lock: a run may have just finished
+        if manifest is not None:
+            print(f"{destination}: already prepared ({manifest['counts']}); nothing to do")
+            return manifest
+        return _write(source, destination, settings, size, format, quality, num_workers, val_fraction, test_fraction)
+
+
+def finished(destination: Path, settings: dict) -> dict | None:
+    """The manifest of a finished dataset made with `settings` (FileExistsError for other settings), else None."""
+    if not (destination / MANIFEST).is_file() or (destination / PREPARING).exists():
+        return None
+    manifest = json.loads((destination / MANIFEST).read_text())
+    if manifest.get("settings") != settings:
+        raise FileExistsError(f"prepare: {destination} holds a dataset prepared with other settings "
+                              f"({manifest.get('settings')}); choose another destination or delete it")
+    return manifest
+
+
+@contextmanager
+def _exclusive(destination: Path):
+    """One `prepare` per destination: an exclusive lock on destination/.prepare.lock for the whole run (released
+    by the OS if the process dies, so an interrupted run never blocks the next one)."""
+    import fcntl
+
+    handle = open(destination / LOCK, "a")  # noqa: SIM115 - held for the whole block
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FileExistsError(f"prepare: another prepare is writing into {destination} now; wait for it to "
+                                  "finish (it leaves a finished dataset there)") from None
+        yield
+    finally:
+        handle.close()
+
+
+def _write(source: Path, destination: Path, settings: dict, size: int, format: str, quality: int,
+           num_workers: int | None, val_fraction: float, test_fraction: float) -> dict:
     for leftover in (destination / name for name in (*SPLITS, MANIFEST, "skipped")):  # an interrupted run of ours
         if leftover.is_dir():
             shutil.rmtree(leftover)
         else:
             leftover.unlink(missing_ok=True)
-    destination.mkdir(parents=True, exist_ok=True)
     (destination / PREPARING).touch()
     skipped_dir = destination / "skipped"
     skipped_dir.mkdir()
