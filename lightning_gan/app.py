@@ -34,7 +34,7 @@ import torch
 from PIL import Image
 
 from lightning_gan.baselines import BASELINES
-from lightning_gan.data.images import IMAGE_SUFFIXES
+from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE
 from lightning_gan.files import read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
@@ -56,17 +56,33 @@ class Result:
 
 
 class Workspace:
-    """One temporary folder for the app's uploads and results, removed at exit."""
+    """One temporary folder for the app's uploads and results, removed at exit; results and uploads older than
+    `max_age` seconds are removed as new jobs come, so a long-running app does not fill the disk."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, max_age: float = 3600.0):
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="lightning-gan-app-"))
         self.root.mkdir(parents=True, exist_ok=True)
+        self.max_age = max_age  # seconds a result stays downloadable
         atexit.register(self.cleanup)
 
     def job(self) -> Path:
+        self.prune()
         folder = self.root / "results" / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True)
         return folder
+
+    def prune(self) -> None:
+        """Remove result folders and uploads last changed more than `max_age` seconds ago."""
+        import time
+
+        limit = time.time() - self.max_age
+        for parent in (self.root / "results", self.root / "uploads"):
+            for entry in parent.glob("*") if parent.is_dir() else []:
+                try:
+                    if entry.stat().st_mtime < limit:
+                        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                except OSError:
+                    continue  # in use or gone: the next job tries again
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -177,7 +193,7 @@ def _check_uploads(paths: list[str], max_pixels: int) -> tuple[list[Path], list[
             continue
         try:
             refused = too_large(path, max_pixels)  # the header only: the `enhance` command's check
-        except (OSError, Image.DecompressionBombError) as error:
+        except UNREADABLE as error:  # ValueError too: Pillow refuses huge text chunks and ICC profiles with it
             bad.append(f"{path.name}: not a readable image ({str(error).replace(str(path), path.name)})")
             continue
         if refused:
@@ -199,7 +215,14 @@ def _run_files(paths: list[str], workspace: Workspace, max_pixels: int, convert,
     jobs, used = [], set()
     for source in good:
         jobs.append((source, folder / unique_name(source.name, used)))
-    report = process_files(jobs, convert, overwrite=False, desc=desc, progress=progress)
+
+    def each(source: Path, rgb: Image.Image) -> np.ndarray:
+        try:
+            return convert(source, rgb)
+        except Exception as error:  # noqa: BLE001 - one photo's failure is reported for that photo, never the upload's
+            raise ValueError(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}") from error
+
+    report = process_files(jobs, each, overwrite=False, desc=desc, progress=progress)
     pairs = [(str(s), str(t)) for s, t in jobs if t in report.written]
     archive = _archive(report.written, folder)
     problems = bad + [workspace.hide(f.replace(str(folder), "")) for f in report.failed]
@@ -276,7 +299,7 @@ def _editor_image(value, max_pixels: int) -> np.ndarray:
             if image.width * image.height > max_pixels:
                 raise ValueError(f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
             return np.asarray(image.convert("RGBA"))
-    except (OSError, Image.DecompressionBombError) as error:
+    except UNREADABLE as error:
         raise ValueError("The photo is not a readable image (JPEG, PNG, WebP or BMP).") from error
 
 
@@ -319,6 +342,7 @@ def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Mod
     if not checkpoint:
         return Result([], None, "No CycleGAN checkpoint under the runs folder: `make train EXP=cyclegan_catalog` first.")
     try:
+        models.allowed(checkpoint)  # as the Model box: nothing outside the runs folder is opened or reported on
         translator, size = models.cached("translator", f"{checkpoint}:{direction}",
                                           lambda: load_translator(Path(checkpoint), direction, models.device))
     except (ModelError, FileNotFoundError, ValueError) as error:
@@ -434,7 +458,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def serve_settings(args: argparse.Namespace) -> tuple[dict, str | None]:
     """Gradio's launch() options for the command line, and a warning when others can reach the app."""
     host = args.host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
-    options = {"server_name": host, "server_port": args.port, "share": args.share}
+    options = {"server_name": host, "server_port": args.port, "share": args.share,
+               "max_file_size": f"{args.max_upload_mb:g}mb"}
     warning = None
     if args.share:
         warning = ("the app gets a public gradio.live link: anyone with the link can upload photos and run models "
@@ -453,12 +478,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", help="address to listen on (default: GRADIO_SERVER_NAME, else 127.0.0.1, this "
                         "machine only); 0.0.0.0 lets other machines open the app")
     parser.add_argument("--share", action="store_true", help="also ask Gradio for a temporary public link (needs internet)")
+    parser.add_argument("--max-upload-mb", type=float, default=50.0, help="larger uploaded files are refused (default 50)")
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder searched for your checkpoints")
     parser.add_argument("--max-megapixels", type=float, default=40.0, help="larger uploads are refused with a message")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     args = parser.parse_args(argv)
+    for name, value in (("--max-megapixels", args.max_megapixels), ("--max-upload-mb", args.max_upload_mb)):
+        if not (value > 0 and value != float("inf")):  # NaN fails `> 0`
+            print(f"lightning-gan app: error: {name} must be a positive number, got {value}", file=sys.stderr)
+            return 2
     workspace = Workspace()
     os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace.root / "uploads"))  # before Gradio loads: uploads go there too
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home (analytics, version check) at start
     try:
         import gradio  # noqa: F401
     except ImportError:

@@ -341,3 +341,61 @@ def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, mon
     assert launched["server_name"] == "192.168.1.5" and "http://192.168.1.5:7860" in capsys.readouterr().err
     assert app_module.main(["--share", "--runs", str(tmp_path)]) == 0
     assert launched["share"] and "public" in capsys.readouterr().err
+
+
+def test_restyle_box_takes_only_checkpoints_under_runs_like_the_model_box(workspace, tmp_path):
+    models = Models(tmp_path / "runs", "cpu")
+    (tmp_path / "secret.ckpt").write_bytes(b"x")
+    answers = {restyle_files([str(PHOTO)], spec, "a2b", models, workspace, BIG).message
+               for spec in (str(tmp_path / "secret.ckpt"), "/etc/shadow", str(tmp_path / "missing.ckpt"))}
+    assert len(answers) == 3 and all("not a shipped model or a checkpoint under the runs folder" in a for a in answers)
+    assert not any("exist" in a or "not found" in a for a in answers)  # never says whether a file is there
+
+
+def test_a_png_that_pillow_refuses_with_valueerror_fails_alone(workspace, tmp_path):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "x" * 2_000_000, zip=True)  # a zTXt chunk over Pillow's safety limit once decompressed
+    bomb = tmp_path / "bomb.png"
+    Image.new("RGB", (16, 16)).save(bomb, pnginfo=info)
+    with pytest.raises(ValueError):  # what Pillow does with it
+        Image.open(bomb).load()
+    models = Models(tmp_path / "runs", "cpu")
+    result = enhance_files([str(bomb), str(PHOTO)], "gray_world", models, workspace, BIG)
+    assert len(result.pairs) == 1 and result.pairs[0][0] == str(PHOTO), result.message
+    assert "bomb.png" in result.message
+
+
+def test_old_results_are_pruned_and_new_ones_kept(tmp_path):
+    workspace = Workspace(tmp_path / "app", max_age=60)
+    old, uploads = workspace.job(), workspace.root / "uploads"
+    (old / "a.png").write_bytes(b"x")
+    uploads.mkdir()
+    (uploads / "u.png").write_bytes(b"x")
+    for path in (old, uploads / "u.png"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    new = workspace.job()
+    assert not old.exists() and not (uploads / "u.png").exists() and new.is_dir()
+
+
+def test_upload_limit_analytics_off_and_bad_limits(tmp_path, monkeypatch, capsys):
+    import lightning_gan.app as app_module
+
+    launched = {}
+
+    class FakeApp:
+        def queue(self):
+            return self
+
+        def launch(self, **options):
+            launched.update(options)
+
+    monkeypatch.setattr(app_module, "build_app", lambda *args: (FakeApp(), None))
+    monkeypatch.setattr(app_module.Workspace, "remove_on_signals", lambda self: None)
+    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
+    assert app_module.main(["--runs", str(tmp_path), "--max-upload-mb", "20"]) == 0
+    assert launched["max_file_size"] == "20mb" and os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    for option in (["--max-megapixels", "nan"], ["--max-upload-mb", "-1"]):
+        assert app_module.main(["--runs", str(tmp_path), *option]) == 2
+        assert option[0] in capsys.readouterr().err
