@@ -225,7 +225,7 @@ def _run_files(paths: list[str], workspace: Workspace, max_pixels: int, convert,
     report = process_files(jobs, each, overwrite=False, desc=desc, progress=progress)
     pairs = [(str(s), str(t)) for s, t in jobs if t in report.written]
     archive = _archive(report.written, folder)
-    problems = bad + [workspace.hide(f.replace(str(folder), "")) for f in report.failed]
+    problems = bad + [workspace.hide(f.replace(str(folder), "")) for f in report.failed + report.notes]
     return Result(pairs, archive, _message(f"Done: {len(report.written)} photo(s).", problems))
 
 
@@ -296,11 +296,13 @@ def _editor_image(value, max_pixels: int) -> np.ndarray:
         return array
     try:
         with Image.open(value) as image:
-            if image.width * image.height > max_pixels:
-                raise ValueError(f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
-            return np.asarray(image.convert("RGBA"))
+            too_big = image.width * image.height > max_pixels
+            array = None if too_big else np.asarray(image.convert("RGBA"))
     except UNREADABLE as error:
         raise ValueError("The photo is not a readable image (JPEG, PNG, WebP or BMP).") from error
+    if too_big:
+        raise ValueError(f"The photo is over the limit of {max_pixels / 1e6:.0f} megapixels.")
+    return array
 
 
 def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:

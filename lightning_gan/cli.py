@@ -8,6 +8,7 @@ model's validation metric), images/ (PNG grids) and wandb/ (the offline W&B run)
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
@@ -182,6 +183,8 @@ class GANCLI(LightningCLI):
             # would be accepted and then fail inside configure_optimizers
             auto_configure_optimizers=False,
             trainer_defaults={"log_every_n_steps": 10},
+            # a bad option raises (one line in `run`) instead of jsonargparse printing its whole usage and report
+            parser_kwargs={"exit_on_error": False},
             args=args,
             run=run,
         )
@@ -367,13 +370,65 @@ def with_experiment_configs(argv: list[str]) -> list[str]:
     return out
 
 
+def class_paths(argv: list[str]) -> list[tuple[str, str]]:
+    """(option, class path) of the model and data classes that `argv` and its --config files name."""
+    import yaml
+
+    found = []
+    for i, arg in enumerate(argv):
+        name, _, value = arg.partition("=")
+        if not value and i + 1 < len(argv):
+            value = argv[i + 1]
+        if name in ("--config", "-c") and Path(value).is_file():
+            try:
+                config = yaml.safe_load(Path(value).read_text()) or {}
+            except yaml.YAMLError:
+                continue  # LightningCLI reports it
+            for key in ("model", "data"):
+                section = config.get(key) if isinstance(config, dict) else None
+                path = section.get("class_path") if isinstance(section, dict) else section
+                if isinstance(path, str):
+                    found.append((f"{key}.class_path in {value}", path))
+        elif name in ("--model", "--data", "--model.class_path", "--data.class_path"):
+            found.append((name, value))
+    return found
+
+
+def check_class_paths(argv: list[str]) -> None:
+    """A config names classes of this package (or short names of them, or classes of modules already imported):
+    refused before jsonargparse would import whatever module a path names (`this.Nothing` runs `this`)."""
+    for option, path in class_paths(argv):
+        module = path.rpartition(".")[0]
+        if module and not module.startswith("lightning_gan.") and module not in sys.modules:
+            raise SetupError(f"{option}: {path!r} is not a lightning-gan class; use one of lightning_gan.models.* / "
+                             "lightning_gan.data.* (or import your own module first, docs/adding_a_model.md)")
+
+
+def parse_error_line(message: str) -> str:
+    """jsonargparse's report of a bad command line as one line: the misspelt or wrong option, by name."""
+    unknown = re.search(r"class_path '([\w.]+)':\s*Option '([\w.]+)' is not accepted", message)
+    if unknown:
+        section = "data" if ".data." in unknown.group(1) else "model"
+        return f"--{section}.{unknown.group(2)}: {unknown.group(1).rpartition('.')[2]} has no such option (--help lists them)"
+    key = re.search(r'Parser key "([\w.]+)":\s*(.+)', message)
+    if key:
+        given = re.search(r"Given value: (.+)", message)
+        return f"--{key.group(1)}: {key.group(2).strip()}" + (f" (given {given.group(1).strip()})" if given else "")
+    return option_error(message)
+
+
 def run(argv: list[str]) -> None:
     """fit / validate / test through LightningCLI; exits 2 on a setup error, 3 when a training guard stopped the run."""
     saved, sys.argv[1:] = sys.argv[1:], []  # the arguments go in as `args`: LightningCLI must not also see them
     try:
-        GANCLI(args=with_experiment_configs(argv))
+        argv = with_experiment_configs(argv)
+        check_class_paths(argv)
+        GANCLI(args=argv)
     except SetupError as error:
         print(f"lightning-gan: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except argparse.ArgumentError as error:
+        print(f"lightning-gan: error: {parse_error_line(str(error))}", file=sys.stderr)
         raise SystemExit(2) from None
     except TrainingStopped as error:
         wandb = sys.modules.get("wandb")  # only when this run used W&B

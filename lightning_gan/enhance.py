@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = process_files(jobs, convert, args.overwrite, f"enhance ({restorer.name})", max_pixels=args.max_megapixels * 1e6,
                            quality=args.quality)
-    report.failed += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
+    report.skipped += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
     return report.print(args.output)
 
 

@@ -46,6 +46,12 @@ def load_any(spec: str):
 
 
 def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) -> Path:
+    if fmt == "onnx":
+        try:
+            import onnx  # noqa: F401
+            import onnxscript  # noqa: F401
+        except ImportError:
+            raise ImportError("--format onnx needs the export extra: pip install 'lightning-gan[export]'") from None
     module, example, inputs, outputs, image_to_image = exportable(model.cpu().eval(), direction)
     module.eval()
     with atomic_path(out) as temporary, torch.no_grad():

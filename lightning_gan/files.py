@@ -28,12 +28,60 @@ def tool_error(tool: str, error: BaseException) -> int:
 
 
 def resolve_device(name: str) -> str:
-    """`auto` is the GPU when there is one; any other name (cpu, cuda, cuda:1) is returned as given."""
-    if name != "auto":
-        return name
+    """`auto` is the GPU when there is one; any other name (cpu, cuda, cuda:1, mps) is returned as given once it is
+    known to be usable here (else ValueError naming --device)."""
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"--device {name!r}: not a device name (cpu, cuda, cuda:1, mps or auto)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {name}: no CUDA GPU is usable on this machine; use --device cpu (or auto)")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {name}: Apple's MPS is not available here; use --device cpu (or auto)")
+    return name
+
+
+PARTIAL = ".partial"  # the suffix of temporary files: `.<name>.<pid>.<random>.partial`
+
+
+def partial_name(name: str) -> str:
+    """A temporary name for `name`, unique per process and call, within the 255-byte limit of file names (the
+    original name is shortened in it when needed)."""
+    tail = f".{os.getpid()}.{uuid.uuid4().hex[:8]}{PARTIAL}"
+    room = 255 - 1 - len(tail.encode())
+    short = name.encode()[:room].decode(errors="ignore")  # never a cut UTF-8 character
+    return f".{short}{tail}"
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove temporary files left in `folder` by runs that were killed (their process no longer exists)."""
+    removed = []
+    for path in folder.glob(f".*{PARTIAL}") if folder.is_dir() else []:
+        try:
+            pid = int(path.name[: -len(PARTIAL)].rsplit(".", 2)[-2])
+        except (ValueError, IndexError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 @contextmanager
@@ -44,7 +92,7 @@ def atomic_path(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]
     `replace=False` the file is linked into place only if `path` does not exist at that moment (FileExistsError
     otherwise): of two runs writing one name, the first one's file stays, never silently replaced."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    temporary = path.with_name(partial_name(path.name))
     try:
         yield temporary
         if replace:

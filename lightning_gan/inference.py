@@ -249,13 +249,20 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     card_path, weights_path = folder / f"{name}.json", folder / f"{name}.safetensors"
     try:
         card = json.loads(card_path.read_text())
-        model = model_class(card["class_path"])(**card["hparams"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        cls, hparams = model_class(card["class_path"]), dict(card["hparams"])
+        with torch.device("meta"):  # the card's model built without memory: its size is checked before it is real
+            shapes = {k: tuple(v.shape) for k, v in cls(**hparams).inference_generator.state_dict().items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelError(f"{card_path}: not a usable model card ({_first_line(error)})") from error
     try:
         loaded = load_file(weights_path)
     except Exception as error:  # noqa: BLE001 - a truncated or foreign file raises several kinds
         raise ModelError(f"{weights_path}: cannot be read as safetensors ({_first_line(error)})") from error
+    wrong = next((k for k in shapes if k not in loaded or tuple(loaded[k].shape) != shapes[k]), None)
+    if wrong is not None or set(loaded) - set(shapes):
+        raise ModelError(f"{weights_path} does not fit its card {card_path.name} ("
+                         f"{wrong or sorted(set(loaded) - set(shapes))[0]}): the card describes another model")
+    model = cls(**hparams)
     network = model.inference_generator
     check_weights(loaded, network.state_dict(), str(weights_path))
     weights = {k: v.float() if v.is_floating_point() else v for k, v in loaded.items()}

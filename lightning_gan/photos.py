@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 from tqdm import tqdm
 
 from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE, scan, to_rgb
-from lightning_gan.files import atomic_path
+from lightning_gan.files import atomic_path, remove_stale_partials
 from lightning_gan.inference import Restorer
 
 SAVE_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".bmp": "BMP"}
@@ -36,6 +36,9 @@ def read_image(path: Path) -> tuple[Image.Image, Meta]:
     the file's own colour (straight alpha, not blended onto white): a half-transparent red edge stays red, and the
     alpha is put back unchanged when the result is written."""
     with Image.open(path) as image:
+        frames = getattr(image, "n_frames", 1)
+        if frames > 1 and getattr(image, "is_animated", False):
+            raise ValueError(f"an animated image ({frames} frames): only still photos are processed")
         image.load()
         meta = Meta(exif=image.info.get("exif"), icc=image.info.get("icc_profile"), mode=image.mode)
         upright = ImageOps.exif_transpose(image)
@@ -55,10 +58,15 @@ def _reset_orientation(exif_bytes: bytes | None) -> bytes | None:
     return exif.tobytes()
 
 
-def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95, replace: bool = True) -> bool:
+JPEG_EXIF_LIMIT = 65_000  # bytes: a JPEG APP1 segment holds at most 65,533 (Pillow refuses more)
+WHY_DROPPED = {"exif": "larger than a JPEG's 64 KB EXIF segment", "icc profile": "too large for PNG readers to load"}
+
+
+def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: int = 95, replace: bool = True) -> list[str]:
     """Save atomically in the format of the file name, with alpha, EXIF and the ICC profile when the format takes
-    them (a photo that loses its profile changes colour in colour-managed viewers). Returns False when the photo's
-    transparency could not be kept (JPEG, BMP: the result is composited onto white), else True."""
+    them (a photo that loses its profile changes colour in colour-managed viewers). Returns what could not be kept:
+    "transparency" (JPEG, BMP: the result is composited onto white), "exif" (over a JPEG's 64 KB), "icc profile"
+    (a PNG profile over what PNG readers decompress, Pillow's 1 MB)."""
     meta = meta or Meta()
     image = Image.fromarray(rgb, "RGB")
     if meta.mode in ("L", "LA", "I", "I;16"):
@@ -66,21 +74,27 @@ def write_image(path: Path, rgb: np.ndarray, meta: Meta | None = None, quality: 
     if meta.alpha is not None:
         image.putalpha(meta.alpha.resize(image.size, Image.Resampling.BICUBIC))
     fmt = SAVE_FORMAT[path.suffix.lower()]
-    kept = True
+    dropped = []
     if fmt in ("JPEG", "BMP") and image.mode in ("RGBA", "LA"):  # no alpha in these formats: onto white
         gray = image.mode == "LA"
         image = Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image.convert("RGBA"))
         image = image.convert("L" if gray else "RGB")
-        kept = False
+        dropped.append("transparency")
     options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     exif = _reset_orientation(meta.exif)
     if exif and fmt in ("JPEG", "PNG", "WEBP"):
-        options["exif"] = exif
+        if fmt == "JPEG" and len(exif) > JPEG_EXIF_LIMIT:
+            dropped.append("exif")
+        else:
+            options["exif"] = exif
     if meta.icc and fmt in ("JPEG", "PNG", "WEBP") and image.mode in ("RGB", "RGBA"):
-        options["icc_profile"] = meta.icc
+        if fmt == "PNG" and len(meta.icc) > PngImagePlugin.MAX_TEXT_CHUNK:
+            dropped.append("icc profile")
+        else:
+            options["icc_profile"] = meta.icc
     with atomic_path(path, replace) as temporary:
         image.save(temporary, format=fmt, **options)
-    return kept
+    return dropped
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -159,19 +173,26 @@ class Report:
 
     written: list[Path] = field(default_factory=list)
     existing: list[Path] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # files that should have been written and were not
+    skipped: list[str] = field(default_factory=list)  # files that are not photos of a supported format
     flattened: list[Path] = field(default_factory=list)  # transparent photos written in a format without alpha
+    notes: list[str] = field(default_factory=list)  # metadata that a format could not keep
 
     def print(self, output: Path) -> int:
+        """The summary lines; exit code 1 when any file failed (0 when all were written, kept or skipped)."""
         print(f"wrote {len(self.written)} image(s) to {output}")
         if self.flattened:
             print(f"note: {len(self.flattened)} transparent photo(s) written without transparency, on white "
                   f"(JPEG/BMP have no alpha; --ext png or webp keeps it), e.g. {self.flattened[0]}", file=sys.stderr)
+        for note in self.notes:
+            print(f"note: {note}", file=sys.stderr)
         if self.existing:
             print(f"kept {len(self.existing)} existing file(s) (use --overwrite to replace), e.g. {self.existing[0]}")
+        if self.skipped:
+            print(f"skipped {len(self.skipped)} file(s):\n  " + "\n  ".join(self.skipped), file=sys.stderr)
         if self.failed:
-            print(f"skipped {len(self.failed)} file(s):\n  " + "\n  ".join(self.failed), file=sys.stderr)
-        return 1 if self.failed and not self.written else 0
+            print(f"failed {len(self.failed)} file(s):\n  " + "\n  ".join(self.failed), file=sys.stderr)
+        return 1 if self.failed else 0
 
 
 def too_large(path: Path, max_pixels: float | None) -> str | None:
@@ -193,6 +214,8 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
     Existing targets are kept unless `overwrite`; unreadable files are skipped and reported. `progress(done, total)`
     is called after each file (the web app's progress bar); the terminal gets a tqdm bar."""
     report = Report()
+    for folder in {target.parent for _, target in jobs}:  # what killed runs left behind
+        remove_stale_partials(folder)
     for done, (source, target) in enumerate(tqdm(jobs, desc=desc, unit="img", disable=progress is not None), start=1):
         if target.exists() and not overwrite:
             report.existing.append(target)
@@ -204,8 +227,10 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
             rgb, meta = read_image(source)  # decoded once
             array = convert(source, rgb)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not write_image(target, array, meta, quality, replace=overwrite):
+            dropped = write_image(target, array, meta, quality, replace=overwrite)
+            if "transparency" in dropped:
                 report.flattened.append(target)
+            report.notes += [f"{target}: {what} not kept ({WHY_DROPPED[what]})" for what in dropped if what != "transparency"]
             report.written.append(target)
         except FileExistsError:  # another run wrote this name meanwhile: its file stays
             report.existing.append(target)

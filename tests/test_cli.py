@@ -250,3 +250,30 @@ def test_ctrl_c_writes_why_and_prints_the_run_folder(tmp_path, capsys, monkeypat
     run = tmp_path / "gan_enhance" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "stopped: KeyboardInterrupt (Ctrl-C)"
     assert f"Run folder: {run}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--model.l1_weigth", "3"], "--model.l1_weigth: GANEnhance has no such option"),
+    (["--data.image_sise", "3"], "--data.image_sise: ProductImageDataModule has no such option"),
+    (["--trainer.max_epochs", "abc"], "--trainer.max_epochs:"),
+])
+def test_a_misspelt_or_bad_option_is_one_line(option, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        fit("gan_enhance", tmp_path, *option)
+    err = capsys.readouterr().err.strip()
+    assert caught.value.code == 2 and message in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "gan_enhance").exists()
+
+
+def test_a_config_naming_another_module_is_refused_before_importing_it(tmp_path, capsys):
+    import sys
+
+    config = tmp_path / "evil.yaml"
+    config.write_text("model:\n  class_path: this.Nothing\n")
+    with pytest.raises(SystemExit) as caught:
+        main(["fit", "--config", str(config), "--runs_dir", str(tmp_path)])
+    assert caught.value.code == 2 and "this" not in sys.modules
+    assert "'this.Nothing' is not a lightning-gan class" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["fit", "--config", str(ROOT / "experiments" / "gan_enhance.yaml"), "--model", "antigravity.Fly"])
+    assert "antigravity" not in sys.modules

@@ -86,3 +86,15 @@ def test_shipped_denoise_exports_with_a_noise_level_input_matching_enhance(tmp_p
     odd = photo[..., :37, :51]  # the graph was traced at an even size; odd sides must run too
     got = session.run(None, {"image": odd.numpy(), "noise_level": estimate_noise(odd).numpy()})[0]
     np.testing.assert_allclose(np.clip(got, 0, 1), load_restorer("denoise")(odd).numpy(), atol=1e-3)
+
+
+def test_onnx_without_the_export_extra_is_one_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from lightning_gan.export import main
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    assert main(["--model", "enhance", "--format", "onnx", "--out", str(tmp_path / "e.onnx")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "lightning-gan export: error: --format onnx needs the export extra: pip install 'lightning-gan[export]'"
+    assert not (tmp_path / "e.onnx").exists()

@@ -28,11 +28,21 @@ def test_two_writers_get_different_temporary_names(tmp_path):
     assert (tmp_path / "a.png").read_text() == "1"  # the outer block finished last
 
 
-def test_resolve_device_keeps_explicit_names():
+def test_resolve_device_keeps_explicit_names_and_refuses_missing_gpus():
+    import pytest
     import torch
 
-    assert resolve_device("cpu") == "cpu" and resolve_device("cuda:1") == "cuda:1"
+    assert resolve_device("cpu") == "cpu"
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ValueError, match="--device 'gpu0': not a device name"):
+        resolve_device("gpu0")
+    if not torch.cuda.is_available():  # a missing GPU is one line, not CUDA's traceback
+        with pytest.raises(ValueError, match="--device cuda: no CUDA GPU"):
+            resolve_device("cuda")
+    else:
+        assert resolve_device("cuda:0") == "cuda:0"
+        with pytest.raises(ValueError, match="CUDA GPU"):
+            resolve_device(f"cuda:{torch.cuda.device_count()}")
 
 
 def test_run_config_reads_class_and_degradation_and_survives_a_broken_file(tmp_path):
