@@ -39,6 +39,7 @@ def test_seeded_shots_repeat_and_differ_between_photos():
 
 def test_share_of_studio_shots_in_training():
     x = photos(200, 32)
+    torch.manual_seed(1)  # the training draws use the global RNG: seeded, the bounds below can never flake
     assert torch.equal(some_studio_shots(x, 0.0), x)
     changed = (some_studio_shots(x, 0.3) != x).flatten(1).any(dim=1).float().mean()
     assert 0.18 < changed < 0.42
