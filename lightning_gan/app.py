@@ -394,7 +394,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
     generators = models.generators()
     translators = models.runs("translator")
     tasks = list(TASKS)
-    with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600)) as app:
+    with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600), analytics_enabled=False) as app:
         gr.Markdown("# lightning-gan · product photos\nEnhance, repair, generate and restyle product photos. "
                     f"Models run on **{models.device}**; results stay in a temporary folder until the app stops.")
         with gr.Tab("Enhance"):
@@ -492,6 +492,8 @@ def main(argv: list[str]) -> int:
     workspace = Workspace()
     os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace.root / "uploads"))  # before Gradio loads: uploads go there too
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home (analytics, version check) at start
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # nor from huggingface_hub, which Gradio imports
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the app never needs the Hugging Face hub
     try:
         import gradio  # noqa: F401
     except ImportError:

@@ -399,6 +399,7 @@ def test_upload_limit_analytics_off_and_bad_limits(tmp_path, monkeypatch, capsys
     monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
     assert app_module.main(["--runs", str(tmp_path), "--max-upload-mb", "20"]) == 0
     assert launched["max_file_size"] == "20mb" and os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
     for option in (["--max-megapixels", "nan"], ["--max-upload-mb", "-1"]):
         assert app_module.main(["--runs", str(tmp_path), *option]) == 2
         assert option[0] in capsys.readouterr().err
