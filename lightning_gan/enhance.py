@@ -7,14 +7,13 @@ the input folder; never overwrites without --overwrite; writes to a temporary na
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from lightning_gan.data.images import IMAGE_SUFFIXES
-from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, resolve_device, tool_error
+from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, check_number, check_tiles, resolve_device, tool_error
 from lightning_gan.inference import load_restorer
 from lightning_gan.photos import load_mask, plan, process_files, restore_rgb
 
@@ -50,16 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check_numbers(args: argparse.Namespace) -> None:
     """Every numeric option finite and in range, before any model is loaded (NaN passes every `<` test)."""
-    if not math.isfinite(args.strength) or args.strength < 0:
-        raise ValueError(f"--strength must be a finite number >= 0, got {args.strength}")
-    if args.tile < 32:
-        raise ValueError(f"--tile must be at least 32 pixels, got {args.tile}")
-    if not 0 <= args.overlap or 2 * args.overlap >= args.tile:
-        raise ValueError(f"--overlap must be >= 0 and less than half of --tile ({args.tile}), got {args.overlap}")
-    if not math.isfinite(args.max_megapixels) or args.max_megapixels <= 0:
-        raise ValueError(f"--max-megapixels must be a positive number, got {args.max_megapixels}")
-    if args.outscale is not None and not (math.isfinite(args.outscale) and 0 < args.outscale <= 16):
-        raise ValueError(f"--outscale must be in (0, 16], got {args.outscale}")
+    check_number("--strength", args.strength, low=0)
+    check_tiles(args.tile, args.overlap)
+    check_number("--max-megapixels", args.max_megapixels, low=1e-6)
+    check_number("--outscale", args.outscale, low=1e-3, high=16)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ from lightning_gan.baselines import BASELINES, baselines_for
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
-from lightning_gan.files import TILE, TOOL_ERRORS, atomic_path, resolve_device, tool_error
+from lightning_gan.files import TILE, TOOL_ERRORS, atomic_path, check_number, resolve_device, tool_error
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
 from lightning_gan.metrics import lpips_metric
 
@@ -251,6 +251,10 @@ def check_writable(out: Path, overwrite: bool) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> dict:
+    check_number("--strength", args.strength, low=0)
+    check_number("--every", args.every, low=1)
+    check_number("--limit", args.limit, low=1)
+    check_number("--tile", args.tile, low=32)
     check_writable(args.out, args.overwrite)
     if args.no_reference:
         return evaluate_no_reference(args)

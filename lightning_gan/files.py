@@ -27,6 +27,27 @@ def tool_error(tool: str, error: BaseException) -> int:
     return 2
 
 
+def check_number(option: str, value: float | None, low: float | None = None, high: float | None = None,
+                 below: float | None = None) -> None:
+    """ValueError naming `option` unless `value` (when given) is finite and low <= value (<= high, < below). NaN
+    passes every comparison test, so finiteness is checked first."""
+    import math
+
+    if value is None:
+        return
+    if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high) \
+            or (below is not None and value >= below):
+        bounds = [f">= {low:g}" if low is not None else "", f"<= {high:g}" if high is not None else "",
+                  f"< {below:g}" if below is not None else ""]
+        raise ValueError(f"{option} must be a finite number {' and '.join(b for b in bounds if b)}, got {value}")
+
+
+def check_tiles(tile: int, overlap: int) -> None:
+    """The tiling options of every tool: a tile of at least 32 px, an overlap under half of it."""
+    check_number("--tile", tile, low=32)
+    check_number("--overlap", overlap, low=0, below=tile / 2)
+
+
 def resolve_device(name: str) -> str:
     """`auto` is the GPU when there is one; any other name (cpu, cuda, cuda:1, mps) is returned as given once it is
     known to be usable here (else ValueError naming --device)."""

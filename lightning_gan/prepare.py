@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from lightning_gan.files import TOOL_ERRORS, tool_error
+from lightning_gan.files import TOOL_ERRORS, check_number, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,9 @@ def main(argv: list[str]) -> int:
     from lightning_gan.data.streaming import prepare
 
     try:
+        check_number("--workers", args.workers, low=1)
+        check_number("--val-fraction", args.val_fraction, low=0, below=1)
+        check_number("--test-fraction", args.test_fraction, low=0, below=1 - args.val_fraction)
         prepare(args.source, args.destination, args.size, args.format, args.quality, args.workers,
                 args.val_fraction, args.test_fraction)
     except TOOL_ERRORS as error:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, resolve_device, tool_error
+from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, check_number, check_tiles, resolve_device, tool_error
 from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model
 from lightning_gan.nets.io import pad_to_multiple, to_signed, to_unit
 from lightning_gan.photos import plan, process_files, restore_rgb
@@ -72,8 +72,8 @@ def translate_rgb(translator: Restorer, rgb: Image.Image, size: int, tile: int, 
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.size is not None and args.size < 0:
-        raise ValueError(f"--size must be >= 0, got {args.size}")
+    check_number("--size", args.size, low=0)
+    check_tiles(args.tile, args.overlap)
     device = resolve_device(args.device)
     translator, trained_size = load_translator(args.model, args.direction, device)
     size = trained_size if args.size is None else args.size

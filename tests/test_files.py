@@ -64,3 +64,36 @@ def test_tool_error_prints_one_line_and_returns_2(capsys):
     assert tool_error("enhance", FileNotFoundError("--input: no such folder: x\n  (details)")) == 2
     assert capsys.readouterr().err == "lightning-gan enhance: error: --input: no such folder: x\n"
     assert issubclass(__import__("lightning_gan.inference", fromlist=["ModelError"]).ModelError, TOOL_ERRORS)
+
+
+def test_check_number_refuses_nan_infinity_and_out_of_range():
+    import pytest
+
+    from lightning_gan.files import check_number, check_tiles
+
+    check_number("--x", 0.5, low=0, high=1)
+    check_number("--x", None, low=0)
+    for value in (float("nan"), float("inf"), -1.0, 2.0):
+        with pytest.raises(ValueError, match="--x must be a finite number"):
+            check_number("--x", value, low=0, high=1)
+    with pytest.raises(ValueError, match="--overlap"):
+        check_tiles(64, 32)
+    with pytest.raises(ValueError, match="--tile"):
+        check_tiles(0, 0)
+
+
+def test_every_tool_checks_its_numbers(tmp_path, capsys):
+    from PIL import Image
+
+    from lightning_gan.evaluate import main as evaluate
+    from lightning_gan.prepare import main as prepare
+    from lightning_gan.translate import main as translate
+
+    Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
+    cases = [(evaluate, ["--model", "gray_world", "--data", str(tmp_path), "--degradation", "noise", "--strength", "nan"]),
+             (evaluate, ["--model", "gray_world", "--data", str(tmp_path), "--degradation", "noise", "--every", "0"]),
+             (translate, [str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", "x.ckpt", "--overlap", "-5"]),
+             (prepare, [str(tmp_path), str(tmp_path / "p"), "--val-fraction", "nan"])]
+    for tool, argv in cases:
+        assert tool(argv) == 2
+        assert "must be a finite number" in capsys.readouterr().err
