@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import warnings
 import secrets
 import sys
 from pathlib import Path
@@ -419,7 +420,9 @@ def parse_error_line(message: str) -> str:
 
 def run(argv: list[str]) -> None:
     """fit / validate / test through LightningCLI; exits 2 on a setup error, 3 when a training guard stopped the run."""
-    saved, sys.argv[1:] = sys.argv[1:], []  # the arguments go in as `args`: LightningCLI must not also see them
+    # The arguments go in as `args` (experiment names resolved); sys.argv must stay as it is, since DDP's launcher
+    # starts the other ranks with it. LightningCLI warns about having both: expected here, so not shown.
+    warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
     try:
         argv = with_experiment_configs(argv)
         check_class_paths(argv)
@@ -436,8 +439,6 @@ def run(argv: list[str]) -> None:
             wandb.run.finish(exit_code=3)
         print(f"lightning-gan: training stopped: {error}", file=sys.stderr)
         raise SystemExit(3) from None
-    finally:
-        sys.argv[1:] = saved
 
 
 def main(args: list[str] | None = None) -> None:

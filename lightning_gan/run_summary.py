@@ -15,6 +15,7 @@ import lightning as L
 import torch
 
 from lightning_gan.files import atomic_path
+from lightning_gan.models.base import TrainingStopped
 
 
 def hardware(trainer: L.Trainer) -> str:
@@ -30,6 +31,8 @@ def describe(exception: BaseException) -> str:
     if isinstance(exception, KeyboardInterrupt):
         return "KeyboardInterrupt (Ctrl-C)"
     message = str(exception).strip().splitlines()
+    if isinstance(exception, TrainingStopped) and message:  # the project's own guards say why in words
+        return message[0]
     return f"{type(exception).__name__}: {message[0]}" if message else type(exception).__name__
 
 
