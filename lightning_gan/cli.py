@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import warnings
 import secrets
 import sys
+import warnings
 from pathlib import Path
 
 import lightning as L
