@@ -110,7 +110,7 @@ def test_guarded_untrained_operator_is_the_identity():
 
 def test_guarded_random_weights_change_photos():
     """The invariants below are not won by doing nothing: random weights change a photo a lot."""
-    x = torch.rand(1, 3, 48, 48)
+    x = torch.rand(1, 3, 48, 48) * 0.5  # a dark photo: the tone gate is open
     assert (run(guarded(), x) - x).abs().mean() > 0.03
 
 
@@ -144,12 +144,25 @@ def test_white_balance_acts_only_when_the_highlights_show_a_cast():
     warm = neutral * torch.tensor([1.0, 0.9, 0.75]).view(1, 3, 1, 1)  # the whole photo under a warm light
     _, _, _, gate_neutral = net.predict(neutral * 2 - 1)
     _, _, _, gate_warm = net.predict(warm * 2 - 1)
-    assert gate_neutral.item() == 0 and gate_warm.item() == 1
+    assert gate_neutral[0, 0].item() == 0 and gate_warm[0, 0].item() == 1
     with torch.no_grad():
-        params, a, b, gate = net.predict(warm * 2 - 1)
-        balanced = net.render(warm * 2 - 1, (params, a, b, gate))
-        unbalanced = net.render(warm * 2 - 1, (params, a, b, torch.zeros_like(gate)))
+        params, a, b, gates = net.predict(warm * 2 - 1)
+        balanced = net.render(warm * 2 - 1, (params, a, b, gates))
+        unbalanced = net.render(warm * 2 - 1, (params, a, b, gates * torch.tensor([0.0, 1.0])))
     assert (balanced - unbalanced).abs().max() > 0.01  # an open gate lets the gains act
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_well_exposed_photo_with_neutral_highlights_comes_out_exactly_as_it_went_in(seed):
+    """Nothing to lift (its brightest 1 % near white, a wide luma range) and no cast (neutral highlights): the tone
+    and colour steps are gated off, whatever the weights. The same photo darkened is changed."""
+    torch.manual_seed(seed)
+    photo = 0.05 + 0.75 * torch.rand(1, 3, 64, 64) ** 1.5
+    photo[..., :6, :] = 0.97  # a neutral white strip: the brightest pixels
+    net = guarded(seed, std=1.0)
+    assert torch.equal(run(net, photo), photo) or (run(net, photo) - photo).abs().max() < 1e-6
+    dark = photo * 0.5
+    assert (run(net, dark) - dark).abs().mean() > 0.01
 
 
 def test_local_gamma_lifts_one_region_more_than_another_and_follows_edges():

@@ -127,6 +127,28 @@ def highlight_cast(unit: Tensor, sharpness: float = 30.0) -> Tensor:
     return (top - colour.amin(dim=1)) / top.clamp_min(1e-3)
 
 
+def neutral_share(unit: Tensor, light: float = 0.5, chroma: float = 0.04) -> Tensor:
+    """(B,) share of the photo's pixels that are light (luma > `light`) and neutral (relative chroma (max - min) / max
+    under `chroma`): a white or grey background, a label, a wall. Under a colour cast no pixel is neutral."""
+    top, bottom = unit.amax(dim=1), unit.amin(dim=1)
+    neutral = (luma_of(unit)[:, 0] > light) & ((top - bottom) < chroma * top)
+    return neutral.float().flatten(1).mean(dim=1)
+
+
+def luma_percentiles(unit: Tensor, share: float = 0.01) -> tuple[Tensor, Tensor]:
+    """(B,) luma at the `share` and 1 - `share` quantiles (the darkest and brightest 1 %), by top-k (exportable)."""
+    luma = luma_of(unit).flatten(1)
+    k = max(1, int(luma.shape[1] * share))
+    high = torch.topk(luma, k, dim=1).values.amin(dim=1)
+    low = -torch.topk(-luma, k, dim=1).values.amin(dim=1)
+    return low, high
+
+
+def ramp(value: Tensor, zero: float, one: float) -> Tensor:
+    """0 at `zero`, 1 at `one`, linear between and clamped outside (either direction)."""
+    return ((value - zero) / (one - zero)).clamp(0, 1)
+
+
 def bounded(raw: Tensor, low: float, high: float) -> Tensor:
     """A smooth map of R onto (low, high) with bounded(0) = 0 (low < 0 < high): tanh scaled on each side."""
     t = torch.tanh(raw)
@@ -139,9 +161,10 @@ class GuardedToneGenerator(nn.Module):
 
     A small CNN looks at a thumbnail of the whole photo (as `ToneGenerator`, Zero-DCE / image-adaptive 3D LUTs) and
     predicts, in this order of application:
-    1. white balance: per-channel gains in [1/1.5, 1.5], normalised to keep luma, and gated by `highlight_cast`: a
-       photo whose brightest pixels are neutral (relative chroma under `cast_open`, e.g. a white or light-grey studio
-       background) gets gains of exactly 1;
+    1. white balance: per-channel gains in [1/1.5, 1.5], normalised to keep luma, and gated: a photo whose brightest
+       pixels are neutral (`highlight_cast` under `cast_open`), or one with a sizeable light neutral area
+       (`neutral_share` over `neutral_open[0]`: a white or light-grey studio background, however colourful the
+       product's own highlights), gets gains of exactly 1;
     2. one tone curve shared by the three channels (monotone, f(0) = 0, f(1) = 1, its last segment's slope in
        [top_slope[0], top_slope[1]]): a neutral pixel stays neutral and near-white stays near white;
     3. a local gamma y = x ** g(x, y), g in [gamma[0], gamma[1]], shared by the channels: a coarse map from the CNN
@@ -153,6 +176,13 @@ class GuardedToneGenerator(nn.Module):
        itself; saturation and hue may change (entries within +-2 x `matrix_bound`);
     5. a shoulder: each pixel's brightest channel stays <= 1 - shoulder * (1 - its input's brightest channel), so a
        pixel that was not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5).
+
+    Two gates, measured on the photo (not learned), decide how much may act at all: the tone steps (2, 3) act with
+    a strength from 0 for a photo whose brightest 1 % reach `exposed[0]` (well exposed: nothing to lift; a flat
+    tone curve also lowers them) to 1 at `exposed[1]`; the colour matrix (4) acts with the larger of that and the
+    white-balance gate. (The 1-99 % luma range was tried as a second need and dropped: a light product on white has
+    a narrow range and nothing to fix.) A well-exposed photo with neutral
+    highlights, a studio shot on white above all, therefore comes out exactly as it went in, whatever the weights.
 
     Args:
         width: channels of the parameter network's first layer (doubled at each of its four stride-2 levels, capped
@@ -170,7 +200,10 @@ class GuardedToneGenerator(nn.Module):
     gain = 1.5  # white-balance gain bound (either way): tungsten to daylight is about 1.4 on red or blue
     matrix_bound = 0.25  # per entry of D
     cast_open = (0.03, 0.08)  # highlight relative chroma: below the first, no white balance; above the second, full
+    neutral_open = (0.10, 0.03)  # share of light neutral pixels: above the first, no white balance; below the second, full
     shoulder = 0.5
+    exposed = (0.80, 0.65)  # luma of the brightest 1 %: clean val photos 0.76-1.0 (5-95 %), -2 EV 0.40-0.54, half
+    # contrast 0.56-0.70
     eps = 1e-2  # guided filter regulariser (luma variance units): flatter areas than this get a smooth map
 
     def __init__(self, width: int = 16, thumb: int = 128, knots: int = 33, radius: int = 4):
@@ -193,7 +226,8 @@ class GuardedToneGenerator(nn.Module):
         return F.avg_pool2d(F.interpolate(x[:, :3], size=(side, side), mode="bilinear", align_corners=False), 4)
 
     def predict(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """(global parameters (B, P), guided coefficients a, b (B, 1, thumb, thumb), white-balance gate (B,))."""
+        """(global parameters (B, P), guided coefficients a, b (B, 1, thumb, thumb), gates (B, 2): white balance
+        and tone need)."""
         small = self._thumbnail(x)
         h = self.features(small)
         pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
@@ -204,9 +238,10 @@ class GuardedToneGenerator(nn.Module):
         guide = luma_of(unit)
         target = F.interpolate(coarse, size=guide.shape[-2:], mode="bilinear", align_corners=False)
         a, b = guided_coefficients(guide, target, self.radius, self.eps)
-        low, high = self.cast_open
-        gate = ((highlight_cast(unit) - low) / (high - low)).clamp(0, 1)
-        return params, a, b, gate
+        balance = torch.minimum(ramp(highlight_cast(unit), *self.cast_open), ramp(neutral_share(unit), *self.neutral_open))
+        _, brightest = luma_percentiles(unit)
+        need = ramp(brightest, *self.exposed)
+        return params, a, b, torch.stack([balance, need], dim=1)
 
     def curve_increments(self, params: Tensor) -> Tensor:
         """(B, 1, K-1) increments summing to 1 (f(1) = 1), the last one's slope in `top_slope`; zero logits give the
@@ -219,21 +254,24 @@ class GuardedToneGenerator(nn.Module):
 
     def render(self, x: Tensor, prediction: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
         """Apply predicted parameters to the whole photo `x` (any size, [-1, 1]) they were predicted from."""
-        params, a, b, gate = prediction
+        params, a, b, gates = prediction
+        balance, need = gates[:, 0:1], gates[:, 1:2]
         segments = self.knots - 1
         unit = (x[:, :3] + 1) / 2
-        log_gains = bounded(params[:, segments : segments + 3], -math.log(self.gain), math.log(self.gain)) * gate.unsqueeze(1)
+        log_gains = bounded(params[:, segments : segments + 3], -math.log(self.gain), math.log(self.gain)) * balance
         gains = log_gains.exp()
         gains = gains / (0.299 * gains[:, 0:1] + 0.587 * gains[:, 1:2] + 0.114 * gains[:, 2:3])
-        y = (unit * gains.view(-1, 3, 1, 1)).clamp(0, 1)
-        y = apply_curves(y, self.curve_increments(params).expand(-1, 3, -1).to(x.dtype))
+        balanced = (unit * gains.view(-1, 3, 1, 1)).clamp(0, 1)
+        y = apply_curves(balanced, self.curve_increments(params).expand(-1, 3, -1).to(x.dtype))
         size = x.shape[-2:]
         q = F.interpolate(a, size=size, mode="bilinear", align_corners=False) * luma_of(unit) \
             + F.interpolate(b, size=size, mode="bilinear", align_corners=False)
         exponent = bounded(q, math.log(self.gamma[0]), math.log(self.gamma[1])).exp()
         y = y.clamp_min(1e-6) ** exponent
+        y = balanced + need.view(-1, 1, 1, 1) * (y - balanced)  # a convex mix: every invariant still holds
         delta = torch.tanh(params[:, segments + 3 :].view(-1, 3, 3))
         delta = self.matrix_bound * (delta - delta.mean(dim=2, keepdim=True))  # rows sum to 0: grey stays grey
+        delta = delta * torch.maximum(balance, need).view(-1, 1, 1)
         y = apply_matrix(y, torch.eye(3, device=x.device, dtype=x.dtype) + delta)
         cap = 1 - self.shoulder * (1 - unit.amax(dim=1, keepdim=True))
         y = torch.minimum(y.clamp(0, 1), cap)
