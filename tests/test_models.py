@@ -229,3 +229,19 @@ def test_init_from_warm_starts_a_generator_with_a_grown_input(two_class_folder, 
     wider = EAGAN(width=16, blocks=1, noise_map=True, init_from=str(checkpoint))
     with pytest.raises(ValueError, match="init_from .*has shape"):
         trainer.fit(wider, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="noise"))
+
+
+def test_gan_enhance_with_a_noise_map_trains_a_step(tmp_path):
+    """The generator takes every input channel the model feeds it (photo, then the noise-level map)."""
+    import lightning as L
+
+    from lightning_gan.data.datamodule import ProductImageDataModule
+    from lightning_gan.models.gan_enhance import GANEnhance
+
+    model = GANEnhance(width=8, blocks=1, d_width=8, d_layers=2, noise_map=True)
+    assert model.generator.head[0].in_channels == 4
+    data = ProductImageDataModule(image_size=16, batch_size=4, degradation="noise")
+    trainer = L.Trainer(max_steps=2, limit_val_batches=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, accelerator="cpu", default_root_dir=tmp_path)
+    trainer.fit(model, datamodule=data)
+    assert int(model.g_steps) == 1

@@ -23,5 +23,5 @@ class GANEnhance(EnhancementGAN):
                  d_layers: int = 3, **kwargs):
         kwargs["d_optimizer"] = kwargs.get("d_optimizer") or default_adam(4e-5)  # the design's D rate
         super().__init__(**kwargs)
-        self.set_networks(EncoderDecoder(3 + self.use_mask, width, blocks, global_residual),
+        self.set_networks(EncoderDecoder(self.in_channels, width, blocks, global_residual),  # photo, mask, noise map
                           PatchDiscriminator(6, d_width, d_layers))
