@@ -106,6 +106,7 @@ class BestCheckpoint(ModelCheckpoint):
     """ModelCheckpoint that tolerates validation epochs without the monitored metric (a model may compute its
     expensive metrics only every N validation epochs): those epochs update last.ckpt only."""
 
+    # Private ModelCheckpoint members (this and on_train_epoch_end's): checked against Lightning 2.6, pinned < 2.7.
     def _save_topk_checkpoint(self, trainer, monitor_candidates: dict) -> None:
         if self.monitor is None or self.monitor in monitor_candidates:
             super()._save_topk_checkpoint(trainer, monitor_candidates)
@@ -203,7 +204,7 @@ class GANCLI(LightningCLI):
         `generate` or `translate`)."""
         return {name: skip for name, skip in LightningCLI.subcommands().items() if name != "predict"}
 
-    def _parse_ckpt_path(self) -> None:
+    def _parse_ckpt_path(self) -> None:  # a private LightningCLI hook: checked against Lightning 2.6, pinned < 2.7
         """Check --ckpt_path before LightningCLI reads hyper-parameters from it: a missing, corrupt or unsafe file is a
         one-line error, not a traceback."""
         subcommand = self.config.get("subcommand")

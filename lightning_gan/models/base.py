@@ -357,7 +357,7 @@ class AdversarialModule(L.LightningModule):
         save_image(grid, path)
         # Lightning logs metrics at the count of batches that stepped (global_step counts both optimizers, twice
         # as many): the image must use the same step, or W&B puts it beside the wrong metrics.
-        step = self.trainer.fit_loop.epoch_loop._batches_that_stepped
+        step = self.trainer.fit_loop.epoch_loop._batches_that_stepped  # private (Lightning 2.6; pinned < 2.7)
         for logger in self.loggers:
             if hasattr(logger, "log_image"):
                 logger.log_image(key=f"images/{name}", images=[str(path)], step=step,
