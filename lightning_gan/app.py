@@ -35,7 +35,7 @@ from PIL import Image
 
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE
-from lightning_gan.files import read_run_config, resolve_device
+from lightning_gan.files import first_line, read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
@@ -220,7 +220,7 @@ def _run_files(paths: list[str], workspace: Workspace, max_pixels: int, convert,
         try:
             return convert(source, rgb)
         except Exception as error:  # noqa: BLE001 - one photo's failure is reported for that photo, never the upload's
-            raise ValueError(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}") from error
+            raise ValueError(f"{type(error).__name__}: {first_line(error)}") from error
 
     report = process_files(jobs, each, overwrite=False, desc=desc, progress=progress)
     pairs = [(str(s), str(t)) for s, t in jobs if t in report.written]

@@ -23,6 +23,7 @@ from lightning.pytorch.loggers import CSVLogger, WandbLogger
 
 from lightning_gan.data.datamodule import ProductImageDataModule  # noqa: F401  (lets YAML use short class names)
 from lightning_gan.data.unpaired import UnpairedDataModule  # noqa: F401
+from lightning_gan.files import first_line
 from lightning_gan.models.base import AdversarialModule, TrainingStopped
 from lightning_gan.models.cgan import ConditionalGAN  # noqa: F401
 from lightning_gan.models.cyclegan import CycleGAN  # noqa: F401
@@ -73,8 +74,7 @@ def readable_checkpoint(path: Path) -> str | None:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - corrupt, truncated, not a checkpoint, or code inside: all refused
-        lines = str(error).strip().splitlines()
-        return lines[0] if lines else type(error).__name__
+        return first_line(error)
     return None if isinstance(checkpoint, dict) and "state_dict" in checkpoint else "not a Lightning checkpoint"
 
 
@@ -214,9 +214,7 @@ class GANCLI(LightningCLI):
         try:
             super()._parse_ckpt_path()  # its weights-only load is the readability check: the file is read once here
         except Exception as error:  # noqa: BLE001 - corrupt, truncated, not a checkpoint, or code inside: all refused
-            lines = str(error).strip().splitlines()
-            raise SetupError(f"--ckpt_path {ckpt_path}: cannot be read as a checkpoint "
-                             f"({lines[0] if lines else type(error).__name__})") from error
+            raise SetupError(f"--ckpt_path {ckpt_path}: cannot be read as a checkpoint ({first_line(error)})") from error
 
     def _settings(self):
         return self.config[self.subcommand] if self.subcommand else self.config

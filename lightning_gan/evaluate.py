@@ -30,7 +30,6 @@ from pathlib import Path
 import kornia
 import torch
 import torch.nn.functional as F
-from PIL import Image
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 from torchvision.utils import save_image
 from tqdm import tqdm
@@ -38,7 +37,7 @@ from tqdm import tqdm
 from lightning_gan.baselines import BASELINES, baselines_for
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
-from lightning_gan.data.images import ImageRecord, list_split, read_rgb, scan, to_tensor
+from lightning_gan.data.images import UNREADABLE, ImageRecord, list_split, read_rgb, scan, to_tensor
 from lightning_gan.files import TILE, TOOL_ERRORS, atomic_path, check_number, resolve_device, tool_error
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
 from lightning_gan.metrics import lpips_metric
@@ -224,7 +223,6 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
             "device": device, "skipped": skipped, "rows": rows, "_cases": cases}
 
 
-UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 MIN_SIDE = 11  # SSIM's 11x11 Gaussian window
 
 

@@ -20,10 +20,15 @@ TILE, OVERLAP = 1024, 48
 TOOL_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message in one line: its first line, or its type when it has no message."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def tool_error(tool: str, error: BaseException) -> int:
     """Print `lightning-gan TOOL: error: ...` (first line of the message) on stderr; the exit code 2."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    print(f"lightning-gan {tool}: error: {text}", file=sys.stderr)
+    print(f"lightning-gan {tool}: error: {first_line(error)}", file=sys.stderr)
     return 2
 
 

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from lightning_gan.baselines import BASELINES, UPSAMPLERS
-from lightning_gan.files import OVERLAP, TILE
+from lightning_gan.files import OVERLAP, TILE, first_line
 from lightning_gan.nets.io import to_signed, to_unit
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
@@ -181,10 +181,6 @@ def global_restorer(name: str, operator: nn.Module, device: torch.device) -> Res
     return Restorer(name, lambda x, m: prepare(x)(x, m), 1, False, device, prepare, tiles=not whole)
 
 
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
 def load_checkpoint_model(path: Path):
     """The LightningModule saved in a checkpoint of this project (its class is recorded at save time). Always
     weights-only: a checkpoint is data, never code. Every problem is one ModelError naming the file."""
@@ -193,7 +189,7 @@ def load_checkpoint_model(path: Path):
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable file gets the same clear message
-        raise ModelError(f"cannot read checkpoint {path}: {_first_line(error)}") from error
+        raise ModelError(f"cannot read checkpoint {path}: {first_line(error)}") from error
     if not isinstance(checkpoint, dict):
         raise ModelError(f"{path} is not a lightning-gan checkpoint (it holds a {type(checkpoint).__name__}, not a dict)")
     class_path = checkpoint.get("lightning_gan_class") or (checkpoint.get("hyper_parameters") or {}).get("_class_path")
@@ -206,7 +202,7 @@ def load_checkpoint_model(path: Path):
     try:
         model = cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
     except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as error:
-        raise ModelError(f"{path} does not load as {class_path.rpartition('.')[2]}: {_first_line(error)}") from error
+        raise ModelError(f"{path} does not load as {class_path.rpartition('.')[2]}: {first_line(error)}") from error
     network = getattr(model, "inference_generator", None)
     if network is not None:
         check_weights(network.state_dict(), network.state_dict(), str(path))
@@ -253,11 +249,11 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
         with torch.device("meta"):  # the card's model built without memory: its size is checked before it is real
             shapes = {k: tuple(v.shape) for k, v in cls(**hparams).inference_generator.state_dict().items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ModelError(f"{card_path}: not a usable model card ({_first_line(error)})") from error
+        raise ModelError(f"{card_path}: not a usable model card ({first_line(error)})") from error
     try:
         loaded = load_file(weights_path)
     except Exception as error:  # noqa: BLE001 - a truncated or foreign file raises several kinds
-        raise ModelError(f"{weights_path}: cannot be read as safetensors ({_first_line(error)})") from error
+        raise ModelError(f"{weights_path}: cannot be read as safetensors ({first_line(error)})") from error
     wrong = next((k for k in shapes if k not in loaded or tuple(loaded[k].shape) != shapes[k]), None)
     if wrong is not None or set(loaded) - set(shapes):
         raise ModelError(f"{weights_path} does not fit its card {card_path.name} ("
@@ -269,7 +265,7 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     try:
         network.load_state_dict(weights)
     except RuntimeError as error:
-        raise ModelError(f"{weights_path} does not fit its card's model: {_first_line(error)}") from error
+        raise ModelError(f"{weights_path} does not fit its card's model: {first_line(error)}") from error
     return model
 
 

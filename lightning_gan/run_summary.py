@@ -14,7 +14,7 @@ from pathlib import Path
 import lightning as L
 import torch
 
-from lightning_gan.files import atomic_path
+from lightning_gan.files import atomic_path, first_line
 from lightning_gan.models.base import TrainingStopped
 
 
@@ -30,10 +30,11 @@ def describe(exception: BaseException) -> str:
     """Why a run stopped, in words: "KeyboardInterrupt (Ctrl-C)", or the exception's type and message."""
     if isinstance(exception, KeyboardInterrupt):
         return "KeyboardInterrupt (Ctrl-C)"
-    message = str(exception).strip().splitlines()
-    if isinstance(exception, TrainingStopped) and message:  # the project's own guards say why in words
-        return message[0]
-    return f"{type(exception).__name__}: {message[0]}" if message else type(exception).__name__
+    if not str(exception).strip():
+        return type(exception).__name__
+    if isinstance(exception, TrainingStopped):  # the project's own guards say why in words
+        return first_line(exception)
+    return f"{type(exception).__name__}: {first_line(exception)}"
 
 
 class RunSummary(L.Callback):
