@@ -34,7 +34,7 @@ from torchmetrics.functional.image import peak_signal_noise_ratio, structural_si
 from torchvision.utils import save_image
 from tqdm import tqdm
 
-from lightning_gan.baselines import BASELINES, baselines_for
+from lightning_gan.baselines import BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import UNREADABLE, ImageRecord, list_split, read_rgb, scan, to_tensor
@@ -140,14 +140,44 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
     for model in methods:
         if model.name not in BASELINES and model.scale != scale:
             raise ModelError(f"{model.name} works at scale x{model.scale} but --degradation {args.degradation} is x{scale}")
-    names = baselines_for(scale, has_mask) if args.baselines == "all" else [n for n in args.baselines.split(",") if n]
+    noise = args.degradation in NOISE_PRESETS
+    if args.baselines == "all" and noise and not bm3d_available():
+        print(f"note: no bm3d row: {BM3D_MISSING}", file=sys.stderr)
+    names = baselines_for(scale, has_mask, noise) if args.baselines == "all" else [n for n in args.baselines.split(",") if n]
     for name in names:
         if name not in BASELINES:
             raise ModelError(f"--baselines: unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+        if name == "bm3d" and not bm3d_available():
+            raise ModelError(f"--baselines bm3d: {BM3D_MISSING}")
     methods += [baseline_restorer(n, scale, device) for n in names if n not in args.model]
+    sigma = KNOWN_SIGMA.get(args.degradation)
+    if "bm3d" in names and sigma is not None:  # also told the true level: the literature's setting
+        methods.append(Restorer(f"bm3d_known_sigma{sigma * 255:g}", bm3d_known(sigma), 1, False, torch.device(device)))
+    for method in methods:
+        if method.name == "bm3d":
+            method.name = "bm3d_blind_sigma"
     if not methods:
         raise ValueError("nothing to evaluate: give --model and/or --baselines")
     return methods
+
+
+NOISE_PRESETS = ("noise", "camera_noise", "noise_mix")  # presets whose rows include BM3D (when installed)
+
+
+def known_sigmas() -> dict[str, float]:
+    """Presets whose evaluation setting is one Gaussian sigma (in [0, 1] units): BM3D can be told it."""
+    from lightning_gan.data.degradations import PRESETS as steps
+
+    known = {}
+    for name, preset in steps.items():
+        if len(preset) == 1 and preset[0].op.__name__ == "noise":
+            low, high = preset[0].eval["sigma"]
+            if low == high:
+                known[name] = low
+    return known
+
+
+KNOWN_SIGMA = known_sigmas()
 
 
 def luma_mean(x: torch.Tensor) -> torch.Tensor:
@@ -271,6 +301,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     if scale == 1:
         totals["input"] = []
     seconds = {m.name: 0.0 for m in methods}
+    megapixels = 0.0  # of the degraded inputs each method processed
     cases = []  # (psnr of the first method, degraded, output, clean)
     skipped = []
     for index, record in enumerate(tqdm(records, desc="evaluate", unit="img")):
@@ -286,6 +317,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         degraded = degrade(clean, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index]))
         if scale == 1:
             totals["input"].append(scores(degraded.image, clean, scale, lpips, degraded.mask))
+        megapixels += degraded.image.shape[-2] * degraded.image.shape[-1] / 1e6
         for number, method in enumerate(methods):
             start = time.perf_counter()
             output = method(degraded.image, degraded.mask, tile=args.tile)
@@ -302,6 +334,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         row["images"] = len(per_image)
         if name in seconds:
             row["seconds_per_image"] = seconds[name] / len(per_image)
+            row["seconds_per_megapixel"] = seconds[name] / megapixels  # this machine's CPU/GPU, as run
         rows.append(row)
     rows.sort(key=lambda r: -r.get("psnr_y", r["psnr"]))
     return {
@@ -313,12 +346,16 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 def markdown(result: dict) -> str:
     keys = [k for k in ("psnr", "ssim", "psnr_hole", "ssim_hole", "detail_hole", "psnr_y", "ssim_y", "lpips", "luma_change", "detail_ratio",
-                        "color_cast")
+                        "color_cast", "new_clipping_pp", "black_percent")
             if k in result["rows"][0]]
-    lines = [f"| method | {' | '.join(keys)} | images |", "|---" * (len(keys) + 2) + "|"]
+    timed = any("seconds_per_megapixel" in row for row in result["rows"])
+    lines = [f"| method | {' | '.join(keys)} |{' s / MP |' if timed else ''} images |",
+             "|---" * (len(keys) + 2 + timed) + "|"]
     for row in result["rows"]:
-        lines.append(f"| {row['method']} | " + " | ".join(f"{row[k]:.2f}" if k.startswith("psnr") else f"{row[k]:.4f}"
-                                                           for k in keys) + f" | {row['images']} |")
+        cells = [f"{row[k]:.2f}" if k.startswith(("psnr", "new_", "black")) else f"{row[k]:.4f}" for k in keys]
+        if timed:
+            cells.append(f"{row['seconds_per_megapixel']:.2f}" if "seconds_per_megapixel" in row else "-")
+        lines.append(f"| {row['method']} | " + " | ".join(cells) + f" | {row['images']} |")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inferen
 from lightning_gan.losses import feature_matching_loss, weighted_l1
 from lightning_gan.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.nets.io import ImageToImage, noise_level_map, pad_to_multiple, to_signed, to_unit
+from lightning_gan.nets.io import ImageToImage, estimate_noise, noise_level_map, pad_to_multiple, to_signed, to_unit  # noqa: F401  (estimate_noise: its old import path)
 
 
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
@@ -23,16 +23,6 @@ def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
     if tuple(image.shape[-2:]) == tuple(size):
         return image
     return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
-
-
-def estimate_noise(images: Tensor) -> Tensor:
-    """Per-image standard deviation of white noise per channel, from the finest diagonal Haar detail of luma:
-    median(|HH|) / 0.6745 (Donoho & Johnstone, Biometrika 1994), divided by 0.6686, the share of independent
-    per-channel noise that survives in BT.601 luma. Images in [0, 1]; returns (B,) in the same units."""
-    luma = 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]
-    kernel = torch.tensor([[0.5, -0.5], [-0.5, 0.5]], device=images.device, dtype=images.dtype).view(1, 1, 2, 2)
-    detail = F.conv2d(luma, kernel, stride=2)
-    return detail.abs().flatten(1).median(dim=1).values / (0.6745 * 0.6686)
 
 
 def generator_weights(spec: str) -> dict[str, Tensor]:

@@ -26,6 +26,16 @@ def pad_to_multiple(image: Tensor, multiple: int) -> Tensor:
     return F.pad(image, (0, pad_w, 0, pad_h), mode="replicate")
 
 
+def estimate_noise(images: Tensor) -> Tensor:
+    """Per-image standard deviation of white noise per channel, from the finest diagonal Haar detail of luma:
+    median(|HH|) / 0.6745 (Donoho & Johnstone, Biometrika 1994), divided by 0.6686, the share of independent
+    per-channel noise that survives in BT.601 luma. Images in [0, 1]; returns (B,) in the same units."""
+    luma = 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]
+    kernel = torch.tensor([[0.5, -0.5], [-0.5, 0.5]], device=images.device, dtype=images.dtype).view(1, 1, 2, 2)
+    detail = F.conv2d(luma, kernel, stride=2)
+    return detail.abs().flatten(1).median(dim=1).values / (0.6745 * 0.6686)
+
+
 def noise_level_map(level: Tensor, image: Tensor) -> Tensor:
     """The noise-map input channel: sigma (B,) in [0, 1] units, x10 (sigma 25/255 -> about 1), one plane per image."""
     return (level * 10).view(-1, 1, 1, 1).expand_as(image[:, :1])
