@@ -115,15 +115,15 @@ def bm3d_available() -> bool:
 def bm3d(x: Tensor, mask: Tensor | None = None, scale: int = 1, sigma: float | None = None) -> Tensor:
     """Colour BM3D (Dabov et al., "Image Denoising by Sparse 3-D Transform-Domain Collaborative Filtering", TIP 2007;
     CBM3D in an opponent colour space, ICIP 2007) through the `bm3d` package of its authors' group (Mäkinen et al.
-    2020). `sigma`: the noise standard deviation in [0, 1] units when known; None: this project's blind estimate
-    (`nets.io.estimate_noise`), per image. Runs on the CPU in float64, about a minute or two per megapixel."""
+    2020). `sigma`: the noise standard deviation in [0, 1] units when known; None: estimated from the photo by
+    `nets.io.estimate_noise_pca` (texture does not raise it), per image. CPU, float64, a minute or two per megapixel."""
     try:
         import bm3d as package
     except ImportError:
         raise ValueError(BM3D_MISSING) from None
-    from lightning_gan.nets.io import estimate_noise
+    from lightning_gan.nets.io import estimate_noise_pca
 
-    levels = estimate_noise(x).tolist() if sigma is None else [sigma] * len(x)
+    levels = estimate_noise_pca(x).tolist() if sigma is None else [sigma] * len(x)
     out = []
     for image, level in zip(x, levels):
         z = image.permute(1, 2, 0).double().cpu().numpy()

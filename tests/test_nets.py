@@ -64,3 +64,26 @@ def test_unshuffle_body_runs_at_half_resolution_and_takes_odd_sizes():
     assert seen[-1][-2:] == (19, 25)  # the body works on the pixel-unshuffled (edge-padded) half-size input
     model = EAGAN(generator="unshuffle", width=8, blocks=2, d_width=8, noise_map=True)
     assert isinstance(model.generator, UnshuffleResNet) and model.generator.head[0].in_channels == 16
+
+
+def test_pca_noise_estimate_is_not_fooled_by_texture_and_finds_seeded_noise():
+    """Clean textured photos read near 0 (the Haar estimate reads texture as noise); seeded noise within 20 %."""
+    import torch.nn.functional as F
+
+    from lightning_gan.data.datamodule import SAMPLE_ROOT
+    from lightning_gan.data.images import read_rgb, scan, to_tensor
+    from lightning_gan.nets.io import estimate_noise, estimate_noise_pca
+
+    g = torch.Generator().manual_seed(0)
+    side = 96  # the embedded sample photos' short side
+    fine = F.interpolate(torch.rand(1, 3, side // 4, side // 4, generator=g), size=(side, side), mode="bicubic").clamp(0, 1)
+    stripes = 0.5 + 0.4 * torch.sin(torch.arange(float(side)) * 1.3).view(1, 1, 1, -1).expand(1, 3, side, side)
+    photos = [to_tensor(read_rgb(p))[None, :, :side, :side].float() / 255 for p in scan(SAMPLE_ROOT / "test")[:6]]
+    clean = torch.cat([fine, stripes, *photos])  # texture, stripes and real JPEG shelf photos
+    pca = estimate_noise_pca(clean) * 255
+    assert pca.max() < 2.0, pca
+    assert estimate_noise(fine) * 255 > 4 * pca[0] + 2  # the Haar estimate reads the fine texture as noise
+    for sigma in (5, 15, 25):
+        noisy = (clean + sigma / 255 * torch.randn(clean.shape, generator=g)).clamp(0, 1)
+        found = estimate_noise_pca(noisy) * 255
+        assert ((found / sigma - 1).abs() < 0.2).all(), (sigma, found)
