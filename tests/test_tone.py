@@ -197,3 +197,41 @@ def test_guarded_onnx_export_matches_pytorch_at_other_sizes(tmp_path):
     x = torch.rand(2, 3, 300, 200)
     got = ort.InferenceSession(str(path)).run(None, {"image": x.numpy()})[0]
     np.testing.assert_allclose(got, module(x).detach().numpy(), atol=1e-4)
+
+
+def guarded_classic(seed: int = 0) -> ToneGenerator:
+    """The per-channel-curve operator (the previous shipped model's) inside the guards, with random weights."""
+    torch.manual_seed(seed)
+    net = ToneGenerator(width=8, thumb=32, knots=9, guards=True)
+    torch.nn.init.normal_(net.head[-1].weight, std=0.3)
+    torch.nn.init.normal_(net.head[-1].bias, std=0.6)
+    return net.eval()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_guards_around_the_classic_operator_keep_studio_shots_and_never_clip(seed):
+    net = guarded_classic(seed)
+    for level in (1.0, 250 / 255, 235 / 255):
+        shot = studio_photo(level)
+        assert (run(net, shot) - shot).abs().max() < 1e-6, "a studio shot on white or light grey is left exactly alone"
+    dark = torch.rand(2, 3, 40, 40) * 0.5
+    assert (run(net, dark) - dark).abs().mean() > 0.01  # a dark photo is still enhanced
+    bright = torch.rand(2, 3, 40, 40) ** 0.3 * 0.6  # dim, with near-white-ish pixels: the gate opens
+    out = run(net, bright)
+    assert (out.amax(dim=1) <= 1 - 0.5 * (1 - bright.amax(dim=1)) + 1e-6).all()
+
+
+def test_guards_are_the_identity_untrained_and_export_to_onnx(tmp_path):
+    from lightning_gan.nets.io import ImageToImage
+
+    x = torch.rand(1, 3, 33, 47) * 2 - 1
+    torch.testing.assert_close(ToneGenerator(width=8, thumb=32, knots=9, guards=True)(x), x, atol=1e-6, rtol=0)
+    module = ImageToImage(guarded_classic(1), False).eval()
+    path = tmp_path / "guarded_classic.onnx"
+    with torch.no_grad():
+        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"], output_names=["restored"],
+                          dynamic_axes={"image": {0: "b", 2: "h", 3: "w"}, "restored": {0: "b", 2: "h", 3: "w"}},
+                          opset_version=17, dynamo=False)
+    photo = torch.rand(2, 3, 120, 90) * 0.5
+    got = ort.InferenceSession(str(path)).run(None, {"image": photo.numpy()})[0]
+    np.testing.assert_allclose(got, module(photo).detach().numpy(), atol=1e-4)

@@ -38,6 +38,8 @@ class EAGAN(EnhancementGAN):
         blocks: residual blocks (resnet, edsr, unshuffle, ffc) or U-Net depth (unet); unused by `tone`.
         knots: knots of each colour channel's curve (`tone`; the shared curve of `guarded_tone`).
         thumb: side of the thumbnail the `tone` / `guarded_tone` parameter network sees.
+        tone_guards: `tone` only: wrap the operator in the photo-measured gates and the shoulder of `guarded_tone`
+            (a well-exposed photo without a cast comes out exactly as it went in; nothing unclipped becomes clipped).
         discriminator: `patch` (pix2pix) or `global_local` (a whole-photo and a random-crop patch discriminator,
             as in EnlightenGAN).
         d_width: discriminator width.
@@ -50,7 +52,8 @@ class EAGAN(EnhancementGAN):
 
     def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "guarded_tone", "ffc"] = "resnet",
                  width: int = 64, blocks: int = 8,
-                 knots: int = 17, thumb: int = 128, discriminator: Literal["patch", "global_local"] = "patch",
+                 knots: int = 17, thumb: int = 128, tone_guards: bool = False,
+                 discriminator: Literal["patch", "global_local"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
@@ -62,7 +65,7 @@ class EAGAN(EnhancementGAN):
         if generator == "unet":
             net = UNetGenerator(in_channels, width, blocks)
         elif generator == "tone":
-            net = ToneGenerator(width, thumb, knots)
+            net = ToneGenerator(width, thumb, knots, guards=tone_guards)
         elif generator == "guarded_tone":
             net = GuardedToneGenerator(width, thumb, knots)
         elif generator == "ffc":

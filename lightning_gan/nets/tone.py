@@ -49,13 +49,16 @@ class ToneGenerator(nn.Module):
             capped at 8 x width).
         thumb: side of the square thumbnail the parameter network sees (the whole photo, resized).
         knots: knots of each channel's curve.
+        guards: the gates and the shoulder of `GuardedToneGenerator` around this operator, whatever its weights: the
+            correction acts with the larger of `photo_gates` (0 for a well-exposed photo without a cast, a studio
+            shot on white above all: it comes out exactly as it went in), and no unclipped pixel becomes clipped.
     """
 
     global_operator = True  # tools must predict the parameters from the whole photo, never tile by tile
 
-    def __init__(self, width: int = 16, thumb: int = 128, knots: int = 17):
+    def __init__(self, width: int = 16, thumb: int = 128, knots: int = 17, guards: bool = False):
         super().__init__()
-        self.thumb, self.knots = thumb, knots
+        self.thumb, self.knots, self.guards = thumb, knots, guards
         layers: list[nn.Module] = []
         channels = 3
         for level in range(5):
@@ -76,17 +79,25 @@ class ToneGenerator(nn.Module):
         small = F.avg_pool2d(F.interpolate(x[:, :3], size=(side, side), mode="bilinear", align_corners=False), 4)
         h = self.features(small)
         # mean and max pooling: the mean sees exposure and cast, the max sees where the highlights are
-        return self.head(torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1))
+        params = self.head(torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1))
+        if not self.guards:
+            return params
+        return torch.cat([params, photo_gates((small + 1) / 2)], dim=1)  # the gates ride along, last two columns
 
     def render(self, x: Tensor, params: Tensor) -> Tensor:
         """Apply predicted parameters to `x` (any size, [-1, 1])."""
+        if self.guards:
+            params, gates = params[:, :-2], params[:, -2:]
         segments = self.knots - 1
         logits = params[:, : 3 * segments].view(-1, 3, segments)
         increments = logits.clamp(-6, 4).exp() / segments
         matrix = torch.eye(3, device=x.device, dtype=x.dtype) + params[:, 3 * segments :].view(-1, 3, 3)
         unit = (x[:, :3] + 1) / 2
-        y = apply_matrix(apply_curves(unit, increments.to(x.dtype)), matrix.to(x.dtype))
-        return y.clamp(0, 1) * 2 - 1
+        y = apply_matrix(apply_curves(unit, increments.to(x.dtype)), matrix.to(x.dtype)).clamp(0, 1)
+        if self.guards:
+            amount = gates.amax(dim=1).view(-1, 1, 1, 1)
+            y = shoulder_cap(unit + amount * (y - unit), unit)
+        return y * 2 - 1
 
     def forward(self, x: Tensor) -> Tensor:
         return self.render(x, self.predict(x))
@@ -149,6 +160,28 @@ def ramp(value: Tensor, zero: float, one: float) -> Tensor:
     return ((value - zero) / (one - zero)).clamp(0, 1)
 
 
+CAST_OPEN = (0.03, 0.08)  # highlight relative chroma: below the first, no white balance; above the second, full
+NEUTRAL_OPEN = (0.10, 0.03)  # share of light neutral pixels: above the first, no white balance; below the second, full
+EXPOSED = (0.80, 0.65)  # luma of the brightest 1 %: clean val photos 0.76-1.0 (5-95 %), -2 EV 0.40-0.54, half
+# contrast 0.56-0.70
+SHOULDER = 0.5  # the brightest channel of a pixel stays <= 1 - SHOULDER * (1 - its input's brightest channel)
+
+
+def photo_gates(unit: Tensor) -> Tensor:
+    """(B, 2) how far a photo may be changed, measured on it (a thumbnail in [0, 1]), not learned: white balance
+    (0 when its highlights are neutral or a sizeable light area is neutral: a studio background) and tone need (0
+    when its brightest 1 % reach `EXPOSED[0]`: nothing to lift)."""
+    balance = torch.minimum(ramp(highlight_cast(unit), *CAST_OPEN), ramp(neutral_share(unit), *NEUTRAL_OPEN))
+    _, brightest = luma_percentiles(unit)
+    return torch.stack([balance, ramp(brightest, *EXPOSED)], dim=1)
+
+
+def shoulder_cap(y: Tensor, unit: Tensor, shoulder: float = SHOULDER) -> Tensor:
+    """`y` with each pixel's channels <= 1 - shoulder * (1 - the input pixel's brightest channel): a pixel that was
+    not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5)."""
+    return torch.minimum(y.clamp(0, 1), 1 - shoulder * (1 - unit.amax(dim=1, keepdim=True)))
+
+
 def bounded(raw: Tensor, low: float, high: float) -> Tensor:
     """A smooth map of R onto (low, high) with bounded(0) = 0 (low < 0 < high): tanh scaled on each side."""
     t = torch.tanh(raw)
@@ -162,8 +195,8 @@ class GuardedToneGenerator(nn.Module):
     A small CNN looks at a thumbnail of the whole photo (as `ToneGenerator`, Zero-DCE / image-adaptive 3D LUTs) and
     predicts, in this order of application:
     1. white balance: per-channel gains in [1/1.5, 1.5], normalised to keep luma, and gated: a photo whose brightest
-       pixels are neutral (`highlight_cast` under `cast_open`), or one with a sizeable light neutral area
-       (`neutral_share` over `neutral_open[0]`: a white or light-grey studio background, however colourful the
+       pixels are neutral (`highlight_cast` under `CAST_OPEN`), or one with a sizeable light neutral area
+       (`neutral_share` over `NEUTRAL_OPEN[0]`: a white or light-grey studio background, however colourful the
        product's own highlights), gets gains of exactly 1;
     2. one tone curve shared by the three channels (monotone, f(0) = 0, f(1) = 1, its last segment's slope in
        [top_slope[0], top_slope[1]]): a neutral pixel stays neutral and near-white stays near white;
@@ -178,8 +211,8 @@ class GuardedToneGenerator(nn.Module):
        pixel that was not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5).
 
     Two gates, measured on the photo (not learned), decide how much may act at all: the tone steps (2, 3) act with
-    a strength from 0 for a photo whose brightest 1 % reach `exposed[0]` (well exposed: nothing to lift; a flat
-    tone curve also lowers them) to 1 at `exposed[1]`; the colour matrix (4) acts with the larger of that and the
+    a strength from 0 for a photo whose brightest 1 % reach `EXPOSED[0]` (well exposed: nothing to lift; a flat
+    tone curve also lowers them) to 1 at `EXPOSED[1]`; the colour matrix (4) acts with the larger of that and the
     white-balance gate. (The 1-99 % luma range was tried as a second need and dropped: a light product on white has
     a narrow range and nothing to fix.) A well-exposed photo with neutral
     highlights, a studio shot on white above all, therefore comes out exactly as it went in, whatever the weights.
@@ -199,11 +232,6 @@ class GuardedToneGenerator(nn.Module):
     gamma = (0.5, 1.5)  # local exponent: 0.5 lifts a 10 % shadow to 32 %, 1.5 deepens it to 3 %
     gain = 1.5  # white-balance gain bound (either way): tungsten to daylight is about 1.4 on red or blue
     matrix_bound = 0.25  # per entry of D
-    cast_open = (0.03, 0.08)  # highlight relative chroma: below the first, no white balance; above the second, full
-    neutral_open = (0.10, 0.03)  # share of light neutral pixels: above the first, no white balance; below the second, full
-    shoulder = 0.5
-    exposed = (0.80, 0.65)  # luma of the brightest 1 %: clean val photos 0.76-1.0 (5-95 %), -2 EV 0.40-0.54, half
-    # contrast 0.56-0.70
     eps = 1e-2  # guided filter regulariser (luma variance units): flatter areas than this get a smooth map
 
     def __init__(self, width: int = 16, thumb: int = 128, knots: int = 33, radius: int = 4):
@@ -238,10 +266,7 @@ class GuardedToneGenerator(nn.Module):
         guide = luma_of(unit)
         target = F.interpolate(coarse, size=guide.shape[-2:], mode="bilinear", align_corners=False)
         a, b = guided_coefficients(guide, target, self.radius, self.eps)
-        balance = torch.minimum(ramp(highlight_cast(unit), *self.cast_open), ramp(neutral_share(unit), *self.neutral_open))
-        _, brightest = luma_percentiles(unit)
-        need = ramp(brightest, *self.exposed)
-        return params, a, b, torch.stack([balance, need], dim=1)
+        return params, a, b, photo_gates(unit)
 
     def curve_increments(self, params: Tensor) -> Tensor:
         """(B, 1, K-1) increments summing to 1 (f(1) = 1), the last one's slope in `top_slope`; zero logits give the
@@ -273,9 +298,7 @@ class GuardedToneGenerator(nn.Module):
         delta = self.matrix_bound * (delta - delta.mean(dim=2, keepdim=True))  # rows sum to 0: grey stays grey
         delta = delta * torch.maximum(balance, need).view(-1, 1, 1)
         y = apply_matrix(y, torch.eye(3, device=x.device, dtype=x.dtype) + delta)
-        cap = 1 - self.shoulder * (1 - unit.amax(dim=1, keepdim=True))
-        y = torch.minimum(y.clamp(0, 1), cap)
-        return y * 2 - 1
+        return shoulder_cap(y, unit) * 2 - 1
 
     def forward(self, x: Tensor) -> Tensor:
         return self.render(x, self.predict(x))
