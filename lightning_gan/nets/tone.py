@@ -49,7 +49,7 @@ class ToneGenerator(nn.Module):
             capped at 8 x width).
         thumb: side of the square thumbnail the parameter network sees (the whole photo, resized).
         knots: knots of each channel's curve.
-        guards: the gates and the shoulder of `GuardedToneGenerator` around this operator, whatever its weights: the
+        guards: the gates and the white cap of `GuardedToneGenerator` around this operator, whatever its weights: the
             correction acts with the larger of `photo_gates` (0 for a well-exposed photo without a cast, a studio
             shot on white above all: it comes out exactly as it went in), and no unclipped pixel becomes clipped.
     """
@@ -96,7 +96,7 @@ class ToneGenerator(nn.Module):
         y = apply_matrix(apply_curves(unit, increments.to(x.dtype)), matrix.to(x.dtype)).clamp(0, 1)
         if self.guards:
             amount = gates.amax(dim=1).view(-1, 1, 1, 1)
-            y = shoulder_cap(unit + amount * (y - unit), unit)
+            y = white_cap(unit + amount * (y - unit), unit)
         return y * 2 - 1
 
     def forward(self, x: Tensor) -> Tensor:
@@ -164,7 +164,7 @@ CAST_OPEN = (0.03, 0.08)  # highlight relative chroma: below the first, no white
 NEUTRAL_OPEN = (0.10, 0.03)  # share of light neutral pixels: above the first, no white balance; below the second, full
 EXPOSED = (0.80, 0.65)  # luma of the brightest 1 %: clean val photos 0.76-1.0 (5-95 %), -2 EV 0.40-0.54, half
 # contrast 0.56-0.70
-SHOULDER = 0.5  # the brightest channel of a pixel stays <= 1 - SHOULDER * (1 - its input's brightest channel)
+BELOW_WHITE = 254 / 255  # the highest 8-bit level under white: where an unclipped pixel's channels must stay
 
 
 def photo_gates(unit: Tensor) -> Tensor:
@@ -176,10 +176,14 @@ def photo_gates(unit: Tensor) -> Tensor:
     return torch.stack([balance, ramp(brightest, *EXPOSED)], dim=1)
 
 
-def shoulder_cap(y: Tensor, unit: Tensor, shoulder: float = SHOULDER) -> Tensor:
-    """`y` with each pixel's channels <= 1 - shoulder * (1 - the input pixel's brightest channel): a pixel that was
-    not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5)."""
-    return torch.minimum(y.clamp(0, 1), 1 - shoulder * (1 - unit.amax(dim=1, keepdim=True)))
+def white_cap(y: Tensor, unit: Tensor) -> Tensor:
+    """`y` in [0, 1] with the channels of every pixel that was below 8-bit white in all channels kept at or under
+    254/255: a pixel that was not clipped cannot become clipped. (An earlier cap, 1 - 0.5 x (1 - the input's
+    brightest channel), also held brightening back: a -2 EV photo's brightest pixels could reach only 0.77.) The
+    cap is never below the pixel's own brightest channel, so the identity passes unchanged."""
+    brightest = unit.amax(dim=1, keepdim=True)
+    cap = torch.where(brightest > (BELOW_WHITE + 1) / 2, 1.0, brightest.clamp_min(BELOW_WHITE))
+    return torch.minimum(y.clamp(0, 1), cap)
 
 
 def bounded(raw: Tensor, low: float, high: float) -> Tensor:
@@ -207,8 +211,8 @@ class GuardedToneGenerator(nn.Module):
        are fixed points;
     4. a colour matrix I + D whose rows sum to 1 (D 1 = 0): the grey axis maps to
        itself; saturation and hue may change (entries within +-2 x `matrix_bound`);
-    5. a shoulder: each pixel's brightest channel stays <= 1 - shoulder * (1 - its input's brightest channel), so a
-       pixel that was not clipped cannot become clipped (with 0.5, a channel at 254/255 ends at most at 254.5).
+    5. a cap: a pixel below 8-bit white in every channel stays at or under 254/255 (`white_cap`): a pixel that
+       was not clipped cannot become clipped.
 
     Two gates, measured on the photo (not learned), decide how much may act at all: the tone steps (2, 3) act with
     a strength from 0 for a photo whose brightest 1 % reach `EXPOSED[0]` (well exposed: nothing to lift; a flat
@@ -298,7 +302,7 @@ class GuardedToneGenerator(nn.Module):
         delta = self.matrix_bound * (delta - delta.mean(dim=2, keepdim=True))  # rows sum to 0: grey stays grey
         delta = delta * torch.maximum(balance, need).view(-1, 1, 1)
         y = apply_matrix(y, torch.eye(3, device=x.device, dtype=x.dtype) + delta)
-        return shoulder_cap(y, unit) * 2 - 1
+        return white_cap(y, unit) * 2 - 1
 
     def forward(self, x: Tensor) -> Tensor:
         return self.render(x, self.predict(x))
