@@ -393,7 +393,7 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
 
     generators = models.generators()
     translators = models.runs("translator")
-    tasks = list(TASKS)
+    tasks = [task for task in TASKS if models.for_task(task)] or list(TASKS)[:1]  # no model behind it: not offered
     with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600), analytics_enabled=False) as app:
         gr.Markdown("# lightning-gan · product photos\nEnhance, repair, generate and restyle product photos. "
                     f"Models run on **{models.device}**; results stay in a temporary folder until the app stops.")

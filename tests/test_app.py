@@ -405,3 +405,11 @@ def test_upload_limit_analytics_off_and_bad_limits(tmp_path, monkeypatch, capsys
     for option in (["--max-megapixels", "nan"], ["--max-upload-mb", "-1"]):
         assert app_module.main(["--runs", str(tmp_path), *option]) == 2
         assert option[0] in capsys.readouterr().err
+
+
+def test_tasks_without_a_model_are_not_offered(tmp_path):
+    app, _ = build_app(tmp_path / "runs", 10, "cpu", Workspace(tmp_path / "app"))
+    task_box = next(c for c in app.config["components"] if c.get("props", {}).get("label") == "Task")
+    offered = [choice[0] if isinstance(choice, (list, tuple)) else choice for choice in task_box["props"]["choices"]]
+    assert "enhance" in offered and "super-resolve x4" in offered
+    assert "colorize" not in offered  # no shipped colorize model and no run trained on grayscale
