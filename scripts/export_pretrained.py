@@ -53,7 +53,7 @@ def model_card() -> str:
         t = card["training"]
         hp = card["hparams"]
         tone = hp.get("generator") in ("tone", "guarded_tone")
-        keys = ("generator", "width", "knots", "thumb") if tone else ("generator", "width", "blocks")
+        keys = ("generator", "width", "knots", "thumb", "tone_guards") if tone else ("generator", "width", "blocks")
         shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
         if card.get("generation"):
             shape = ", ".join(f"{k}={hp[k]}" for k in ("generator", "discriminator", "g_width", "latent_dim", "image_size") if k in hp)
@@ -77,7 +77,8 @@ def model_card() -> str:
                       f"`{test.get('degradation')}`:", "",
                       "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
             for row in test["rows"]:
-                method = f"**{card['name']}** (this model)" if row["method"].endswith(".ckpt") else row["method"]
+                this = row["method"].endswith(".ckpt") or row["method"] == card["name"]
+                method = f"**{card['name']}** (this model)" if this else row["method"]
                 lines.append(f"| {method} | " + " | ".join(_cell(k, row[k]) for k in keys) + " |")
         harm = card.get("do_no_harm")
         if harm:
