@@ -79,3 +79,15 @@ def test_generate_takes_labels_in_any_case(tmp_path):
 
     assert main([str(tmp_path / "out"), "--model", "grocery", "--label", "banana", "-n", "2"]) == 0
     assert len(list((tmp_path / "out").glob("Banana_*.png"))) == 2
+
+
+def test_a_result_with_nan_is_never_returned_as_pixels():
+    import torch
+
+    from lightning_gan.inference import Restorer
+
+    broken = Model(Restorer("broken", lambda x, m: x * float("nan")))
+    with pytest.raises(ValueError, match="broken produced NaN or infinite values"):
+        broken(np.full((8, 8, 3), 100, dtype=np.uint8))
+    with pytest.raises(ValueError, match="NaN"):
+        broken(torch.rand(1, 3, 8, 8))

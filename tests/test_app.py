@@ -413,3 +413,11 @@ def test_tasks_without_a_model_are_not_offered(tmp_path):
     offered = [choice[0] if isinstance(choice, (list, tuple)) else choice for choice in task_box["props"]["choices"]]
     assert "enhance" in offered and "super-resolve x4" in offered
     assert "colorize" not in offered  # no shipped colorize model and no run trained on grayscale
+
+
+def test_without_gradio_the_hint_fits_a_wheel_install(monkeypatch, capsys, tmp_path):
+    import lightning_gan.app as app_module
+
+    monkeypatch.setitem(sys.modules, "gradio", None)  # as if the [app] extra were not installed
+    assert app_module.main(["--runs", str(tmp_path)]) == 2
+    assert "pip install 'lightning-gan[app]'" in capsys.readouterr().err
