@@ -16,6 +16,20 @@ BLOCK = 32768
 HEADER = 7
 
 
+def complete_records(path: Path, timeout: float = 300.0) -> list:
+    """The records of a run file once its writer (wandb's service, a separate process) has flushed the run and its
+    summary: on a loaded machine the file can exist with only its header for a while after `finish()` returns."""
+    import time
+
+    deadline = time.time() + timeout
+    while True:
+        found = records(path) if Path(path).stat().st_size > HEADER else []
+        kinds = {r.WhichOneof("record_type") for r in found}
+        if {"run", "summary"} <= kinds or time.time() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def records(path: Path) -> list:
     from wandb.proto import wandb_internal_pb2
 
