@@ -320,7 +320,8 @@ def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
     assert len(result.pairs) == 2 and "Generated 2" in result.message
 
 
-def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, monkeypatch, capsys):
+def fake_launch(monkeypatch) -> dict:
+    """`lightning-gan app` without a server: build_app returns a stand-in whose launch() records its options."""
     import lightning_gan.app as app_module
 
     launched = {}
@@ -334,6 +335,13 @@ def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, mon
 
     monkeypatch.setattr(app_module, "build_app", lambda *args: (FakeApp(), None))
     monkeypatch.setattr(app_module.Workspace, "remove_on_signals", lambda self: None)
+    return launched
+
+
+def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, monkeypatch, capsys):
+    import lightning_gan.app as app_module
+
+    launched = fake_launch(monkeypatch)
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     assert app_module.main(["--runs", str(tmp_path)]) == 0
     assert launched["server_name"] == "127.0.0.1" and not launched["share"]
@@ -387,17 +395,7 @@ def test_old_results_are_pruned_and_new_ones_kept(tmp_path):
 def test_upload_limit_analytics_off_and_bad_limits(tmp_path, monkeypatch, capsys):
     import lightning_gan.app as app_module
 
-    launched = {}
-
-    class FakeApp:
-        def queue(self):
-            return self
-
-        def launch(self, **options):
-            launched.update(options)
-
-    monkeypatch.setattr(app_module, "build_app", lambda *args: (FakeApp(), None))
-    monkeypatch.setattr(app_module.Workspace, "remove_on_signals", lambda self: None)
+    launched = fake_launch(monkeypatch)
     monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
     assert app_module.main(["--runs", str(tmp_path), "--max-upload-mb", "20"]) == 0
     assert launched["max_file_size"] == "20mb" and os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"

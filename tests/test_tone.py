@@ -103,6 +103,16 @@ def run(net, photo: torch.Tensor) -> torch.Tensor:
         return (net(photo * 2 - 1) + 1) / 2
 
 
+def onnx_output(module, x, folder):
+    """`module` exported to ONNX at 64 x 64 (dynamic sizes), run by ONNX Runtime on `x`."""
+    path = folder / "operator.onnx"
+    with torch.no_grad():
+        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"], output_names=["restored"],
+                          dynamic_axes={"image": {0: "b", 2: "h", 3: "w"}, "restored": {0: "b", 2: "h", 3: "w"}},
+                          opset_version=17, dynamo=False)
+    return ort.InferenceSession(str(path)).run(None, {"image": x.numpy()})[0]
+
+
 def test_guarded_untrained_operator_is_the_identity():
     x = torch.rand(2, 3, 37, 53) * 2 - 1
     torch.testing.assert_close(GuardedToneGenerator(width=8, thumb=32, knots=9)(x), x, atol=1e-5, rtol=0)
@@ -189,14 +199,8 @@ def test_guarded_onnx_export_matches_pytorch_at_other_sizes(tmp_path):
     from lightning_gan.nets.io import ImageToImage
 
     module = ImageToImage(guarded(6), False).eval()
-    path = tmp_path / "guarded.onnx"
-    with torch.no_grad():
-        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"], output_names=["restored"],
-                          dynamic_axes={"image": {0: "b", 2: "h", 3: "w"}, "restored": {0: "b", 2: "h", 3: "w"}},
-                          opset_version=17, dynamo=False)
     x = torch.rand(2, 3, 300, 200)
-    got = ort.InferenceSession(str(path)).run(None, {"image": x.numpy()})[0]
-    np.testing.assert_allclose(got, module(x).detach().numpy(), atol=1e-4)
+    np.testing.assert_allclose(onnx_output(module, x, tmp_path), module(x).detach().numpy(), atol=1e-4)
 
 
 def guarded_classic(seed: int = 0) -> ToneGenerator:
@@ -227,11 +231,5 @@ def test_guards_are_the_identity_untrained_and_export_to_onnx(tmp_path):
     x = torch.rand(1, 3, 33, 47) * 2 - 1
     torch.testing.assert_close(ToneGenerator(width=8, thumb=32, knots=9, guards=True)(x), x, atol=1e-6, rtol=0)
     module = ImageToImage(guarded_classic(1), False).eval()
-    path = tmp_path / "guarded_classic.onnx"
-    with torch.no_grad():
-        torch.onnx.export(module, (torch.rand(1, 3, 64, 64),), str(path), input_names=["image"], output_names=["restored"],
-                          dynamic_axes={"image": {0: "b", 2: "h", 3: "w"}, "restored": {0: "b", 2: "h", 3: "w"}},
-                          opset_version=17, dynamo=False)
     photo = torch.rand(2, 3, 120, 90) * 0.5
-    got = ort.InferenceSession(str(path)).run(None, {"image": photo.numpy()})[0]
-    np.testing.assert_allclose(got, module(photo).detach().numpy(), atol=1e-4)
+    np.testing.assert_allclose(onnx_output(module, photo, tmp_path), module(photo).detach().numpy(), atol=1e-4)

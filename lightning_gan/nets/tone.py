@@ -22,6 +22,18 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
+def thumbnail_features(width: int) -> tuple[nn.Sequential, int]:
+    """The parameter network's trunk: five 3x3 conv + LeakyReLU levels, four of them stride 2 (a 128 px thumbnail
+    becomes 8 x 8 cells), `width` channels doubled per level up to 8 x width; and its output channels."""
+    layers: list[nn.Module] = []
+    channels = 3
+    for level in range(5):
+        out = width * min(2**level, 8)
+        layers += [nn.Conv2d(channels, out, 3, stride=2 if level < 4 else 1, padding=1), nn.LeakyReLU(0.2, True)]
+        channels = out
+    return nn.Sequential(*layers), channels
+
+
 def apply_curves(x: Tensor, increments: Tensor) -> Tensor:
     """Per-channel piecewise-linear curves. x: (B, C, H, W) in [0, 1]; increments: (B, C, K-1), non-negative, the
     rise of each of the K-1 segments (the curve starts at 0). Values outside [0, 1] are clamped first."""
@@ -59,13 +71,7 @@ class ToneGenerator(nn.Module):
     def __init__(self, width: int = 16, thumb: int = 128, knots: int = 17, guards: bool = False):
         super().__init__()
         self.thumb, self.knots, self.guards = thumb, knots, guards
-        layers: list[nn.Module] = []
-        channels = 3
-        for level in range(5):
-            out = width * min(2**level, 8)
-            layers += [nn.Conv2d(channels, out, 3, stride=2 if level < 4 else 1, padding=1), nn.LeakyReLU(0.2, True)]
-            channels = out
-        self.features = nn.Sequential(*layers)
+        self.features, channels = thumbnail_features(width)
         self.head = nn.Sequential(nn.Linear(2 * channels, 128), nn.LeakyReLU(0.2, True),
                                   nn.Linear(128, 3 * (knots - 1) + 9))
         nn.init.zeros_(self.head[-1].weight)  # identity at start: zero curve logits, zero matrix delta
@@ -241,13 +247,7 @@ class GuardedToneGenerator(nn.Module):
     def __init__(self, width: int = 16, thumb: int = 128, knots: int = 33, radius: int = 4):
         super().__init__()
         self.thumb, self.knots, self.radius = thumb, knots, radius
-        layers: list[nn.Module] = []
-        channels = 3
-        for level in range(5):
-            out = width * min(2**level, 8)
-            layers += [nn.Conv2d(channels, out, 3, stride=2 if level < 4 else 1, padding=1), nn.LeakyReLU(0.2, True)]
-            channels = out
-        self.features = nn.Sequential(*layers)
+        self.features, channels = thumbnail_features(width)
         self.head = nn.Sequential(nn.Linear(2 * channels, 128), nn.LeakyReLU(0.2, True), nn.Linear(128, (knots - 1) + 3 + 9))
         self.local = nn.Conv2d(channels + 2 * channels, 1, 1)  # per cell: its features and the pooled ones
         for layer in (self.head[-1], self.local):  # identity at start
