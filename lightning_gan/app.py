@@ -35,7 +35,7 @@ from PIL import Image
 
 from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE
-from lightning_gan.files import first_line, read_run_config, resolve_device
+from lightning_gan.files import check_number, first_line, read_run_config, resolve_device, tool_error
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
 from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
 
@@ -485,10 +485,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-megapixels", type=float, default=40.0, help="larger uploads are refused with a message")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     args = parser.parse_args(argv)
-    for name, value in (("--max-megapixels", args.max_megapixels), ("--max-upload-mb", args.max_upload_mb)):
-        if not (value > 0 and value != float("inf")):  # NaN fails `> 0`
-            print(f"lightning-gan app: error: {name} must be a positive number, got {value}", file=sys.stderr)
-            return 2
+    try:
+        check_number("--max-megapixels", args.max_megapixels, low=1e-6)
+        check_number("--max-upload-mb", args.max_upload_mb, low=1e-3)
+    except ValueError as error:
+        return tool_error("app", error)
     workspace = Workspace()
     os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace.root / "uploads"))  # before Gradio loads: uploads go there too
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home (analytics, version check) at start
