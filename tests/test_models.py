@@ -231,6 +231,22 @@ def test_init_from_warm_starts_a_generator_with_a_grown_input(two_class_folder, 
         trainer.fit(wider, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="noise"))
 
 
+def test_init_from_a_noise_map_model_drops_the_map_as_if_it_were_zero():
+    """A blind model warm-started from a noise-map model (dejpeg from denoise) computes what the source does at
+    noise level 0."""
+    from lightning_gan.models.enhance_base import load_grown
+
+    torch.manual_seed(0)
+    source = EAGAN(generator="unshuffle", width=8, blocks=1, d_width=8, d_layers=2, noise_map=True)
+    for p in source.generator.parameters():
+        torch.nn.init.normal_(p, std=0.1)  # not the identity
+    blind = EAGAN(generator="unshuffle", width=8, blocks=1, d_width=8, d_layers=2)
+    load_grown(blind.generator, source.generator.state_dict(), "source")
+    photo = torch.rand(1, 3, 24, 24)
+    at_zero = torch.cat([photo * 2 - 1, torch.zeros(1, 1, 24, 24)], dim=1)
+    torch.testing.assert_close(blind.generator(photo * 2 - 1), source.generator(at_zero))
+
+
 def test_gan_enhance_with_a_noise_map_trains_a_step(tmp_path):
     """The generator takes every input channel the model feeds it (photo, then the noise-level map)."""
     import lightning as L

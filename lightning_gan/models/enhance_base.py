@@ -47,7 +47,9 @@ def generator_weights(spec: str) -> dict[str, Tensor]:
 
 def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:
     """Load `weights` into `net`; a tensor with more input channels (dim 1) in `net` gets the source's weights in its
-    leading channels and zeros in the rest. Any other mismatch is an error naming the tensor."""
+    leading channels and zeros in the rest; one with fewer keeps the source's leading channels (the source computing
+    with the dropped inputs at zero: a denoiser's noise map at level 0). Any other mismatch is an error naming the
+    tensor."""
     own = net.state_dict()
     if set(own) != set(weights):
         missing, extra = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
@@ -60,6 +62,8 @@ def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> 
         elif value.dim() == target.dim() >= 2 and value.shape[0] == target.shape[0] and value.shape[2:] == target.shape[2:] \
                 and value.shape[1] < target.shape[1]:
             grown[key] = torch.cat([value, value.new_zeros(value.shape[0], target.shape[1] - value.shape[1], *value.shape[2:])], 1)
+        elif value.dim() == target.dim() >= 2 and value.shape[0] == target.shape[0] and value.shape[2:] == target.shape[2:]:
+            grown[key] = value[:, : target.shape[1]]  # fewer inputs: the source as if the dropped ones were zero
         else:
             raise ValueError(f"--model.init_from {source}: {key} has shape {tuple(value.shape)}, this model {tuple(target.shape)}")
     net.load_state_dict(grown)
