@@ -46,6 +46,9 @@ class Restorer:
     # Operators whose parameters are tied to the photo's coordinates (a local map over the whole photo) render the
     # whole photo at once; their per-pixel rendering needs no tiling to bound memory.
     tiles: bool = True
+    # Noise-level-aware denoisers: give the noise level (sigma, 0-1 units) measured elsewhere instead of the blind
+    # estimate of each tile (None: back to the estimate). `fix` measures it once on the whole photo.
+    set_noise_level: Callable[[float | None], None] | None = None
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = TILE, overlap: int = OVERLAP) -> Tensor:

@@ -87,3 +87,28 @@ def test_pca_noise_estimate_is_not_fooled_by_texture_and_finds_seeded_noise():
         noisy = (clean + sigma / 255 * torch.randn(clean.shape, generator=g)).clamp(0, 1)
         found = estimate_noise_pca(noisy) * 255
         assert ((found / sigma - 1).abs() < 0.2).all(), (sigma, found)
+
+
+def test_noise_in_a_compressed_photo_is_found_where_the_pca_tail_misses_it():
+    """After JPEG the high frequencies hold no noise: the full PCA reads near 0, the flat-area estimate still finds
+    it; the low-frequency PCA reads low there (chroma) but keeps a frame full of texture from passing as noise; on
+    white noise all three read true."""
+    from lightning_gan.data.datamodule import SAMPLE_ROOT
+    from lightning_gan.data.degradations import Draw, jpeg
+    from lightning_gan.data.images import read_rgb, scan, to_tensor
+    from lightning_gan.nets.io import estimate_noise_flat, estimate_noise_lowfreq, estimate_noise_pca
+
+    g = torch.Generator().manual_seed(0)
+    ramp = torch.linspace(0.2, 0.8, 192)
+    smooth = torch.stack([ramp.view(1, -1).expand(192, -1), ramp.view(-1, 1).expand(-1, 192), torch.full((192, 192), 0.5)])[None]
+    white = (smooth + 10 / 255 * torch.randn(smooth.shape, generator=g)).clamp(0, 1)
+    for estimate in (estimate_noise_pca, estimate_noise_flat, estimate_noise_lowfreq):
+        assert abs(float(estimate(white)) * 255 - 10) < 1.5, estimate.__name__
+    noisy = (smooth + 14 / 255 * torch.randn(smooth.shape, generator=g)).clamp(0, 1)
+    compressed = jpeg(noisy, Draw(1, noisy.device, torch.tensor([0])), (85, 85))  # a phone's JPEG quality
+    assert float(estimate_noise_pca(compressed)) * 255 < 3
+    assert float(estimate_noise_flat(compressed)) * 255 > 7
+    limes = next(p for p in scan(SAMPLE_ROOT / "test") if p.stem == "Lime_001")  # limes fill the frame: no flat area
+    photo = to_tensor(read_rgb(limes))[None].float() / 255
+    assert float(estimate_noise_flat(photo)) * 255 > 6  # texture read as noise
+    assert float(estimate_noise_lowfreq(photo)) * 255 < 4

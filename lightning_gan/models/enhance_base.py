@@ -114,6 +114,7 @@ class EnhancementGAN(AdversarialModule):
             self._lpips.append(lpips)
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
         self.noise_strength = 1.0  # inference only: multiplies the estimated noise level
+        self.noise_level: float | None = None  # inference only: a measured level (sigma, 0-1 units) for the estimate
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight
         self.feature_matching_weight = feature_matching_weight
         self.grid_images = grid_images
@@ -152,7 +153,8 @@ class EnhancementGAN(AdversarialModule):
                 degraded = diffusion_fill(degraded, mask)
             parts.append(to_signed(mask))
         if self.noise_map:
-            level = self.noise_strength * estimate_noise(degraded)
+            estimate = estimate_noise(degraded) if self.noise_level is None else degraded.new_full((len(degraded),), self.noise_level)
+            level = self.noise_strength * estimate
             parts.append(noise_level_map(level, degraded))
         return torch.cat([to_signed(degraded), *parts], dim=1) if parts else to_signed(degraded)
 
@@ -194,7 +196,11 @@ class EnhancementGAN(AdversarialModule):
             return out if m is None else torch.where(m > 0.5, out, x)
 
         working_size = INPAINT_WORKING_SIZE if getattr(network, "global_inpainter", False) else None
-        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size)
+        levels = self._set_noise_level if self.noise_map else None
+        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=levels)
+
+    def _set_noise_level(self, level: float | None) -> None:
+        self.noise_level = level
 
     def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
         module = ImageToImage(self.inference_generator, self.use_mask, self.noise_map)

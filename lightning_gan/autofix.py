@@ -1,0 +1,279 @@
+"""Auto-fix: analyse a photo without a reference, then run only the stages it needs, and keep each stage only when a
+no-reference check says it did no harm. The library behind `lightning-gan fix`, `load_model("fix")` and the app's
+"Fix photos" tab.
+
+    fixer = Fixer(min_size=800)
+    fixed, report = fixer.fix(photo)          # (3, H, W) in [0, 1] -> fixed photo, FixReport (found, done, skipped)
+
+Stages, in this order (each one's model is a shipped name, `MODELS`; a stage whose model is not shipped is skipped
+and says so, and a better model shipped under the same name is used without change):
+1. `dejpeg` (JPEG repair): first, while the blocking still sits on the file's 8 x 8 grid at the values the encoder
+   quantised; brightening would scale the artefacts away from what the model was trained on. It also removes noise
+   that was compressed with the photo (it was trained on noisy JPEGs), so `denoise` is not planned after it.
+2. `tone` (`enhance`): exposure, only for clearly underexposed photos (`DARK`). A colour cast alone is reported, not
+   corrected: without a reference a warm scene and a cast look alike, and correcting casts harmed clean photos.
+3. `denoise`: at the noise level measured after tone (the analysis' level times the tone's gain, measured again on
+   the toned photo rather than modelled), given to the noise-level-aware denoiser instead of its blind estimate.
+4. `upscale` (`sr4x`): last, when the short side is under `min_size`, so that no defect is enlarged; the x4 result is
+   resized to the size asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from lightning_gan.analysis import Findings, analyse, blockiness
+from lightning_gan.files import OVERLAP, TILE
+from lightning_gan.inference import ModelError, Restorer, load_restorer, pretrained_names
+from lightning_gan.nets.io import estimate_noise_flat, estimate_noise_lowfreq, estimate_noise_pca, gaussian_blur
+from lightning_gan.nets.tone import luma_of
+
+STAGES = ("dejpeg", "tone", "denoise", "upscale")
+MODELS = {"dejpeg": "dejpeg", "tone": "enhance", "denoise": "denoise", "upscale": "sr4x"}
+
+DARK = 0.60  # luma of the brightest 1 % under this: underexposed by about 1 EV or more (Kodak24 at -2 EV: 0.40-0.56;
+# clean Kodak24 photos 0.69-1.0, dim but intended ones among them: those are left alone)
+NOISY = 4.0  # noise level in 8-bit levels above which `denoise` is planned (barely visible; it was trained from 5;
+# clean compressed Kodak24 photos read up to 3.8)
+JPEG_QUALITY = 90  # a JPEG file saved at this quality or lower gets JPEG repair (95 is left alone)
+BLOCKY = 1.3  # blockiness above which a photo without the file's tables counts as a JPEG to repair (quality 30:
+# 1.4-2.1 on Kodak24; clean photos 0.98-1.01)
+COMPRESSED = 1.05  # blockiness above which a photo was lightly compressed (a phone's JPEG at quality 85 reads
+# 1.07-1.15): its noise is measured in flat areas, since compression empties the spectrum tail the PCA estimate reads
+MAX_UPSCALE = 4  # the shipped upscaler's factor; a photo needing more is enlarged x4 and says so
+NEW_CLIPPING = 0.1  # percentage points of pixels newly at white that make a tone result count as harm
+BACK_PROJECTION_DB = 30.0  # an upscaled result shrunk back must match the photo this well (PSNR), else bicubic
+DETAIL_KEPT = 0.5  # share of the textured areas' detail (high-pass variance less the noise's) a denoise must keep
+
+
+@dataclass
+class Step:
+    stage: str
+    done: bool
+    why: str  # what was measured: why it ran and what its check found, or why it was skipped
+
+
+@dataclass
+class FixReport:
+    """What `fix` found in a photo, what it did and what it skipped, with the measurements behind each."""
+
+    found: dict
+    steps: list[Step] = field(default_factory=list)
+    size_in: tuple[int, int] = (0, 0)  # width, height
+    size_out: tuple[int, int] = (0, 0)
+
+    @property
+    def done(self) -> list[str]:
+        return [s.stage for s in self.steps if s.done]
+
+    @property
+    def skipped(self) -> list[Step]:
+        return [s for s in self.steps if not s.done]
+
+    def summary(self) -> str:
+        """One line: the stages done, or that nothing was needed."""
+        if self.done:
+            return " -> ".join(self.done)
+        return "nothing done" if self.steps else "nothing needed"
+
+    def as_dict(self) -> dict:
+        return {"found": self.found, "done": self.done, "steps": [asdict(s) for s in self.steps],
+                "size_in": list(self.size_in), "size_out": list(self.size_out)}
+
+
+@dataclass
+class Plan:
+    findings: Findings
+    noise: float  # 8-bit levels
+    noise_method: str  # "pca" or "flat"
+    stages: list[tuple[str, str]]  # (stage, why), in the order they run
+    notes: list[str]  # found but deliberately not acted on
+
+
+def measure_noise(photo: Tensor, compressed: bool) -> tuple[float, str]:
+    """Noise level of (3, H, W) in 8-bit levels, and how it was measured. Uncompressed: PCA of the patch spectrum
+    (`estimate_noise_pca`: texture cannot raise it). Compressed: JPEG empties the spectrum's tail, so the lower of
+    the flattest areas' level (texture raises it when the photo has no flat area) and the low-frequency PCA (texture
+    raises it a little): Kodak24 at -2 EV with a phone's noise reads 6-7.5, clean Kodak24 photos 1-3.8, a frame
+    filled with limes 2.8 (the flat level alone read 9.3 there)."""
+    if compressed:
+        flat, low = (float(f(photo[None])) * 255 for f in (estimate_noise_flat, estimate_noise_lowfreq))
+        return min(flat, low), "flat" if flat <= low else "low-frequency PCA"
+    return float(estimate_noise_pca(photo[None])) * 255, "PCA"
+
+
+def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = None) -> Plan:
+    """The stages a (3, H, W) photo in [0, 1] needs; `quality`: its JPEG file's quality when it came from one."""
+    found = analyse(photo)
+    found.jpeg_quality = quality
+    compressed = quality is not None or found.blockiness > COMPRESSED
+    noise, method = measure_noise(photo, compressed)
+    stages, notes = [], []
+    if quality is not None and quality <= JPEG_QUALITY:
+        stages.append(("dejpeg", f"a JPEG saved at quality {quality}"))
+    elif quality is None and found.blockiness > BLOCKY:
+        stages.append(("dejpeg", f"JPEG blocking {found.blockiness:.2f} (1 = none)"))
+    if found.brightest < DARK:
+        stages.append(("tone", f"underexposed: brightest 1 % at {found.brightest:.2f} of white"))
+    elif found.cast > 0.08:
+        notes.append(f"highlight colour {found.cast:.2f} (a cast or the scene's colour) left as it is")
+    if noise > NOISY and not any(s == "dejpeg" for s, _ in stages):
+        stages.append(("denoise", f"noise {noise:.1f} levels ({method})"))
+    short = min(found.width, found.height)
+    if min_size and short < min_size:
+        factor = min(MAX_UPSCALE, min_size / short)
+        stages.append(("upscale", f"short side {short} px under --min-size {min_size}: x{factor:.2f}"))
+        if min_size / short > MAX_UPSCALE:
+            notes.append(f"x{min_size / short:.1f} needed for --min-size {min_size}; enlarged x{MAX_UPSCALE}, the most the model does")
+    return Plan(found, noise, method, stages, notes)
+
+
+def psnr(a: Tensor, b: Tensor) -> float:
+    return float(10 * torch.log10(1 / F.mse_loss(a, b).clamp_min(1e-10)))
+
+
+def detail_variance(photo: Tensor, textured: Tensor, block: int = 16) -> float:
+    """Mean high-pass variance (8-bit units) of `photo` in the blocks marked `textured` (h, w)."""
+    high = photo - gaussian_blur(photo[None], 2.0)[0]
+    height, width = textured.shape[0] * block, textured.shape[1] * block
+    var = high[:, :height, :width].unfold(1, block, block).unfold(2, block, block).flatten(-2).var(-1).mean(0)
+    return float(var[textured].mean()) * 255 ** 2
+
+
+def textured_blocks(photo: Tensor, block: int = 16, share: float = 0.25) -> Tensor:
+    """(h, w) True for the `share` of 16 px blocks with the most high-pass variance."""
+    high = photo - gaussian_blur(photo[None], 2.0)[0]
+    h, w = photo.shape[1] // block, photo.shape[2] // block
+    var = high[:, : h * block, : w * block].unfold(1, block, block).unfold(2, block, block).flatten(-2).var(-1).mean(0)
+    return var >= torch.quantile(var.flatten(), 1 - share)
+
+
+class Fixer:
+    """Runs plans (`make_plan`) with the shipped models, loaded on first use. `models` overrides the model of a stage
+    (a shipped name, an exported .safetensors, a checkpoint, or a `Restorer`); `min_size`: the short side wanted, in
+    pixels (None: no upscaling)."""
+
+    def __init__(self, device: str | torch.device = "cpu", min_size: int | None = None,
+                 models: dict[str, str | Restorer] | None = None,
+                 tile: int = TILE, overlap: int = OVERLAP, half: bool | None = None):
+        unknown = set(models or {}) - set(STAGES)
+        if unknown:
+            raise ValueError(f"unknown fix stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
+        if min_size is not None and min_size < 1:
+            raise ValueError(f"--min-size must be a positive number of pixels, got {min_size}")
+        self.device, self.min_size, self.tile, self.overlap, self.half = torch.device(device), min_size, tile, overlap, half
+        self.models = {**MODELS, **(models or {})}
+        self._loaded: dict[str, Restorer | str] = {}  # a restorer, or why there is none
+
+    # what `lightning_gan.api.Model` needs of a restorer
+    name = "fix"
+    scale = 1
+    use_mask = False
+
+    def restorer(self, stage: str) -> Restorer | str:
+        """The stage's restorer, loaded on first use, or why there is none."""
+        if stage not in self._loaded:
+            spec = self.models[stage]
+            if isinstance(spec, Restorer):
+                self._loaded[stage] = spec
+            elif spec in MODELS.values() and spec not in pretrained_names():
+                self._loaded[stage] = f"no `{spec}` model is shipped with this version"
+            else:
+                try:
+                    self._loaded[stage] = load_restorer(spec, self.device, half=self.half)
+                except ModelError as error:
+                    self._loaded[stage] = str(error)
+        return self._loaded[stage]
+
+    def __call__(self, photos: Tensor, mask: Tensor | None = None, tile: int | None = None, overlap: int | None = None) -> Tensor:
+        """(B, 3, H, W) -> fixed photos (the Python API's restorer interface); photos that end at different sizes
+        are refused in one batch."""
+        if mask is not None:
+            raise ModelError("fix does not inpaint: use --model inpaint with a mask")
+        fixed = [self.fix(photo)[0] for photo in photos]
+        if len({tuple(f.shape) for f in fixed}) > 1:
+            raise ModelError("fix enlarged these photos to different sizes: give them one at a time")
+        return torch.stack(fixed)
+
+    def fix(self, photo: Tensor, quality: int | None = None, plan_only: bool = False) -> tuple[Tensor, FixReport]:
+        """One (3, H, W) photo in [0, 1] -> the fixed photo and its report; `quality`: its JPEG file's quality."""
+        photo = photo.float().clamp(0, 1).cpu()
+        plan = make_plan(photo, quality, self.min_size)
+        found = {**plan.findings.as_dict(), "noise": round(plan.noise, 2), "noise_method": plan.noise_method,
+                 "notes": plan.notes}
+        report = FixReport(found, size_in=(photo.shape[2], photo.shape[1]))
+        x = photo
+        for stage, why in plan.stages:
+            if plan_only:
+                report.steps.append(Step(stage, False, f"planned: {why}"))
+                continue
+            restorer = self.restorer(stage)
+            if isinstance(restorer, str):
+                report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
+                continue
+            x, step = getattr(self, f"_{stage}")(x, restorer, why)
+            report.steps.append(step)
+        report.size_out = (x.shape[2], x.shape[1])
+        return x, report
+
+    def _run(self, restorer: Restorer, x: Tensor) -> Tensor:
+        out = restorer(x[None], tile=self.tile, overlap=self.overlap)[0].cpu()
+        if not torch.isfinite(out).all():
+            raise ModelError(f"{restorer.name} produced NaN or infinite values for this image; nothing was written")
+        return out
+
+    def _dejpeg(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
+        out = self._run(restorer, x)
+        before, after = blockiness(x), blockiness(out)
+        if after > max(before, 1.05):
+            return x, Step("dejpeg", False, f"{why}; undone: blocking rose {before:.2f} -> {after:.2f}")
+        return out, Step("dejpeg", True, f"{why}; blocking {before:.2f} -> {after:.2f}")
+
+    def _tone(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
+        out = self._run(restorer, x)
+        gain = float(luma_of(out[None]).mean() / luma_of(x[None]).mean().clamp_min(1e-4))
+        clipped_in, clipped_out = ((t.amax(0) >= 254.5 / 255).float().mean() * 100 for t in (x, out))
+        if clipped_out - clipped_in > NEW_CLIPPING:
+            return x, Step("tone", False, f"{why}; undone: {clipped_out - clipped_in:.2f} % of pixels newly clipped")
+        if gain < 1.02:
+            return x, Step("tone", False, f"{why}; undone: the model did not brighten it (x{gain:.2f})")
+        return out, Step("tone", True, f"{why}; brightness x{gain:.2f}")
+
+    def _denoise(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
+        noise = float(estimate_noise_flat(x[None])) * 255  # after tone: the level the denoiser is given
+        method = "flat areas"
+        if noise <= NOISY:
+            return x, Step("denoise", False, f"{why}; skipped: {noise:.1f} levels after the earlier stages")
+        if restorer.set_noise_level is not None:
+            restorer.set_noise_level(noise / 255)
+        try:
+            out = self._run(restorer, x)
+        finally:
+            if restorer.set_noise_level is not None:
+                restorer.set_noise_level(None)
+        textured = textured_blocks(x)
+        wanted = DETAIL_KEPT * max(detail_variance(x, textured) - noise ** 2, 0.0)
+        kept = detail_variance(out, textured)
+        if kept < wanted:
+            return x, Step("denoise", False, f"{why}; undone: it removed detail, not only noise "
+                                             f"(textured variance {kept:.0f}, wanted >= {wanted:.0f})")
+        return out, Step("denoise", True, f"{why}; given {noise:.1f} levels ({method}, after tone)")
+
+    def _upscale(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
+        height, width = x.shape[1:]
+        factor = min(MAX_UPSCALE, self.min_size / min(height, width))
+        size = (round(height * factor), round(width * factor))
+        bicubic = F.interpolate(x[None], size=size, mode="bicubic", align_corners=False)[0].clamp(0, 1)
+        out = self._run(restorer, x)
+        if out.shape[1:] != size:
+            out = F.interpolate(out[None], size=size, mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
+        back = F.interpolate(out[None], size=(height, width), mode="bicubic", antialias=True, align_corners=False)[0]
+        agreement = psnr(back.clamp(0, 1), x)
+        if agreement < BACK_PROJECTION_DB:
+            return bicubic, Step("upscale", True, f"{why}; bicubic: {restorer.name} shrunk back matched the photo "
+                                                   f"only to {agreement:.1f} dB")
+        return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo")

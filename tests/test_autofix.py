@@ -1,0 +1,121 @@
+"""autofix.py: the plan from the analysis, the stages in order, and the no-reference checks that undo a harmful stage."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from lightning_gan.autofix import Fixer, make_plan, psnr
+from lightning_gan.data.datamodule import SAMPLE_ROOT
+from lightning_gan.data.degradations import degrade
+from lightning_gan.data.images import read_rgb, scan
+from lightning_gan.inference import Restorer, load_restorer, pretrained_names
+
+
+def tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+
+
+@pytest.fixture(scope="module")
+def clean() -> torch.Tensor:
+    """A clean 96 px shelf photo of the embedded sample."""
+    return tensor(read_rgb(next(p for p in scan(SAMPLE_ROOT / "test") if p.stem == "Golden-Delicious_001")))
+
+
+@pytest.fixture(scope="module")
+def dark_noisy(clean) -> torch.Tensor:
+    seeds = torch.tensor([3])
+    return degrade(degrade(clean[None], "lowlight", seeds=seeds).image, "camera_noise", seeds=seeds).image[0]
+
+
+def fake(name: str, fn) -> Restorer:
+    return Restorer(name, lambda x, m: fn(x), 1, False)
+
+
+def test_the_plan_of_a_clean_photo_is_empty_and_the_photo_comes_back_unchanged(clean):
+    assert make_plan(clean).stages == []
+    fixed, report = Fixer().fix(clean)
+    assert torch.equal(fixed, clean)
+    assert report.summary() == "nothing needed" and report.steps == []
+
+
+def test_a_dark_noisy_photo_gets_tone_then_denoise_and_beats_each_model_alone(clean, dark_noisy):
+    assert [stage for stage, _ in make_plan(dark_noisy).stages] == ["tone", "denoise"]
+    fixed, report = Fixer().fix(dark_noisy)
+    assert report.done == ["tone", "denoise"]
+    alone = max(psnr(load_restorer(name)(dark_noisy[None])[0], clean) for name in ("enhance", "denoise"))
+    assert psnr(fixed, clean) > alone + 0.5
+
+
+def test_a_small_jpeg_gets_repair_then_upscale_to_the_size_asked_for(clean):
+    buffer = io.BytesIO()
+    Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).resize((48, 48)).save(
+        buffer, "JPEG", quality=30)
+    small = tensor(Image.open(buffer))
+    assert [stage for stage, _ in make_plan(small, quality=30, min_size=96).stages] == ["dejpeg", "upscale"]
+    smooth = fake("smooth", lambda x: F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1))  # a stand-in repair
+    fixed, report = Fixer(min_size=96, models={"dejpeg": smooth}).fix(small, quality=30)
+    assert report.done == ["dejpeg", "upscale"]
+    assert fixed.shape == (3, 96, 96)
+
+
+def test_a_high_quality_jpeg_and_a_large_photo_are_left_alone(clean):
+    assert make_plan(clean, quality=95, min_size=96).stages == []
+
+
+def test_plan_only_runs_nothing(dark_noisy):
+    fixed, report = Fixer().fix(dark_noisy, plan_only=True)
+    assert torch.equal(fixed, dark_noisy)
+    assert [s.stage for s in report.steps] == ["tone", "denoise"] and report.done == []
+
+
+def test_a_denoiser_that_wipes_detail_is_undone(clean):
+    noisy = (clean + 8 / 255 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    assert [stage for stage, _ in make_plan(noisy).stages] == ["denoise"]
+    wipe = fake("wipe", lambda x: F.avg_pool2d(F.pad(x, (5, 5, 5, 5), mode="replicate"), 11, 1))
+    fixed, report = Fixer(models={"denoise": wipe}).fix(noisy)
+    assert torch.equal(fixed, noisy)
+    assert "removed detail" in report.steps[0].why and report.done == []
+
+
+def test_a_tone_result_that_clips_is_undone(dark_noisy):
+    burn = fake("burn", lambda x: (x * 4).clamp(0, 1))
+    fixed, report = Fixer(models={"tone": burn, "denoise": fake("keep", lambda x: x)}).fix(dark_noisy)
+    tone = report.steps[0]
+    assert tone.stage == "tone" and not tone.done and "newly clipped" in tone.why
+
+
+def test_an_upscale_that_does_not_shrink_back_to_the_photo_falls_back_to_bicubic(clean):
+    tinted = Restorer("tint", lambda x, m: F.interpolate(x * 0.7, scale_factor=4, mode="nearest"), 4, False)
+    fixed, report = Fixer(min_size=192, models={"upscale": tinted}).fix(clean)
+    assert fixed.shape == (3, 192, 192) and "bicubic" in report.steps[0].why
+    torch.testing.assert_close(fixed, F.interpolate(clean[None], size=(192, 192), mode="bicubic", align_corners=False)[0].clamp(0, 1))
+
+
+def test_a_stage_without_a_usable_model_is_skipped_and_says_why(clean):
+    fixed, report = Fixer(min_size=192, models={"upscale": "no-such-model.ckpt"}).fix(clean)
+    assert torch.equal(fixed, clean) and "no-such-model.ckpt" in report.steps[0].why
+
+
+def test_unknown_stages_and_bad_sizes_are_refused():
+    with pytest.raises(ValueError, match="unknown fix stage"):
+        Fixer(models={"sharpen": "sr4x"})
+    with pytest.raises(ValueError, match="--min-size"):
+        Fixer(min_size=0)
+
+
+@pytest.mark.skipif("dejpeg" not in pretrained_names(), reason="needs the shipped dejpeg")
+def test_the_shipped_jpeg_repair_reduces_blocking(clean):
+    from lightning_gan.analysis import blockiness
+
+    buffer = io.BytesIO()
+    Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=20)
+    jpeg = tensor(Image.open(buffer))
+    fixed, report = Fixer().fix(jpeg, quality=20)
+    assert report.done == ["dejpeg"]
+    assert blockiness(fixed) < blockiness(jpeg) and psnr(fixed, clean) > psnr(jpeg, clean)
