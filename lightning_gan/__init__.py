@@ -22,3 +22,10 @@ def list_models(baselines: bool = False) -> dict[str, str]:
     from lightning_gan.api import list_models as models
 
     return models(baselines)
+
+
+def fix(image, min_size: int | None = None, device: str = "auto"):
+    """Auto-fix one photo: (fixed, report) (`lightning_gan.api.fix`)."""
+    from lightning_gan.api import fix as run
+
+    return run(image, min_size, device)

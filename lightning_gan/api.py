@@ -9,6 +9,8 @@
     grocery = load_model("grocery")                  # a generator: seeded PIL images of a class
     bananas = grocery(4, label="banana", seed=1)
     list_models()                                    # {"enhance": "restore", "sr4x": "upscale x4", "grocery": "generate", ...}
+    fixed, report = fix(Image.open("shop.jpg"), min_size=800)  # auto-fix: only what the photo needs (report.summary())
+    fixer = load_model("fix")                        # the same as a callable; fixer.restorer.reports: what it did
 
 The `enhance` command and the web app go through the same restorer (`lightning_gan.inference`).
 """
@@ -133,11 +135,30 @@ def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int
     """A shipped model name (`list_models()`), a checkpoint or exported .safetensors path, or a classical baseline
     name; `device` "auto" picks the GPU when there is one; `half` runs the network in fp16 (None: on CUDA only).
     Restorers come back as a `Model`, generators (`grocery`, DCGAN / conditional GAN checkpoints) as a `Generator`."""
+    if spec == "fix":
+        from lightning_gan.autofix import Fixer
+
+        return Model(Fixer(resolve_device(device), tile=tile, overlap=overlap, half=half), tile, overlap)
     if str(spec) in shipped_with("render") or (str(spec).endswith(".ckpt") and _is_generator_checkpoint(spec)):
         from lightning_gan.generate import load_generator_model
 
         return Generator(load_generator_model(spec, resolve_device(device)))
     return Model(load_restorer(spec, resolve_device(device), strength, half), tile, overlap)
+
+
+def fix(image, min_size: int | None = None, device: str = "auto"):
+    """Auto-fix one photo (`lightning-gan fix`): a PIL image (a JPEG file's quality is read from its tables), an
+    array or a (1, 3, H, W) tensor in, `(fixed, report)` out: the fixed photo in the input's kind and mode, and what
+    was found, done and skipped (`lightning_gan.autofix.FixReport`)."""
+    from lightning_gan.analysis import jpeg_quality
+    from lightning_gan.autofix import Fixer
+
+    fixer = Fixer(resolve_device(device), min_size)
+    if isinstance(image, torch.Tensor) and (image.ndim != 4 or len(image) != 1):
+        raise ValueError(f"fix takes one photo: a (1, 3, H, W) tensor, got {tuple(image.shape)}")
+    fixer.quality = jpeg_quality(image) if isinstance(image, Image.Image) else None
+    fixed = Model(fixer)(image)
+    return fixed, fixer.reports[-1]
 
 
 def _is_generator_checkpoint(path: str) -> bool:
@@ -150,8 +171,9 @@ def _is_generator_checkpoint(path: str) -> bool:
 
 
 def list_models(baselines: bool = False) -> dict[str, str]:
-    """The shipped models and what each does ("restore", "upscale x4", "inpaint", "generate"); with `baselines`,
-    the classical methods too ("baseline")."""
+    """The shipped models and what each does ("restore", "upscale x4", "inpaint", "generate"), and `fix` (the
+    auto-fix pipeline over them); with `baselines`, the classical methods too ("baseline")."""
+    from lightning_gan.autofix import MODELS
     from lightning_gan.inference import PRETRAINED_DIR, pretrained_names
 
     kinds = {}
@@ -160,6 +182,7 @@ def list_models(baselines: bool = False) -> dict[str, str]:
         hp = json.loads((PRETRAINED_DIR / f"{name}.json").read_text()).get("hparams", {})
         kinds[name] = ("generate" if name in generators else "inpaint" if hp.get("use_mask")
                        else f"upscale x{hp['scale']}" if hp.get("scale", 1) > 1 else "restore")
+    kinds["fix"] = "auto-fix: " + ", ".join(sorted({m for m in MODELS.values() if m in kinds}))
     if baselines:
         from lightning_gan.baselines import BASELINES
 

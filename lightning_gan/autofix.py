@@ -55,6 +55,7 @@ class Step:
     stage: str
     done: bool
     why: str  # what was measured: why it ran and what its check found, or why it was skipped
+    planned: bool = False  # only planned (`plan_only`): nothing was run
 
 
 @dataclass
@@ -75,10 +76,19 @@ class FixReport:
         return [s for s in self.steps if not s.done]
 
     def summary(self) -> str:
-        """One line: the stages done, or that nothing was needed."""
+        """One line: the stages done (or planned), or that nothing was needed."""
+        if self.steps and all(s.planned for s in self.steps):
+            return "plan: " + " -> ".join(s.stage for s in self.steps)
         if self.done:
             return " -> ".join(self.done)
         return "nothing done" if self.steps else "nothing needed"
+
+    def found_text(self) -> str:
+        """The findings a plan is made from, in a few words."""
+        f = self.found
+        quality = f"JPEG quality {f['jpeg_quality']}" if f.get("jpeg_quality") else f"blocking {f['blockiness']:.2f}"
+        return (f"{f['width']}x{f['height']}, brightest 1 % at {f['brightest']:.2f}, noise {f['noise']:.1f} levels "
+                f"({f['noise_method']}), {quality}")
 
     def as_dict(self) -> dict:
         return {"found": self.found, "done": self.done, "steps": [asdict(s) for s in self.steps],
@@ -119,8 +129,6 @@ def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = 
         stages.append(("dejpeg", f"JPEG blocking {found.blockiness:.2f} (1 = none)"))
     if found.brightest < DARK:
         stages.append(("tone", f"underexposed: brightest 1 % at {found.brightest:.2f} of white"))
-    elif found.cast > 0.08:
-        notes.append(f"highlight colour {found.cast:.2f} (a cast or the scene's colour) left as it is")
     if noise > NOISY and not any(s == "dejpeg" for s, _ in stages):
         stages.append(("denoise", f"noise {noise:.1f} levels ({method})"))
     short = min(found.width, found.height)
@@ -168,6 +176,8 @@ class Fixer:
         self.device, self.min_size, self.tile, self.overlap, self.half = torch.device(device), min_size, tile, overlap, half
         self.models = {**MODELS, **(models or {})}
         self._loaded: dict[str, Restorer | str] = {}  # a restorer, or why there is none
+        self.quality: int | None = None  # the JPEG quality of the photos `__call__` gets (the API reads a file's)
+        self.reports: list[FixReport] = []  # what `__call__` did, one report per photo, newest last
 
     # what `lightning_gan.api.Model` needs of a restorer
     name = "fix"
@@ -194,7 +204,11 @@ class Fixer:
         are refused in one batch."""
         if mask is not None:
             raise ModelError("fix does not inpaint: use --model inpaint with a mask")
-        fixed = [self.fix(photo)[0] for photo in photos]
+        fixed = []
+        for photo in photos:
+            out, report = self.fix(photo, self.quality)
+            fixed.append(out.to(photos.device))
+            self.reports.append(report)
         if len({tuple(f.shape) for f in fixed}) > 1:
             raise ModelError("fix enlarged these photos to different sizes: give them one at a time")
         return torch.stack(fixed)
@@ -209,7 +223,7 @@ class Fixer:
         x = photo
         for stage, why in plan.stages:
             if plan_only:
-                report.steps.append(Step(stage, False, f"planned: {why}"))
+                report.steps.append(Step(stage, False, why, planned=True))
                 continue
             restorer = self.restorer(stage)
             if isinstance(restorer, str):

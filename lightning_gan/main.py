@@ -2,7 +2,7 @@
 `lightning-gan enhance --help` is quick and a tool does not depend on every model module importing cleanly.
 
     lightning-gan fit | validate | test ...          LightningCLI (lightning_gan.cli)
-    lightning-gan enhance | evaluate | generate | translate | compare | export | app | prepare ...
+    lightning-gan fix | enhance | evaluate | generate | translate | compare | export | app | prepare ...
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-TOOLS = {"enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate", "generate": "lightning_gan.generate",
+TOOLS = {"fix": "lightning_gan.commands.fix", "enhance": "lightning_gan.enhance", "evaluate": "lightning_gan.evaluate",
+         "generate": "lightning_gan.generate",
          "translate": "lightning_gan.translate", "compare": "lightning_gan.compare",
          "export": "lightning_gan.export", "app": "lightning_gan.app", "prepare": "lightning_gan.prepare",
          "train-classifier": "lightning_gan.domain", "score-generator": "lightning_gan.score_generator"}
