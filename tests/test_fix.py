@@ -10,10 +10,10 @@ import torch
 from PIL import Image
 
 import lightning_gan
+from lightning_gan.commands.fix import main
 from lightning_gan.data.datamodule import SAMPLE_ROOT
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
-from lightning_gan.commands.fix import main
 
 
 @pytest.fixture(scope="module")
