@@ -1,4 +1,5 @@
-"""`lightning-gan app`: the shop team's web app (Gradio) on 127.0.0.1: enhance, repair, generate, restyle.
+"""`lightning-gan app`: the shop team's web app (Gradio) on 127.0.0.1: fix photos (auto: only what each needs),
+enhance, repair, generate, restyle.
 
     pip install 'lightning-gan[app]'   then   lightning-gan app [--port 7860] [--host 127.0.0.1] [--share]
                                                   [--runs runs] [--max-megapixels 40]
@@ -163,6 +164,12 @@ class Models:
             raise FileNotFoundError(f"checkpoint not found: {spec}")
         return self.cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
 
+    def fixer(self):
+        """The auto-fix pipeline (`lightning_gan.autofix.Fixer`) over the shipped models, loaded once."""
+        from lightning_gan.autofix import Fixer
+
+        return self.cached("fixer", "shipped", lambda: Fixer(self.device))
+
     def generators(self) -> list[str]:
         """Shipped generators (`grocery`), then generator checkpoints under the runs folder."""
         return shipped_with("render") + self.runs("render")
@@ -254,6 +261,30 @@ def enhance_files(paths: list[str], model: str, models: Models, workspace: Works
         return Result([], None, f"{model} inpaints: use the Repair tab, where you paint the area to fill.")
     return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, 1024, 48),
                       f"enhance ({restorer.name})", progress)
+
+
+def fix_files(paths: list[str], min_size: float | None, models: Models, workspace: Workspace, max_pixels: int,
+              progress: Progress = None) -> Result:
+    """Auto-fix uploaded photos (the `fix` command's code path): each photo analysed, only the stages it needs run,
+    and the plan of each (found, done, skipped and why) in the message."""
+    from lightning_gan.autofix import file_quality, fix_rgb
+
+    if min_size is not None and not (min_size >= 0 and min_size <= 100_000):  # NaN fails both
+        return Result([], None, f"Minimum size must be between 0 and 100000 pixels, got {min_size}.")
+    fixer = models.fixer()
+    fixer.min_size = int(min_size) if min_size else None
+    plans: list[str] = []
+
+    def convert(source: Path, rgb: Image.Image) -> np.ndarray:
+        array, report = fix_rgb(fixer, rgb, file_quality(source))
+        steps = "; ".join(f"{'done' if s.done else 'skipped'} {s.stage}: {s.why}" for s in report.steps)
+        plans.append(f"- **{source.name}**: {report.summary()}" + (f" ({steps})" if steps else ""))
+        return array
+
+    result = _run_files(paths, workspace, max_pixels, convert, "fix", progress)
+    if plans:
+        result.message = result.message.replace("photo(s).", "photo(s).\n\n" + "\n".join(plans), 1)
+    return result
 
 
 def repair_photo(editor: dict | None, model: str, models: Models, workspace: Workspace, max_pixels: int) -> Result:
@@ -370,6 +401,9 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
         gallery = [after for _, after in result.pairs]
         return first, gallery, result.archive, result.message
 
+    def fix_ui(files, min_size, progress=gr.Progress()):
+        return show(fix_files(files or [], min_size, models, workspace, max_pixels, bar(progress)))
+
     def enhance_ui(files, model, progress=gr.Progress()):
         return show(enhance_files(files or [], model, models, workspace, max_pixels, bar(progress)))
 
@@ -395,8 +429,23 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
     translators = models.runs("translator")
     tasks = [task for task in TASKS if models.for_task(task)] or list(TASKS)[:1]  # no model behind it: not offered
     with gr.Blocks(title="lightning-gan: product photos", delete_cache=(3600, 3600), analytics_enabled=False) as app:
-        gr.Markdown("# lightning-gan · product photos\nEnhance, repair, generate and restyle product photos. "
+        gr.Markdown("# lightning-gan · product photos\nFix, enhance, repair, generate and restyle product photos. "
                     f"Models run on **{models.device}**; results stay in a temporary folder until the app stops.")
+        with gr.Tab("Fix photos"):
+            gr.Markdown("Drop a folder of photos: each is analysed and gets only what it needs (JPEG repair, exposure, "
+                        "noise, upscaling); good photos come back unchanged. The plan of each photo is shown below.")
+            with gr.Row():
+                fix_input = gr.File(label="Photos (or a folder)", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES),
+                                    elem_id="fix-input")
+                with gr.Column():
+                    min_size = gr.Number(0, label="Minimum size (short side, px; 0 = no upscaling)", precision=0,
+                                         minimum=0, maximum=100_000)
+                    fix_run = gr.Button("Fix photos", variant="primary", elem_id="fix-button")
+            fix_status = gr.Markdown(elem_id="fix-status")
+            fix_slider = gr.ImageSlider(label="Before / after (first photo)", type="filepath", elem_id="fix-compare")
+            fix_gallery = gr.Gallery(label="Results", elem_id="fix-results", columns=4, height=320, object_fit="contain")
+            fix_archive = gr.File(label="Download all (zip)", elem_id="fix-download")
+            fix_run.click(fix_ui, [fix_input, min_size], [fix_slider, fix_gallery, fix_archive, fix_status])
         with gr.Tab("Enhance"):
             with gr.Row():
                 files = gr.File(label="Photos", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES), elem_id="enhance-input")

@@ -291,3 +291,25 @@ class Fixer:
             return bicubic, Step("upscale", True, f"{why}; bicubic: {restorer.name} shrunk back matched the photo "
                                                    f"only to {agreement:.1f} dB")
         return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo")
+
+
+def file_quality(path) -> int | None:
+    """The JPEG quality a file was saved at (its quantisation tables; only the header is read), or None."""
+    from PIL import Image
+
+    from lightning_gan.analysis import jpeg_quality
+
+    try:
+        with Image.open(path) as image:
+            return jpeg_quality(image) if image.format == "JPEG" else None
+    except OSError:
+        return None
+
+
+def fix_rgb(fixer: Fixer, rgb, quality: int | None = None):
+    """An RGB PIL photo through `fixer`: (uint8 H x W x 3 array, FixReport)."""
+    import numpy as np
+
+    photo = torch.from_numpy(np.asarray(rgb).copy()).permute(2, 0, 1).float() / 255
+    fixed, report = fixer.fix(photo, quality)
+    return (fixed.permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8), report

@@ -220,9 +220,9 @@ def test_the_page_builds(runs, tmp_path):
     assert app.title.startswith("lightning-gan")
     components = app.config["components"]
     tabs = [c["props"].get("label") for c in components if c.get("type") in ("tabitem", "tab")]
-    assert tabs == ["Enhance", "Repair", "Generate", "Restyle"]
+    assert tabs == ["Fix photos", "Enhance", "Repair", "Generate", "Restyle"]
     sliders = [c for c in components if c.get("type") == "imageslider"]
-    assert len(sliders) == 3  # before/after in Enhance, Repair and Restyle
+    assert len(sliders) == 4  # before/after in Fix, Enhance, Repair and Restyle
 
 
 # --- end to end in a real browser ------------------------------------------------------------------------------
@@ -235,8 +235,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.browser
-def test_browser_enhance_end_to_end(tmp_path):
-    """Start the app, upload a photo in headless Chromium, run Enhance, check and download the result, screenshot."""
+def test_browser_fix_end_to_end(tmp_path):
+    """Start the app, upload a photo in headless Chromium, run Fix photos (the first tab), check the plan shown, check
+    and download the result, screenshot."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -264,16 +265,17 @@ def test_browser_enhance_end_to_end(tmp_path):
         wait = WebDriverWait(driver, 600)  # a loaded 2-core machine is slow, not wrong
         dark = tmp_path / f"dark_{PHOTO.name}"  # an underexposed photo: a good one is (rightly) left alone
         Image.fromarray((np.asarray(Image.open(PHOTO).convert("RGB")) * 0.3).astype(np.uint8)).save(dark, quality=95)
-        upload = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-input input[type=file]"))[0]
+        upload = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fix-input input[type=file]"))[0]
         upload.send_keys(str(dark))
-        wait.until(lambda d: dark.stem in d.find_element(By.CSS_SELECTOR, "#enhance-input").text)  # uploaded
-        driver.find_element(By.CSS_SELECTOR, "#enhance-button").click()
-        result = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-results img"))[0]
-        wait.until(lambda d: "Done: 1 photo" in d.find_element(By.CSS_SELECTOR, "#enhance-status").text)
+        wait.until(lambda d: dark.stem in d.find_element(By.CSS_SELECTOR, "#fix-input").text)  # uploaded
+        driver.find_element(By.CSS_SELECTOR, "#fix-button").click()
+        result = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fix-results img"))[0]
+        wait.until(lambda d: "Done: 1 photo" in d.find_element(By.CSS_SELECTOR, "#fix-status").text)
+        assert "tone" in driver.find_element(By.CSS_SELECTOR, "#fix-status").text  # the plan is shown
         enhanced = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(result.get_attribute("src")).read())).convert("RGB"))
         original = np.asarray(Image.open(dark).convert("RGB"))
         assert enhanced.shape == original.shape and enhanced.mean() > original.mean() + 5  # brightened
-        link = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#enhance-download a"))[0]
+        link = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fix-download a"))[0]
         with zipfile.ZipFile(io.BytesIO(urllib.request.urlopen(link.get_attribute("href")).read())) as archive:
             assert archive.namelist() == [dark.name]
         driver.save_screenshot(str(tmp_path / "app.png"))
@@ -419,3 +421,19 @@ def test_without_gradio_the_hint_fits_a_wheel_install(monkeypatch, capsys, tmp_p
     monkeypatch.setitem(sys.modules, "gradio", None)  # as if the [app] extra were not installed
     assert app_module.main(["--runs", str(tmp_path)]) == 2
     assert "pip install 'lightning-gan[app]'" in capsys.readouterr().err
+
+
+def test_fix_tab_does_only_what_each_photo_needs_and_shows_the_plans(workspace, tmp_path):
+    from lightning_gan.app import fix_files
+
+    models = Models(tmp_path / "runs", "cpu")
+    clean = Image.open(PHOTO).convert("RGB")
+    dark = tmp_path / "dark.png"
+    Image.fromarray((np.asarray(clean) * 0.3).astype(np.uint8)).save(dark)
+    clean.save(tmp_path / "clean.png")
+    result = fix_files([str(tmp_path / "clean.png"), str(dark)], 0, models, workspace, BIG)
+    assert "Done: 2 photo(s)" in result.message and "**dark.png**: tone" in result.message
+    assert "**clean.png**: nothing needed" in result.message
+    before, after = result.pairs[0]
+    assert np.array_equal(np.asarray(Image.open(after)), np.asarray(clean))  # a good photo is left alone
+    assert "between 0 and" in fix_files([str(dark)], float("nan"), models, workspace, BIG).message

@@ -48,17 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def file_quality(path: Path) -> int | None:
-    """The JPEG quality a file was saved at (its quantisation tables; only the header is read), or None."""
-    from lightning_gan.analysis import jpeg_quality
-
-    try:
-        with Image.open(path) as image:
-            return jpeg_quality(image) if image.format == "JPEG" else None
-    except OSError:
-        return None
-
-
 def table(reports: dict[str, FixReport]) -> str:
     """Per photo: what was done, what was found, and each stage's reason (done, planned or skipped)."""
     lines = []
@@ -102,22 +91,17 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def as_tensor(rgb: Image.Image):
-    import torch
-
-    return torch.from_numpy(np.asarray(rgb).copy()).permute(2, 0, 1).float() / 255
-
-
 def fix_files(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) -> int:
+    from lightning_gan.autofix import file_quality, fix_rgb
+
     jobs = [(source, renamed(target, args.ext, args.suffix)) for source, target in plan(args.input, args.output)]
     unsupported = unsupported_files(args.input)
     if not jobs:
         raise ValueError(f"no images in {args.input}" + (f" ({len(unsupported)} file(s) of unsupported formats)" if unsupported else ""))
 
     def convert(source: Path, rgb: Image.Image) -> np.ndarray:
-        fixed, report = fixer.fix(as_tensor(rgb), file_quality(source))
-        reports[str(source)] = report
-        return (fixed.permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+        array, reports[str(source)] = fix_rgb(fixer, rgb, file_quality(source))
+        return array
 
     report = process_files(jobs, convert, args.overwrite, "fix", max_pixels=args.max_megapixels * 1e6, quality=args.quality)
     report.skipped += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
@@ -125,6 +109,9 @@ def fix_files(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) ->
 
 
 def plan_only(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) -> int:
+    import torch
+
+    from lightning_gan.autofix import file_quality
     from lightning_gan.photos import read_image, too_large
 
     if not args.input.exists():
@@ -139,7 +126,8 @@ def plan_only(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) ->
             if refused:
                 raise ValueError(refused)
             rgb, _ = read_image(source)
-            reports[str(source)] = fixer.fix(as_tensor(rgb), file_quality(source), plan_only=True)[1]
+            photo = torch.from_numpy(np.asarray(rgb).copy()).permute(2, 0, 1).float() / 255
+            reports[str(source)] = fixer.fix(photo, file_quality(source), plan_only=True)[1]
         except (OSError, ValueError) as error:
             print(f"failed {source}: {error}")
             failed += 1
