@@ -22,6 +22,7 @@ import io
 import json
 import statistics
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -78,8 +79,8 @@ def sheet(rows: list[tuple[str, list[torch.Tensor], str]], titles: list[str], pa
             h, w = image.shape[1:]
             t, s = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
             canvas.paste(to_pil(image[:, t : t + crop, s : s + crop]), (c * crop, top))
-        draw.text((4, top + crop + 2), f"{name}: {plan}"[:150], fill="black")
-        draw.text((4, top + crop + 16), f"{plan[150:300]}", fill="black")
+        for k, line in enumerate(textwrap.wrap(f"{name}: {plan}", width=width // 6)[:2]):
+            draw.text((4, top + crop + 2 + 14 * k), line, fill="black")
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(path, quality=92)
 
