@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Score the best checkpoint of each pretrained_<task> run (or a shipped model) on the Grocery Store test split,
 # against every fitting classical baseline:  bash benchmarks/evaluate_pretrained.sh [TASKS] [EVERY=10]
-# denoise is scored on `noise` and `camera_noise`, enhance on `mixed`, `lowlight` and `color_cast`; both also on `none`: the do-no-harm check
+# denoise is scored on `noise` and `camera_noise`, enhance on `mixed`, `lowlight` and `color_cast`, dejpeg on `jpeg` (quality 40)
+# and `jpeg_repair`; the three also on `none`: the do-no-harm check
 # (clean photos in, PSNR of the output against the photo itself), plus the detail ratio on darkened photos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ TASKS=${1:-"denoise enhance inpaint sr4x"}
 EVERY=${2:-10}
 DATA=${DATA:-../shared/data/grocery-store}
 declare -A PRESETS=([denoise]="noise camera_noise" [enhance]="mixed lowlight color_cast" [inpaint]="stains large_holes" [sr4x]="downscale4"
-                    [colorize]="grayscale")
+                    [colorize]="grayscale" [dejpeg]="jpeg jpeg_repair")
 mkdir -p results
 for task in $TASKS; do
   model=$(ls -t runs/pretrained_${task}/version_*/checkpoints/best-*.ckpt 2>/dev/null | head -1 || true)
@@ -19,7 +20,7 @@ for task in $TASKS; do
     .venv/bin/lightning-gan evaluate --model "$model" --data "$DATA" --split test --every "$EVERY" \
       --degradation "$preset" --baselines all --out "results/${task}${suffix}.json" --overwrite
   done
-  if [ "$task" = enhance ] || [ "$task" = denoise ]; then
+  if [ "$task" = enhance ] || [ "$task" = denoise ] || [ "$task" = dejpeg ]; then
     .venv/bin/lightning-gan evaluate --model "$model" --data "$DATA" --split test --every "$EVERY" \
       --degradation none --out "results/${task}_none.json" --overwrite
   fi

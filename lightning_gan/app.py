@@ -43,7 +43,7 @@ from lightning_gan.photos import process_files, restore_rgb, too_large, write_im
 Progress = Callable[[int, int], None] | None
 # task shown in the page -> (shipped model name, the degradation preset(s) a run of that task trains on)
 TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", ("noise", "noise_mix", "camera_noise")),
-         "super-resolve x4": ("sr4x", "downscale4"),
+         "super-resolve x4": ("sr4x", "downscale4"), "JPEG repair": ("dejpeg", ("jpeg", "jpeg_repair")),
          "colorize": ("colorize", "grayscale")}
 
 

@@ -98,9 +98,11 @@ OOD_TITLES = {
 
 
 def ood_lines(ood: dict | None) -> list[str]:
-    """`benchmarks/enhance_ood.py` tables: photos unlike the training photos."""
+    """`benchmarks/enhance_ood.py` tables (photos unlike the training photos), or `benchmarks/dejpeg_bench.py`'s."""
     if not ood:
         return []
+    if "colour" in ood:
+        return jpeg_lines(ood)
     lines = []
     for key, title in OOD_TITLES.items():
         rows = ood[key]
@@ -110,6 +112,16 @@ def ood_lines(ood: dict | None) -> list[str]:
         for method, row in rows.items():
             cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def jpeg_lines(bench: dict) -> list[str]:
+    """`benchmarks/dejpeg_bench.py`: Kodak24 saved as JPEG at several qualities, PSNR against the PNG."""
+    lines = ["", "Kodak24 as colour JPEG (Pillow, 4:2:0), `benchmarks/dejpeg_bench.py`, PSNR against the PNG:", "",
+             "| quality | JPEG RGB | this model RGB | gain | JPEG Y | this model Y |", "|---|---|---|---|---|---|"]
+    for quality, r in bench["colour"].items():
+        lines.append(f"| {quality} | {r['jpeg_rgb']:.2f} | {r['model_rgb']:.2f} | {r['model_rgb'] - r['jpeg_rgb']:+.2f} | "
+                     f"{r['jpeg_y']:.2f} | {r['model_y']:.2f} |")
     return lines
 
 
@@ -162,7 +174,8 @@ def main() -> None:
     parser.add_argument("--note", default="")
     parser.add_argument("--harm", type=Path, help="the evaluate JSON of this checkpoint with --degradation none")
     parser.add_argument("--scores", type=Path, help="a generator's `lightning-gan score-generator` JSON on the test split")
-    parser.add_argument("--ood", type=Path, help="benchmarks/enhance_ood.py JSON of this checkpoint (out-of-domain photos)")
+    parser.add_argument("--ood", type=Path, help="benchmarks/enhance_ood.py (or dejpeg_bench.py) JSON of this checkpoint "
+                        "(photos unlike the training photos)")
     parser.add_argument("--out-dir", type=Path, default=PRETRAINED_DIR,
                         help="where to write (default: the package's pretrained/ folder, whose MODEL_CARD.md is then rebuilt)")
     args = parser.parse_args()
