@@ -7,9 +7,10 @@ no-reference check says it did no harm. The library behind `lightning-gan fix`, 
 
 Stages, in this order (each one's model is a shipped name, `MODELS`; a stage whose model is not shipped is skipped
 and says so, and a better model shipped under the same name is used without change):
-1. `dejpeg` (JPEG repair): first, while the blocking still sits on the file's 8 x 8 grid at the values the encoder
-   quantised; brightening would scale the artefacts away from what the model was trained on. It also removes noise
-   that was compressed with the photo (it was trained on noisy JPEGs), so `denoise` is not planned after it.
+1. `dejpeg` (JPEG repair) of visible damage (`JPEG_QUALITY`, or `JPEG_QUALITY_ENLARGED` before an enlargement):
+   first, while the blocking still sits on the file's 8 x 8 grid at the values the encoder quantised; brightening
+   would scale the artefacts away from what the model was trained on. It also removes noise that was compressed
+   with the photo (it was trained on noisy JPEGs), so `denoise` is not planned after it.
 2. `tone` (`enhance`): exposure, only for clearly underexposed photos (`DARK`). A colour cast alone is reported, not
    corrected: without a reference a warm scene and a cast look alike, and correcting casts harmed clean photos.
 3. `denoise`: at the noise level measured after tone (the analysis' level times the tone's gain, measured again on
@@ -39,7 +40,9 @@ DARK = 0.60  # luma of the brightest 1 % under this: underexposed by about 1 EV 
 # clean Kodak24 photos 0.69-1.0, dim but intended ones among them: those are left alone)
 NOISY = 4.0  # noise level in 8-bit levels above which `denoise` is planned (barely visible; it was trained from 5;
 # clean compressed Kodak24 photos read up to 3.8)
-JPEG_QUALITY = 90  # a JPEG file saved at this quality or lower gets JPEG repair (95 is left alone)
+JPEG_QUALITY = 60  # a JPEG file saved at this quality or lower gets JPEG repair: damage visible at 1:1. Shops'
+# photos are mostly 75-90 (Grocery Store photos 75, its studio shots 80-88) and are left as they are
+JPEG_QUALITY_ENLARGED = 90  # the same for a photo about to be enlarged, whose artefacts would be enlarged too
 BLOCKY = 1.3  # blockiness above which a photo without the file's tables counts as a JPEG to repair (quality 30:
 # 1.4-2.1 on Kodak24; clean photos 0.98-1.01)
 COMPRESSED = 1.05  # blockiness above which a photo was lightly compressed (a phone's JPEG at quality 85 reads
@@ -126,16 +129,17 @@ def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = 
     compressed = quality is not None or found.blockiness > COMPRESSED
     noise, method = measure_noise(photo, compressed)
     stages, notes = [], []
-    if quality is not None and quality <= JPEG_QUALITY:
-        stages.append(("dejpeg", f"a JPEG saved at quality {quality}"))
-    elif quality is None and found.blockiness > BLOCKY:
+    short = min(found.width, found.height)
+    enlarged = bool(min_size and short < min_size)
+    if quality is not None and quality <= (JPEG_QUALITY_ENLARGED if enlarged else JPEG_QUALITY):
+        stages.append(("dejpeg", f"a JPEG saved at quality {quality}" + (" (to be enlarged)" if enlarged else "")))
+    elif found.blockiness > BLOCKY:
         stages.append(("dejpeg", f"JPEG blocking {found.blockiness:.2f} (1 = none)"))
     if found.brightest < DARK:
         stages.append(("tone", f"underexposed: brightest 1 % at {found.brightest:.2f} of white"))
     if noise > NOISY and not any(s == "dejpeg" for s, _ in stages):
         stages.append(("denoise", f"noise {noise:.1f} levels ({method})"))
-    short = min(found.width, found.height)
-    if min_size and short < min_size:
+    if enlarged:
         factor = min(MAX_UPSCALE, min_size / short)
         stages.append(("upscale", f"short side {short} px under --min-size {min_size}: x{factor:.2f}"))
         if min_size / short > MAX_UPSCALE:
