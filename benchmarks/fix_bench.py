@@ -12,6 +12,10 @@ Three sets:
   high-pass standard deviation there). Under 1: the noise rose less than the brightness.
 - `small_jpeg`: Kodak24 halved (bicubic, antialiased) and saved as JPEG quality 30, then `fix --min-size 500` (back
   to 500 px) against bicubic enlargement of the JPEG.
+- `do_no_harm`: clean photos of other kinds, PSNR of `fix`'s output against the photo: 30 studio shots on white or
+  light grey made from the natural photos (`benchmarks/enhance_ood.py`'s seeded set; the largest shift of the
+  background's mean colour too, in 8-bit levels) and every 25th Grocery Store test photo (shelf photos, JPEG files:
+  their quality is read from the file as `fix` does).
 Prints Markdown tables; `--sheets` writes contact sheets with each photo's plan printed under it.
 """
 
@@ -94,9 +98,40 @@ def summary(values: list[float]) -> dict:
     return {"mean": statistics.fmean(values), "median": statistics.median(values), "worst": min(values)}
 
 
+def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
+    """`fix` on clean studio shots and clean shelf photos: PSNR against themselves (untouched = 100 dB)."""
+    from enhance_ood import studio_shots  # benchmarks/ is this script's folder
+
+    from lightning_gan.autofix import file_quality
+
+    out: dict = {}
+    if natural.is_dir():
+        rows, shifts = {}, []
+        for name, shot, background in studio_shots(natural, 30):
+            fixed, report = fixer.fix(shot[0])
+            change = (fixed - shot[0]) * 255
+            shifts.append(max(float(change[c][background[0, 0]].mean().abs()) for c in range(3)))
+            rows[name] = {"psnr": 100.0 if torch.equal(fixed, shot[0]) else min(100.0, psnr(fixed, shot[0])),
+                          "done": report.done}
+        out["studio"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),
+                         "untouched": sum(r["psnr"] >= 100 for r in rows.values()), "background_shift": round(max(shifts), 2)}}
+    if grocery.is_dir():
+        rows = {}
+        for path in sorted((grocery / "test").rglob("*.jpg"))[::25]:
+            image = Image.open(path).convert("RGB")
+            x = torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).float() / 255
+            fixed, report = fixer.fix(x, file_quality(path))
+            rows[path.stem] = {"psnr": 100.0 if torch.equal(fixed, x) else min(100.0, psnr(fixed, x)), "done": report.done}
+        out["grocery_test"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),
+                               "untouched": sum(r["psnr"] >= 100 for r in rows.values())}}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kodak", type=Path, default=SHARED / "benchmarks" / "Kodak24")
+    parser.add_argument("--natural", type=Path, default=SHARED / "natural-photos", help="studio shots are made from these")
+    parser.add_argument("--grocery", type=Path, default=SHARED / "grocery-store", help="its test split: clean shelf photos")
     parser.add_argument("--limit", type=int, default=None, help="first N photos only (a quick look)")
     parser.add_argument("--out", type=Path, help="JSON results")
     parser.add_argument("--sheets", type=Path, help="folder for the contact sheets (fix_*.jpg)")
@@ -155,7 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         results["small_jpeg"][name] = {"bicubic": small["bicubic"][-1], "fix": small["fix"][-1], "report": report.as_dict()}
     small_mean = {k: statistics.fmean(v) for k, v in small.items()}
 
-    results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean}
+    harm = do_no_harm(fixer, args.natural, args.grocery)
+    results["do_no_harm"] = harm
+    results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
+                          "do_no_harm": {k: v["summary"] for k, v in harm.items()}}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
     print(f"mean {clean['mean']:.2f} dB, median {clean['median']:.2f}, worst {clean['worst']:.2f}, untouched {untouched}")
     print("\n## Kodak24 -2 EV + camera noise (seeded): PSNR against the original, noise lift (<= 0.7 wanted)")
@@ -164,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {k} | {v:.2f} | {dark_lift[k]:.2f} |" if k in dark_lift else f"| {k} | {v:.2f} | |")
     print("\n## Kodak24 halved, JPEG quality 30, back to 500 px: PSNR against the original")
     print(f"| bicubic | {small_mean['bicubic']:.2f} |\n| fix --min-size 500 | {small_mean['fix']:.2f} |")
+    print("\n## Do no harm: clean photos of other kinds, fix against the photo itself")
+    print("| set | photos | mean PSNR | worst | untouched | largest background shift |\n|---|---|---|---|---|---|")
+    for key, part in harm.items():
+        r = part["summary"]
+        print(f"| {key} | {r['photos']} | {r['mean']:.2f} | {r['worst']:.2f} | {r['untouched']} | {r.get('background_shift', '')} |")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))
