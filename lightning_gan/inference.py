@@ -49,6 +49,9 @@ class Restorer:
     # Noise-level-aware denoisers: give the noise level (sigma, 0-1 units) measured elsewhere instead of the blind
     # estimate of each tile (None: back to the estimate). `fix` measures it once on the whole photo.
     set_noise_level: Callable[[float | None], None] | None = None
+    # Applied to the whole result after tiling: (input, result) -> result, e.g. JPEG consistency (nets.jpeg), which
+    # needs the 8 x 8 grid of the whole photo.
+    finish: Callable[[Tensor, Tensor], Tensor] | None = None
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
@@ -61,9 +64,8 @@ class Restorer:
         if mask is not None and self.working_size and max(degraded.shape[-2:]) > self.working_size:
             return self._fill_at_working_size(degraded, mask, tile, overlap)
         fn = self.fn if self.prepare is None else self.prepare(degraded)
-        if not self.tiles:
-            return fn(degraded, mask).clamp(0, 1)
-        return tiled(fn, degraded, mask, self.scale, tile, overlap).clamp(0, 1)
+        out = fn(degraded, mask) if not self.tiles else tiled(fn, degraded, mask, self.scale, tile, overlap)
+        return (out if self.finish is None else self.finish(degraded, out)).clamp(0, 1)
 
     def _fill_at_working_size(self, degraded: Tensor, mask: Tensor, tile: int, overlap: int) -> Tensor:
         height, width = degraded.shape[-2:]

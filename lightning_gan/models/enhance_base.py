@@ -91,6 +91,10 @@ class EnhancementGAN(AdversarialModule):
             clean photo (needs the `patch` discriminator; 0 = off).
         grid_images: images in the validation grid.
         monitor: the metric that picks the best checkpoint (val/lpips needs the AlexNet weights in the hub cache).
+        jpeg_consistency: inference: move the output's luma back into the JPEG quantisation cells of the input,
+            whose quality is read from its pixels (`lightning_gan.nets.jpeg`; JPEG repair): the result is one the
+            file could have come from, and a high-quality JPEG can barely be changed. Inputs that are not JPEGs as
+            saved are left to the network.
         init_from: warm start (fresh runs only; a resume restores its checkpoint instead): the generator weights of
             a shipped model name, an exported .safetensors, or a checkpoint. A tensor whose input channels grew (the
             head conv, when a noise map or mask channel is added) keeps the source's weights in its leading channels
@@ -102,9 +106,9 @@ class EnhancementGAN(AdversarialModule):
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
-                 **kwargs):
+                 jpeg_consistency: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.init_from = init_from
+        self.init_from, self.jpeg_consistency = init_from, jpeg_consistency
         self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
         self._lpips: list = []  # LPIPS network when monitored; kept out of the state dict
         if monitor == "val/lpips":
@@ -197,7 +201,13 @@ class EnhancementGAN(AdversarialModule):
 
         working_size = INPAINT_WORKING_SIZE if getattr(network, "global_inpainter", False) else None
         levels = self._set_noise_level if self.noise_map else None
-        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=levels)
+        finish = None
+        if self.jpeg_consistency and self.scale == 1:
+            from lightning_gan.nets.jpeg import consistent_with_file
+
+            finish = consistent_with_file
+        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=levels,
+                        finish=finish)
 
     def _set_noise_level(self, level: float | None) -> None:
         self.noise_level = level
