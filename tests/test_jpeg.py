@@ -72,9 +72,17 @@ def test_a_jpeg_repair_model_with_consistency_cannot_leave_the_files_cells(photo
     torch.manual_seed(0)
     model = EAGAN(generator="unshuffle", width=8, blocks=1, jpeg_consistency=True)
     torch.nn.init.normal_(model.generator_ema.module.tail.weight, std=0.05)  # an untrained repair that changes things
-    jpeg, clean = saved(photo, 95), tensor(photo)
+    jpeg, clean = saved(photo, 90), tensor(photo)
     restorer = model.restorer("dejpeg", torch.device("cpu"))
     model.jpeg_consistency = False
     free = model.restorer("free", torch.device("cpu"))
     luma = lambda x: luma_255(x) / 255  # noqa: E731 - the projection moves luma; chroma is the network's
     assert psnr(luma(restorer(jpeg)), luma(clean)) > psnr(luma(free(jpeg)), luma(clean)) + 3
+
+
+def test_a_jpeg_saved_at_95_comes_back_as_it_is_and_lower_qualities_get_the_whole_repair(photo):
+    jpeg = saved(photo, 95)
+    assert torch.equal(consistent_with_file(jpeg, jpeg * 0.5), jpeg)
+    low = saved(photo, 40)
+    repaired = (low + 0.003).clamp(0, 1)  # a small change, inside the wide cells of quality 40
+    torch.testing.assert_close(consistent_with_file(low, repaired), jpeg_consistent(repaired, low, 40))

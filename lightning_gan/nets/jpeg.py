@@ -88,11 +88,25 @@ def estimate_quality(jpeg: Tensor, qualities: range = range(5, 101)) -> tuple[in
     return best, best_score
 
 
+# The repair's weight by the file's quality: 1 up to REPAIR_FULL, falling linearly to 0 at REPAIR_NONE, where a JPEG
+# is as good as a repair can make it (measured on Grocery Store val photos: docs/results.md, "JPEG repair").
+REPAIR_FULL, REPAIR_NONE = 85, 95
+
+
+def repair_weight(quality: int) -> float:
+    return min(1.0, max(0.0, (REPAIR_NONE - quality) / (REPAIR_NONE - REPAIR_FULL)))
+
+
 def consistent_with_file(jpeg: Tensor, repaired: Tensor) -> Tensor:
-    """`jpeg_consistent` with each photo's quality read from its pixels; photos not on any quality's grid (not a
-    JPEG as saved) are returned as repaired."""
+    """Each photo's repair made consistent with its file (`jpeg_consistent`, the quality read from its pixels) and
+    weighted by that quality (`repair_weight`: a JPEG saved at 95 or more comes back as it is). Photos not on any
+    quality's grid (not a JPEG as saved: a PNG, a JPEG resized since) are returned as repaired."""
     out = []
     for before, after in zip(jpeg, repaired):
         quality, score = estimate_quality(before[None])
-        out.append(jpeg_consistent(after[None], before[None], quality)[0] if score < ON_GRID else after)
+        if score >= ON_GRID:
+            out.append(after)
+            continue
+        projected = jpeg_consistent(after[None], before[None], quality)[0]
+        out.append(before + repair_weight(quality) * (projected - before))
     return torch.stack(out)
