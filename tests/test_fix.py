@@ -67,3 +67,13 @@ def test_the_api_fixes_a_pil_photo_and_reads_the_jpeg_quality_from_it(photos):
     dark = Image.open(photos / "dark.png")
     assert fixer(dark).size == dark.size and fixer.restorer.reports[-1].done == ["tone", "denoise"]
     assert lightning_gan.list_models()["fix"].startswith("auto-fix")
+
+
+def test_fix_help_starts_without_importing_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom lightning_gan.main import main\ntry:\n    main(['fix', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "--min-size" in out and out.strip().endswith("False False")

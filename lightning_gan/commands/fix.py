@@ -14,15 +14,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image
-
-from lightning_gan.data.images import IMAGE_SUFFIXES, scan
-from lightning_gan.enhance import renamed, unsupported_files
 from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, atomic_path, check_number, check_tiles, resolve_device, tool_error
-from lightning_gan.photos import plan, process_files
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch, numpy and Pillow are imported when a photo is processed: `--help` starts at once
     from lightning_gan.autofix import FixReport
 
 
@@ -93,13 +87,16 @@ def run(args: argparse.Namespace) -> int:
 
 def fix_files(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) -> int:
     from lightning_gan.autofix import file_quality, fix_rgb
+    from lightning_gan.data.images import IMAGE_SUFFIXES
+    from lightning_gan.enhance import renamed, unsupported_files
+    from lightning_gan.photos import plan, process_files
 
     jobs = [(source, renamed(target, args.ext, args.suffix)) for source, target in plan(args.input, args.output)]
     unsupported = unsupported_files(args.input)
     if not jobs:
         raise ValueError(f"no images in {args.input}" + (f" ({len(unsupported)} file(s) of unsupported formats)" if unsupported else ""))
 
-    def convert(source: Path, rgb: Image.Image) -> np.ndarray:
+    def convert(source: Path, rgb):
         array, reports[str(source)] = fix_rgb(fixer, rgb, file_quality(source))
         return array
 
@@ -109,9 +106,11 @@ def fix_files(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) ->
 
 
 def plan_only(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) -> int:
+    import numpy as np
     import torch
 
     from lightning_gan.autofix import file_quality
+    from lightning_gan.data.images import scan
     from lightning_gan.photos import read_image, too_large
 
     if not args.input.exists():
