@@ -115,7 +115,9 @@ def measure_noise(photo: Tensor, compressed: bool) -> tuple[float, str]:
     (`estimate_noise_pca`: texture cannot raise it). Compressed: JPEG empties the spectrum's tail, so the lower of
     the flattest areas' level (texture raises it when the photo has no flat area) and the low-frequency PCA (texture
     raises it a little): Kodak24 at -2 EV with a phone's noise reads 6-7.5, clean Kodak24 photos 1-3.8, a frame
-    filled with limes 2.8 (the flat level alone read 9.3 there)."""
+    filled with limes 2.8 (the flat level alone read 9.3 there). Known gap: a gray photo's colour directions hold
+    no variance, so both PCA estimates read 0 and its noise is not found (measured on one channel instead, the PCA
+    read texture as 3-13 levels on clean gray Kodak24 photos: a miss is the harmless error)."""
     if compressed:
         flat, low = (float(f(photo[None])) * 255 for f in (estimate_noise_flat, estimate_noise_lowfreq))
         return min(flat, low), "flat" if flat <= low else "low-frequency PCA"

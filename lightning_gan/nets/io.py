@@ -93,7 +93,7 @@ def estimate_noise_lowfreq(images: Tensor, highest: int = 4, patches: int = 20_0
     for image in images.double():
         _, height, width = image.shape
         stride = max(1, int(((height - size + 1) * (width - size + 1) / patches) ** 0.5))
-        pixels = F.unfold(image[None], size, stride=stride)[0].view(3, size * size, -1)
+        pixels = F.unfold(image[None], size, stride=stride)[0].view(len(image), size * size, -1)
         coefficients = torch.einsum("kp,cpn->ckn", basis.to(pixels.dtype), pixels).reshape(-1, pixels.shape[-1])
         levels.append(tail_level(coefficients - coefficients.mean(dim=1, keepdim=True)))
     return torch.stack(levels).to(images.dtype)
