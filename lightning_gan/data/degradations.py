@@ -48,6 +48,18 @@ class Draw:
             return torch.randn(self.batch, *shape, device=self.device)
         return torch.stack([torch.randn(shape, generator=g) for g in self.generators]).to(self.device)
 
+    def poisson(self, rates: Tensor) -> Tensor:
+        """Poisson counts of the given rates (a batch of one image's worth per generator)."""
+        if self.generators is None:
+            return torch.poisson(rates)
+        return torch.cat([torch.poisson(r[None].cpu(), generator=g) for r, g in zip(rates, self.generators)]).to(rates.device)
+
+    def image(self, index: int) -> Draw:
+        """The draws of image `index` alone (its own seeded generator in evaluation)."""
+        single = Draw(1, self.device)
+        single.generators = None if self.generators is None else [self.generators[index]]
+        return single
+
 
 def _per_image(values: Tensor) -> Tensor:
     return values.view(-1, 1, 1, 1)
@@ -123,6 +135,14 @@ def jpeg(x: Tensor, draw: Draw, quality: Range) -> Tensor:
     pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8).cpu()
     out = [decode_jpeg(encode_jpeg(image, quality=int(q))) for image, q in zip(pixels, qualities)]
     return torch.stack(out).to(x.device, x.dtype) / 255
+
+
+def real(x: Tensor, draw: Draw, scale: int) -> Tensor:
+    """Real-ESRGAN's high-order degradation (`lightning_gan.data.real_world`), each image its own draw; the result is
+    1 / `scale` of the size. Evaluation draws the same random degradation per image seed (training ranges, seeded)."""
+    from lightning_gan.data.real_world import real_world
+
+    return torch.cat([real_world(x[i : i + 1], draw.image(i), scale) for i in range(len(x))])
 
 
 def downscale(x: Tensor, draw: Draw, factor: int) -> Tensor:
@@ -242,6 +262,10 @@ PRESETS: dict[str, tuple[Step, ...]] = {
                     Step(jpeg, dict(quality=(10, 95)), _fixed(quality=40))),
     "downscale2": (Step(downscale, dict(factor=2), dict(factor=2)),),
     "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
+    # What small shop images went through (Real-ESRGAN, Wang et al. ICCVW 2021): blur, resize, noise and JPEG twice,
+    # then a sinc filter; `real_sr4x` ends at a quarter of the size (super-resolution input), `real` at the same size.
+    "real": (Step(real, dict(scale=1), dict(scale=1)),),
+    "real_sr4x": (Step(real, dict(scale=4), dict(scale=4)),),
     "stains": (),  # handled by `degrade`: it also returns the mask
     "large_holes": (),  # likewise
     "holes_and_stains": (),  # likewise: each photo gets one of the two masks (HOLES_SHARE)
@@ -270,7 +294,7 @@ ONE_OF = ("noise_mix",)  # presets whose images get exactly one of their steps, 
 
 def scale_of(name: str) -> int:
     """How much smaller the degraded image is than the clean one (super-resolution presets)."""
-    return {"downscale2": 2, "downscale4": 4}.get(name, 1)
+    return {"downscale2": 2, "downscale4": 4, "real_sr4x": 4}.get(name, 1)
 
 
 @torch.no_grad()
