@@ -261,3 +261,24 @@ def test_gan_enhance_with_a_noise_map_trains_a_step(tmp_path):
                         enable_progress_bar=False, accelerator="cpu", default_root_dir=tmp_path)
     trainer.fit(model, datamodule=data)
     assert int(model.g_steps) == 1
+
+
+def test_unet_discriminator_judges_every_pixel_and_trains_a_real_world_sr_step(tmp_path):
+    """Real-ESRGAN's discriminator: a logit per pixel, spectral norm on its inner convolutions; an x4 model trains
+    against it on the `real_sr4x` preset."""
+    import lightning as L
+
+    from lightning_gan.data.datamodule import ProductImageDataModule
+    from lightning_gan.nets.enhance import UNetDiscriminator
+
+    critic = UNetDiscriminator(6, 8)
+    assert critic(torch.rand(2, 6, 32, 24)).shape == (2, 1, 32, 24)
+    assert all(hasattr(conv, "parametrizations") for conv in (*critic.down, *critic.up))
+    with pytest.raises(ValueError, match="divisible by 8"):
+        critic(torch.rand(1, 6, 30, 32))
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=4, discriminator="unet", d_width=8)
+    data = ProductImageDataModule(image_size=32, batch_size=4, degradation="real_sr4x")
+    trainer = L.Trainer(max_steps=2, limit_val_batches=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, accelerator="cpu", default_root_dir=tmp_path)
+    trainer.fit(model, datamodule=data)
+    assert int(model.g_steps) == 1 and int(model.d_steps) == 1

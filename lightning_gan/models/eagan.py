@@ -11,7 +11,7 @@ from torch import Tensor
 from lightning_gan.losses import gradient_loss, ssim_loss
 from lightning_gan.models.enhance_base import EnhancementGAN
 from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleResNet
-from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator
+from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator, UNetDiscriminator
 from lightning_gan.nets.ffc import FFCInpainter
 from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator
 
@@ -40,8 +40,9 @@ class EAGAN(EnhancementGAN):
         thumb: side of the thumbnail the `tone` / `guarded_tone` parameter network sees.
         tone_guards: `tone` only: wrap the operator in the photo-measured gates and the shoulder of `guarded_tone`
             (a well-exposed photo without a cast comes out exactly as it went in; nothing unclipped becomes clipped).
-        discriminator: `patch` (pix2pix) or `global_local` (a whole-photo and a random-crop patch discriminator,
-            as in EnlightenGAN).
+        discriminator: `patch` (pix2pix), `global_local` (a whole-photo and a random-crop patch discriminator,
+            as in EnlightenGAN) or `unet` (a logit per pixel, spectral norm: Real-ESRGAN's, for real-world
+            super-resolution; crops must be multiples of 8).
         d_width: discriminator width.
         d_layers: stride-2 layers of the patch discriminator.
         spectral_norm: spectral normalisation in the discriminator instead of batch norm.
@@ -53,7 +54,7 @@ class EAGAN(EnhancementGAN):
     def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "guarded_tone", "ffc"] = "resnet",
                  width: int = 64, blocks: int = 8,
                  knots: int = 17, thumb: int = 128, tone_guards: bool = False,
-                 discriminator: Literal["patch", "global_local"] = "patch",
+                 discriminator: Literal["patch", "global_local", "unet"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
@@ -76,6 +77,8 @@ class EAGAN(EnhancementGAN):
             net = ResNetGenerator(in_channels, width, blocks, self.scale, norm=generator == "resnet")
         if discriminator == "global_local":
             critic = GlobalLocalDiscriminator(6, d_width, d_layers, spectral_norm)
+        elif discriminator == "unet":
+            critic = UNetDiscriminator(6, d_width)
         else:
             critic = PatchDiscriminator(6, d_width, d_layers, spectral_norm)
         self.set_networks(net, critic)

@@ -133,3 +133,34 @@ class GlobalLocalDiscriminator(nn.Module):
         local = self.local(self._windows(x)).flatten(1)
         local = local.view(self.crops, batch, -1).permute(1, 0, 2).flatten(1)
         return torch.cat([whole.repeat(1, self.crops), local], dim=1)
+
+
+class UNetDiscriminator(nn.Module):
+    """A U-Net discriminator with spectral norm (Real-ESRGAN, Wang et al. ICCVW 2021; after Schonfeld et al. CVPR
+    2020): three stride-2 stages down, three bilinear stages up with additive skips, one logit per pixel. Per-pixel
+    judgement gives the generator a gradient for every texture it draws, which the real-world degradation's
+    variety needs; spectral norm (Miyato et al. 2018) keeps that many outputs stable. H and W multiples of 8."""
+
+    size_multiple = 8
+
+    def __init__(self, in_channels: int = 6, width: int = 64):
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        self.first = nn.Conv2d(in_channels, width, 3, 1, 1)
+        self.down = nn.ModuleList([sn(nn.Conv2d(width * 2 ** k, width * 2 ** (k + 1), 4, 2, 1, bias=False)) for k in range(3)])
+        self.up = nn.ModuleList([sn(nn.Conv2d(width * 2 ** (k + 1), width * 2 ** k, 3, 1, 1, bias=False)) for k in (2, 1, 0)])
+        self.refine = nn.Sequential(sn(nn.Conv2d(width, width, 3, 1, 1, bias=False)), nn.LeakyReLU(0.2, True),
+                                    sn(nn.Conv2d(width, width, 3, 1, 1, bias=False)), nn.LeakyReLU(0.2, True),
+                                    nn.Conv2d(width, 1, 3, 1, 1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[-1] % 8 or x.shape[-2] % 8:
+            raise ValueError(f"UNetDiscriminator needs height and width divisible by 8, got {tuple(x.shape[-2:])}")
+        skips = [F.leaky_relu(self.first(x), 0.2)]
+        for conv in self.down:
+            skips.append(F.leaky_relu(conv(skips[-1]), 0.2))
+        h = skips.pop()
+        for conv in self.up:
+            h = F.interpolate(h, scale_factor=2, mode="bilinear", align_corners=False)
+            h = F.leaky_relu(conv(h), 0.2) + skips.pop()
+        return self.refine(h)
