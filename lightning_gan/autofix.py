@@ -31,6 +31,7 @@ from lightning_gan.analysis import Findings, analyse, blockiness
 from lightning_gan.files import OVERLAP, TILE
 from lightning_gan.inference import ModelError, Restorer, load_restorer, pretrained_names
 from lightning_gan.nets.io import estimate_noise_flat, estimate_noise_lowfreq, estimate_noise_pca, gaussian_blur
+from lightning_gan.nets.jpeg import ON_GRID, estimate_quality
 from lightning_gan.nets.tone import luma_of
 
 STAGES = ("dejpeg", "tone", "denoise", "upscale")
@@ -105,7 +106,7 @@ class FixReport:
 class Plan:
     findings: Findings
     noise: float  # 8-bit levels
-    noise_method: str  # "pca" or "flat"
+    noise_method: str  # "PCA", "flat" or "low-frequency PCA" (`measure_noise`)
     stages: list[tuple[str, str]]  # (stage, why), in the order they run
     notes: list[str]  # found but deliberately not acted on
 
@@ -125,8 +126,12 @@ def measure_noise(photo: Tensor, compressed: bool) -> tuple[float, str]:
 
 
 def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = None) -> Plan:
-    """The stages a (3, H, W) photo in [0, 1] needs; `quality`: its JPEG file's quality when it came from one."""
+    """The stages a (3, H, W) photo in [0, 1] needs; `quality`: its JPEG file's quality when it came from one (else
+    read from the pixels, `nets.jpeg.estimate_quality`, when they sit on a JPEG grid)."""
     found = analyse(photo)
+    if quality is None:  # no file: read it from the pixels when they sit on a JPEG grid
+        estimated, score = estimate_quality(photo[None])
+        quality = estimated if score < ON_GRID and estimated < 100 else None
     found.jpeg_quality = quality
     compressed = quality is not None or found.blockiness > COMPRESSED
     noise, method = measure_noise(photo, compressed)

@@ -68,6 +68,17 @@ def test_a_high_quality_jpeg_and_a_large_photo_are_left_alone(clean):
     assert make_plan(clean, quality=95, min_size=96).stages == []
 
 
+def test_a_jpeg_without_its_file_is_recognised_from_its_pixels(clean):
+    """The sample photo's pixels sit on the grid of the quality its file was saved at: when it is to be enlarged,
+    JPEG repair comes first."""
+    from lightning_gan.autofix import file_quality
+
+    path = next(p for p in scan(SAMPLE_ROOT / "test") if p.stem == "Golden-Delicious_001")
+    plan = make_plan(clean, min_size=192)
+    assert plan.findings.jpeg_quality == file_quality(path) == 88
+    assert [stage for stage, _ in plan.stages] == ["dejpeg", "upscale"]
+
+
 def test_plan_only_runs_nothing(dark_noisy):
     fixed, report = Fixer().fix(dark_noisy, plan_only=True)
     assert torch.equal(fixed, dark_noisy)
@@ -92,14 +103,15 @@ def test_a_tone_result_that_clips_is_undone(dark_noisy):
 
 def test_an_upscale_that_does_not_shrink_back_to_the_photo_falls_back_to_bicubic(clean):
     tinted = Restorer("tint", lambda x, m: F.interpolate(x * 0.7, scale_factor=4, mode="nearest"), 4, False)
-    fixed, report = Fixer(min_size=192, models={"upscale": tinted}).fix(clean)
-    assert fixed.shape == (3, 192, 192) and "bicubic" in report.steps[0].why
+    fixed, report = Fixer(min_size=192, models={"upscale": tinted, "dejpeg": fake("keep", lambda x: x)}).fix(clean)
+    upscale = next(s for s in report.steps if s.stage == "upscale")
+    assert fixed.shape == (3, 192, 192) and "bicubic" in upscale.why
     torch.testing.assert_close(fixed, F.interpolate(clean[None], size=(192, 192), mode="bicubic", align_corners=False)[0].clamp(0, 1))
 
 
 def test_a_stage_without_a_usable_model_is_skipped_and_says_why(clean):
-    fixed, report = Fixer(min_size=192, models={"upscale": "no-such-model.ckpt"}).fix(clean)
-    assert torch.equal(fixed, clean) and "no-such-model.ckpt" in report.steps[0].why
+    fixed, report = Fixer(min_size=192, models={"upscale": "no-such-model.ckpt", "dejpeg": fake("keep", lambda x: x)}).fix(clean)
+    assert torch.equal(fixed, clean) and "no-such-model.ckpt" in report.steps[-1].why
 
 
 def test_unknown_stages_and_bad_sizes_are_refused():
