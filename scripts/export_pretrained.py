@@ -20,7 +20,7 @@ from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: float, hardware: str, note: str,
            harm: Path | None = None, out_dir: Path = PRETRAINED_DIR, scores: Path | None = None,
-           ood: Path | None = None) -> dict:
+           ood: Path | None = None, settings: dict | None = None) -> dict:
     results = [results] if isinstance(results, Path) else list(results or [])
     checkpoint = torch.load(ckpt, map_location="cpu", weights_only=True)
     data = checkpoint.get("datamodule_hyper_parameters", {})
@@ -41,7 +41,14 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
         "out_of_domain": json.loads(ood.read_text()) if ood else None,  # benchmarks/enhance_ood.py JSON
         "note": note,
     }
-    return export_pretrained(ckpt, name, out_dir, facts)
+    card = export_pretrained(ckpt, name, out_dir, facts)
+    if settings:  # inference settings the run did not have (e.g. jpeg_consistency), checked by building the model
+        from lightning_gan.models.base import model_class
+
+        card["hparams"].update(settings)
+        model_class(card["class_path"])(**card["hparams"])
+        (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2))
+    return card
 
 
 def model_card() -> str:
@@ -176,11 +183,14 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, help="a generator's `lightning-gan score-generator` JSON on the test split")
     parser.add_argument("--ood", type=Path, help="benchmarks/enhance_ood.py (or dejpeg_bench.py) JSON of this checkpoint "
                         "(photos unlike the training photos)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=JSON",
+                        help="inference settings for the card's hyper-parameters, e.g. jpeg_consistency=true")
     parser.add_argument("--out-dir", type=Path, default=PRETRAINED_DIR,
                         help="where to write (default: the package's pretrained/ folder, whose MODEL_CARD.md is then rebuilt)")
     args = parser.parse_args()
+    settings = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     export(args.checkpoint, args.name, args.results, args.train_minutes, args.hardware, args.note, args.harm, args.out_dir,
-           args.scores, args.ood)
+           args.scores, args.ood, settings)
     if args.out_dir.resolve() == PRETRAINED_DIR.resolve():
         (PRETRAINED_DIR / "MODEL_CARD.md").write_text(model_card())
     print(f"exported {args.name} to {args.out_dir}")

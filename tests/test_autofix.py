@@ -14,7 +14,7 @@ from lightning_gan.autofix import Fixer, make_plan, psnr
 from lightning_gan.data.datamodule import SAMPLE_ROOT
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
-from lightning_gan.inference import Restorer, load_restorer, pretrained_names
+from lightning_gan.inference import Restorer, load_restorer
 
 
 def tensor(image: Image.Image) -> torch.Tensor:
@@ -121,7 +121,6 @@ def test_unknown_stages_and_bad_sizes_are_refused():
         Fixer(min_size=0)
 
 
-@pytest.mark.skipif("dejpeg" not in pretrained_names(), reason="needs the shipped dejpeg")
 def test_the_shipped_jpeg_repair_reduces_blocking(clean):
     from lightning_gan.analysis import blockiness
 

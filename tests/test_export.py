@@ -88,6 +88,27 @@ def test_shipped_denoise_exports_with_a_noise_level_input_matching_enhance(tmp_p
     np.testing.assert_allclose(np.clip(got, 0, 1), load_restorer("denoise")(odd).numpy(), atol=1e-3)
 
 
+def test_shipped_dejpeg_exports_the_network_and_the_file_consistency_is_applied_after_it(tmp_path):
+    """The exported graph is the repair network; `lightning_gan.nets.jpeg.consistent_with_file` (plain tensor code)
+    after it gives exactly what `lightning-gan enhance --model dejpeg` computes."""
+    import io
+
+    from PIL import Image
+
+    from lightning_gan.nets.jpeg import consistent_with_file
+
+    torch.manual_seed(0)
+    smooth = torch.nn.functional.interpolate(torch.rand(1, 3, 12, 10), size=(96, 80), mode="bicubic", align_corners=False)
+    buffer = io.BytesIO()
+    Image.fromarray((smooth[0].clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=88)
+    photo = torch.from_numpy(np.asarray(Image.open(buffer)).copy()).permute(2, 0, 1)[None].float() / 255
+    expected = load_restorer("dejpeg")(photo)
+    onnx_path = export(load_any("dejpeg"), "onnx", tmp_path / "dejpeg.onnx")
+    network = torch.from_numpy(ort.InferenceSession(str(onnx_path)).run(None, {"image": photo.numpy()})[0]).clamp(0, 1)
+    np.testing.assert_allclose(consistent_with_file(photo, network).numpy(), expected.numpy(), atol=1e-3)
+    assert not torch.allclose(network, expected, atol=1e-3)  # at quality 88 the repair is faded and kept in the cells
+
+
 def test_onnx_without_the_export_extra_is_one_line(tmp_path, monkeypatch, capsys):
     import sys
 
