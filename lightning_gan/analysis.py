@@ -18,14 +18,9 @@ from PIL import Image
 from torch import Tensor
 
 from lightning_gan.nets.io import estimate_noise_pca
+from lightning_gan.nets.jpeg import luma_steps
 from lightning_gan.nets.tone import EXPOSED, highlight_cast, luma_of, luma_percentiles, neutral_share
 
-# The JPEG standard's example luminance quantisation table (ITU-T T.81, Annex K, Table K.1), in zig-zag-free
-# row order; libjpeg (IJG) scales it by quality q as 5000 / q (q < 50) or 200 - 2 q percent.
-JPEG_LUMA_TABLE = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
-    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99], dtype=np.float64)
 WHITE, BLACK = 254.5 / 255, 2 / 255  # 8-bit white (rounds to 255) and the luma that reads as black
 
 
@@ -62,8 +57,7 @@ def jpeg_quality(image: Image.Image) -> int | None:
         return None
     best, error = None, float("inf")
     for quality in range(1, 101):
-        scale = 5000 / quality if quality < 50 else 200 - 2 * quality
-        table = np.clip(np.floor((JPEG_LUMA_TABLE * scale + 50) / 100), 1, 255)
+        table = luma_steps(quality).numpy()
         # Pillow lists the table in zig-zag order for some files and row order for others: compare sorted values
         difference = np.abs(np.sort(table) - np.sort(luma)).mean()
         if difference < error:
