@@ -282,3 +282,20 @@ def test_unet_discriminator_judges_every_pixel_and_trains_a_real_world_sr_step(t
                         enable_progress_bar=False, accelerator="cpu", default_root_dir=tmp_path)
     trainer.fit(model, datamodule=data)
     assert int(model.g_steps) == 1 and int(model.d_steps) == 1
+
+
+def test_a_fidelity_only_stage_never_steps_or_reads_the_discriminator(two_class_folder, tmp_path):
+    """adversarial_weight 0 (a first stage of L1 and friends): every step is a G step and D stays as it was."""
+    model = EAGAN(width=8, blocks=1, d_width=8, d_layers=2, scale=2, adversarial_weight=0.0)
+    assert not model.trains_discriminator
+    d_before = snapshot(model.discriminator)
+    calls = []
+    model.discriminator.register_forward_hook(lambda *args: calls.append(model.training))
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=4, degradation="downscale2")
+    trainer = L.Trainer(max_steps=3, limit_val_batches=0, logger=False, default_root_dir=tmp_path,
+                        enable_checkpointing=False, enable_progress_bar=False, accelerator="cpu")
+    trainer.fit(model, datamodule=data)
+    assert (int(model.g_steps), int(model.d_steps)) == (3, 0)
+    assert not changed(d_before, snapshot(model.discriminator))
+    assert not any(calls), "the discriminator ran in a training step"
+    assert "train/g_adv" not in trainer.logged_metrics and torch.isfinite(trainer.logged_metrics["train/g_l1"])

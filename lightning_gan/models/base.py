@@ -193,6 +193,12 @@ class AdversarialModule(L.LightningModule):
         """Generator loss for `fake`, plus values to log."""
         raise NotImplementedError
 
+    @property
+    def trains_discriminator(self) -> bool:
+        """False when no generator loss reads the discriminator (e.g. a fidelity-only first stage): its steps are
+        then skipped, which saves its forward and backward passes."""
+        return True
+
     def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
         """What `lightning-gan export` writes: (module, example inputs, input names, output names, image-to-image?)."""
         raise ValueError(f"cannot export a {type(self).__name__}")
@@ -251,15 +257,18 @@ class AdversarialModule(L.LightningModule):
     def training_step(self, batch: dict, batch_idx: int) -> None:
         batch = self.memory_format(batch)
         g_opt, d_opt = self.optimizers()
-        g_due = (self.d_steps + 1) % self.d_steps_per_g == 0
+        with_d = self.trains_discriminator
+        g_due = not with_d or (self.d_steps + 1) % self.d_steps_per_g == 0
         with torch.set_grad_enabled(bool(g_due)):
             fake = self.generate(batch)
 
-        detached = tuple(f.detach() for f in fake) if isinstance(fake, tuple) else fake.detach()
-        d_loss, d_logs = self.d_loss(batch, detached)
-        d_value = self._guarded_step(d_opt, d_loss, "d_loss")
-        self.d_steps += 1
-        logs = {"d_loss": d_loss.detach(), **d_logs}
+        logs, d_value = {}, None
+        if with_d:
+            detached = tuple(f.detach() for f in fake) if isinstance(fake, tuple) else fake.detach()
+            d_loss, d_logs = self.d_loss(batch, detached)
+            d_value = self._guarded_step(d_opt, d_loss, "d_loss")
+            self.d_steps += 1
+            logs = {"d_loss": d_loss.detach(), **d_logs}
 
         if g_due:
             g_loss, g_logs = self.g_loss(batch, fake)
@@ -268,9 +277,11 @@ class AdversarialModule(L.LightningModule):
             if self.generator_ema is not None:
                 self.generator_ema.update(self.generator)
             logs.update(g_loss=g_loss.detach(), **g_logs)
-            self._watch_collapse(d_value, g_value)
+            if with_d:
+                self._watch_collapse(d_value, g_value)
         self.log_dict({f"train/{k}": v for k, v in logs.items()}, prog_bar=False, batch_size=batch_size(batch))
-        self.log_dict({"d_loss": logs["d_loss"], "g_loss": logs.get("g_loss", torch.nan)}, prog_bar=True, logger=False)
+        bar = {k: logs.get(k, torch.nan) for k in ("d_loss", "g_loss") if with_d or k == "g_loss"}
+        self.log_dict(bar, prog_bar=True, logger=False)
 
     # --- guards ------------------------------------------------------------------------------------
     def _guarded_step(self, optimizer, loss: Tensor, name: str, d_value: float | None = None) -> float:

@@ -172,6 +172,10 @@ class EnhancementGAN(AdversarialModule):
     def _pair(self, batch: dict, image: Tensor) -> Tensor:
         return torch.cat([enlarge(to_signed(batch["degraded"]), image.shape[-2:]), image], dim=1)
 
+    @property
+    def trains_discriminator(self) -> bool:
+        return bool(self.adversarial_weight or self.feature_matching_weight)
+
     def _judge(self, batch: dict, image: Tensor) -> Tensor:
         return self.discriminator(self._pair(batch, image))
 
@@ -241,9 +245,10 @@ class EnhancementGAN(AdversarialModule):
             with torch.no_grad():
                 _, real_features = self.discriminator.features(self._pair(batch, real))
             terms["g_fm"] = self.feature_matching_weight * feature_matching_loss(fake_features, real_features)
-        else:
+        elif self.adversarial_weight:
             logits = self._judge(batch, fake)
-        terms["g_adv"] = self.adversarial_weight * self.g_criterion(logits)
+        if self.adversarial_weight:
+            terms["g_adv"] = self.adversarial_weight * self.g_criterion(logits)
         return sum(terms.values()), {k: v.detach() for k, v in terms.items()}
 
     # --- evaluation --------------------------------------------------------------------------------
