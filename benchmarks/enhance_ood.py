@@ -32,7 +32,7 @@ from torchmetrics.functional.image import peak_signal_noise_ratio
 from lightning_gan.data.degradations import Draw, degrade
 from lightning_gan.data.images import decode, read_rgb, scan, to_tensor
 from lightning_gan.data.studio import cutout, studio_shot
-from lightning_gan.evaluate import black_share, clipped_share, detail
+from lightning_gan.evaluation.scores import black_share, clipped_share, detail
 from lightning_gan.inference import load_restorer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -34,9 +34,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from lightning_gan.autofix import Fixer, psnr
 from lightning_gan.data.degradations import degrade
 from lightning_gan.inference import load_restorer
+from lightning_gan.inference.autofix import Fixer, psnr
 from lightning_gan.nets.io import gaussian_blur
 from lightning_gan.nets.tone import luma_of
 
@@ -102,7 +102,7 @@ def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
     """`fix` on clean studio shots and clean shelf photos: PSNR against themselves (untouched = 100 dB)."""
     from enhance_ood import studio_shots  # benchmarks/ is this script's folder
 
-    from lightning_gan.autofix import file_quality
+    from lightning_gan.inference.autofix import file_quality
 
     out: dict = {}
     if natural.is_dir():

@@ -17,11 +17,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from lightning_gan.baselines import diffusion_fill
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import list_split, read_rgb, to_tensor
-from lightning_gan.evaluate import hole_scores, mean_scores
+from lightning_gan.evaluation.scores import hole_scores, mean_scores
 from lightning_gan.inference import load_restorer
+from lightning_gan.inference.baselines import diffusion_fill
 
 
 def main() -> None:

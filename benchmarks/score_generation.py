@@ -23,8 +23,8 @@ from torchvision.utils import make_grid, save_image
 from lightning_gan.data.augment import resize
 from lightning_gan.data.datamodule import load_images
 from lightning_gan.data.images import ImageRecord, list_split, scan
+from lightning_gan.evaluation.metrics import sliced_wasserstein
 from lightning_gan.inference import load_checkpoint_model
-from lightning_gan.metrics import sliced_wasserstein
 from lightning_gan.models.cyclegan import CycleGAN
 
 

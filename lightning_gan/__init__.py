@@ -3,7 +3,10 @@
 Kept import-free on purpose: importing a submodule never pulls in every model.
 """
 
+from lightning_gan import _moved
 from lightning_gan.files import OVERLAP, TILE  # constants only: files.py imports nothing heavy
+
+_moved.install()  # old module paths (lightning_gan.evaluate, lightning_gan.photos, ...) still import
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from lightning_gan.main import main
+from lightning_gan.commands import main
 
 main()

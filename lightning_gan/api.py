@@ -111,7 +111,7 @@ class Generator:
         return getattr(self.model, "classes", None)
 
     def __call__(self, count: int = 1, label: str | None = None, seed: int = 0) -> list[Image.Image]:
-        from lightning_gan.generate import images, labels_for
+        from lightning_gan.inference.generation import images, labels_for
 
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
@@ -124,7 +124,7 @@ def _mask_tensor(mask) -> torch.Tensor | None:
     if mask is None or isinstance(mask, torch.Tensor):
         return mask
     if isinstance(mask, Image.Image):
-        from lightning_gan.photos import mask_of
+        from lightning_gan.inference.photos import mask_of
 
         return mask_of(mask)  # transparency: the opaque pixels are the area
     return (torch.from_numpy(np.asarray(mask).copy()) > 127).float()[None, None]
@@ -136,11 +136,11 @@ def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int
     name; `device` "auto" picks the GPU when there is one; `half` runs the network in fp16 (None: on CUDA only).
     Restorers come back as a `Model`, generators (`grocery`, DCGAN / conditional GAN checkpoints) as a `Generator`."""
     if spec == "fix":
-        from lightning_gan.autofix import Fixer
+        from lightning_gan.inference.autofix import Fixer
 
         return Model(Fixer(resolve_device(device), tile=tile, overlap=overlap, half=half), tile, overlap)
     if str(spec) in shipped_with("render") or (str(spec).endswith(".ckpt") and _is_generator_checkpoint(spec)):
-        from lightning_gan.generate import load_generator_model
+        from lightning_gan.inference.generation import load_generator_model
 
         return Generator(load_generator_model(spec, resolve_device(device)))
     return Model(load_restorer(spec, resolve_device(device), strength, half), tile, overlap)
@@ -149,9 +149,9 @@ def load_model(spec: str, device: str = "auto", strength: float = 1.0, tile: int
 def fix(image, min_size: int | None = None, device: str = "auto"):
     """Auto-fix one photo (`lightning-gan fix`): a PIL image (a JPEG file's quality is read from its tables), an
     array or a (1, 3, H, W) tensor in, `(fixed, report)` out: the fixed photo in the input's kind and mode, and what
-    was found, done and skipped (`lightning_gan.autofix.FixReport`)."""
-    from lightning_gan.analysis import jpeg_quality
-    from lightning_gan.autofix import Fixer
+    was found, done and skipped (`lightning_gan.inference.autofix.FixReport`)."""
+    from lightning_gan.inference.analysis import jpeg_quality
+    from lightning_gan.inference.autofix import Fixer
 
     fixer = Fixer(resolve_device(device), min_size)
     if isinstance(image, torch.Tensor) and (image.ndim != 4 or len(image) != 1):
@@ -173,8 +173,8 @@ def _is_generator_checkpoint(path: str) -> bool:
 def list_models(baselines: bool = False) -> dict[str, str]:
     """The shipped models and what each does ("restore", "upscale x4", "inpaint", "generate"), and `fix` (the
     auto-fix pipeline over them); with `baselines`, the classical methods too ("baseline")."""
-    from lightning_gan.autofix import MODELS
     from lightning_gan.inference import PRETRAINED_DIR, pretrained_names
+    from lightning_gan.inference.autofix import MODELS
 
     kinds = {}
     generators = set(shipped_with("render"))
@@ -184,7 +184,7 @@ def list_models(baselines: bool = False) -> dict[str, str]:
                        else f"upscale x{hp['scale']}" if hp.get("scale", 1) > 1 else "restore")
     kinds["fix"] = "auto-fix: " + ", ".join(sorted({m for m in MODELS.values() if m in kinds}))
     if baselines:
-        from lightning_gan.baselines import BASELINES
+        from lightning_gan.inference.baselines import BASELINES
 
         kinds |= {name: "baseline" for name in BASELINES}
     return kinds

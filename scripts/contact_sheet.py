@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw
 from lightning_gan.data.degradations import Draw, degrade
 from lightning_gan.data.images import decode, list_split, read_rgb, scan, to_tensor
 from lightning_gan.data.studio import studio_shot
-from lightning_gan.evaluate import luma_mean
+from lightning_gan.evaluation.scores import luma_mean
 from lightning_gan.inference import load_restorer
 
 

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from lightning_gan.main import main
+from lightning_gan.commands import main
 from lightning_gan.models.enhance_base import EnhancementGAN
 from lightning_gan.nets.enhance import PatchDiscriminator
 

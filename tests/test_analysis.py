@@ -9,10 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
-from lightning_gan.analysis import analyse, jpeg_quality
 from lightning_gan.data.datamodule import SAMPLE_ROOT
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
+from lightning_gan.inference.analysis import analyse, jpeg_quality
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def test_list_models_says_what_each_does():
 
 
 def test_translate_says_a_shipped_restorer_is_not_a_translator(tmp_path, capsys):
-    from lightning_gan.translate import main
+    from lightning_gan.commands.translate import main
 
     Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
     assert main([str(tmp_path / "a.png"), str(tmp_path / "out"), "--model", "enhance"]) == 2
@@ -75,7 +75,7 @@ def test_translate_says_a_shipped_restorer_is_not_a_translator(tmp_path, capsys)
 
 
 def test_generate_takes_labels_in_any_case(tmp_path):
-    from lightning_gan.generate import main
+    from lightning_gan.commands.generate import main
 
     assert main([str(tmp_path / "out"), "--model", "grocery", "--label", "banana", "-n", "2"]) == 0
     assert len(list((tmp_path / "out").glob("Banana_*.png"))) == 2

@@ -19,7 +19,7 @@ import pytest
 from conftest import write_image
 from PIL import Image
 
-from lightning_gan.app import (
+from lightning_gan.app.ui import (
     Models,
     Workspace,
     build_app,
@@ -324,7 +324,7 @@ def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
 
 def fake_launch(monkeypatch) -> dict:
     """`lightning-gan app` without a server: build_app returns a stand-in whose launch() records its options."""
-    import lightning_gan.app as app_module
+    import lightning_gan.app.ui as app_module
 
     launched = {}
 
@@ -341,7 +341,7 @@ def fake_launch(monkeypatch) -> dict:
 
 
 def test_host_and_share_options_warn_when_others_can_reach_the_app(tmp_path, monkeypatch, capsys):
-    import lightning_gan.app as app_module
+    import lightning_gan.commands.app as app_module
 
     launched = fake_launch(monkeypatch)
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
@@ -395,7 +395,7 @@ def test_old_results_are_pruned_and_new_ones_kept(tmp_path):
 
 
 def test_upload_limit_analytics_off_and_bad_limits(tmp_path, monkeypatch, capsys):
-    import lightning_gan.app as app_module
+    import lightning_gan.commands.app as app_module
 
     launched = fake_launch(monkeypatch)
     monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
@@ -416,7 +416,7 @@ def test_tasks_without_a_model_are_not_offered(tmp_path):
 
 
 def test_without_gradio_the_hint_fits_a_wheel_install(monkeypatch, capsys, tmp_path):
-    import lightning_gan.app as app_module
+    import lightning_gan.commands.app as app_module
 
     monkeypatch.setitem(sys.modules, "gradio", None)  # as if the [app] extra were not installed
     assert app_module.main(["--runs", str(tmp_path)]) == 2
@@ -424,7 +424,7 @@ def test_without_gradio_the_hint_fits_a_wheel_install(monkeypatch, capsys, tmp_p
 
 
 def test_fix_tab_does_only_what_each_photo_needs_and_shows_the_plans(workspace, tmp_path):
-    from lightning_gan.app import fix_files
+    from lightning_gan.app.ui import fix_files
 
     models = Models(tmp_path / "runs", "cpu")
     # a sample photo whose plan is empty (tests/test_autofix.py); the first one, Asparagus_001, reads 4.5 levels of

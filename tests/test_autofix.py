@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from lightning_gan.autofix import Fixer, make_plan, psnr
 from lightning_gan.data.datamodule import SAMPLE_ROOT
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
 from lightning_gan.inference import Restorer, load_restorer
+from lightning_gan.inference.autofix import Fixer, make_plan, psnr
 
 
 def tensor(image: Image.Image) -> torch.Tensor:
@@ -71,7 +71,7 @@ def test_a_high_quality_jpeg_and_a_large_photo_are_left_alone(clean):
 def test_a_jpeg_without_its_file_is_recognised_from_its_pixels(clean):
     """The sample photo's pixels sit on the grid of the quality its file was saved at: when it is to be enlarged,
     JPEG repair comes first."""
-    from lightning_gan.autofix import file_quality
+    from lightning_gan.inference.autofix import file_quality
 
     path = next(p for p in scan(SAMPLE_ROOT / "test") if p.stem == "Golden-Delicious_001")
     plan = make_plan(clean, min_size=192)
@@ -122,7 +122,7 @@ def test_unknown_stages_and_bad_sizes_are_refused():
 
 
 def test_the_shipped_jpeg_repair_reduces_blocking(clean):
-    from lightning_gan.analysis import blockiness
+    from lightning_gan.inference.analysis import blockiness
 
     buffer = io.BytesIO()
     Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=20)

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio
 
-from lightning_gan.baselines import BASELINES, baselines_for, get_baseline
 from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.data.degradations import degrade
+from lightning_gan.inference.baselines import BASELINES, baselines_for, get_baseline
 
 
 def psnr(a, b) -> float:

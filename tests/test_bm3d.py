@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from lightning_gan.baselines import bm3d, bm3d_known, gaussian_filter
+from lightning_gan.inference.baselines import bm3d, bm3d_known, gaussian_filter
 
 
 def noisy_photo(sigma: float = 25 / 255, size: int = 48) -> tuple[torch.Tensor, torch.Tensor]:
@@ -35,13 +35,13 @@ def test_bm3d_beats_the_gaussian_filter_blind_and_told_sigma():
 
 
 def test_without_the_package_it_is_one_line(tmp_path, monkeypatch, capsys):
-    from lightning_gan.evaluate import main
+    from lightning_gan.commands.evaluate import main
 
     monkeypatch.setitem(sys.modules, "bm3d", None)  # as if not installed
     with pytest.raises(ValueError, match=r"pip install 'lightning-gan\[baselines\]'"):
         bm3d(torch.rand(1, 3, 16, 16))
     Image.new("RGB", (24, 24), (120, 90, 60)).save(tmp_path / "a.png")
-    import lightning_gan.evaluate as evaluate_module
+    import lightning_gan.evaluation.restoration as evaluate_module
 
     monkeypatch.setattr(evaluate_module, "bm3d_available", lambda: False)
     code = main(["--data", str(tmp_path), "--degradation", "noise", "--baselines", "bm3d", "--out", str(tmp_path / "r.json")])
@@ -51,7 +51,7 @@ def test_without_the_package_it_is_one_line(tmp_path, monkeypatch, capsys):
 
 def test_evaluate_names_the_bm3d_rows_and_reports_seconds_per_megapixel(tmp_path):
     pytest.importorskip("bm3d", reason="the [baselines] extra (make installs it)")
-    from lightning_gan.evaluate import main
+    from lightning_gan.commands.evaluate import main
 
     _, noisy = noisy_photo(0.0, 40)
     Image.fromarray((noisy[0].permute(1, 2, 0) * 255).byte().numpy()).save(tmp_path / "a.png")

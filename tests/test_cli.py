@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from lightning_gan.cli import main
+from lightning_gan.commands import main
 from lightning_gan.models.base import model_class
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,7 +195,7 @@ def test_options_that_cannot_work_are_not_offered(argv, tmp_path, capsys):
 
 
 def test_config_by_bare_experiment_name(capsys):
-    from lightning_gan.cli import experiment_config
+    from lightning_gan.commands.fit import experiment_config
 
     assert experiment_config("gan_enhance").endswith("gan_enhance.yaml")
     assert experiment_config("my/own.yaml") == "my/own.yaml"  # paths are left to LightningCLI

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lightning_gan.cli import main
-from lightning_gan.compare import compare
+from lightning_gan.commands import main
+from lightning_gan.commands.compare import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1",

@@ -1,11 +1,11 @@
-"""lightning_gan.diffaugment: differentiable augmentation of real and fake images (Zhao et al., NeurIPS 2020)."""
+"""lightning_gan.training.diffaugment: differentiable augmentation of real and fake images (Zhao et al., NeurIPS 2020)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from lightning_gan.diffaugment import cutout, diff_augment, parse_policy, translation
+from lightning_gan.training.diffaugment import cutout, diff_augment, parse_policy, translation
 
 
 @pytest.mark.parametrize("policy", ["color", "translation", "cutout", "color,translation,cutout"])

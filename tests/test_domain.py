@@ -1,4 +1,4 @@
-"""lightning_gan/domain.py: the domain classifier (training, loading) and the measures in its feature space."""
+"""lightning_gan/evaluation/domain.py: the domain classifier (training, loading) and the measures in its feature space."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import json
 import pytest
 import torch
 
+from lightning_gan.commands import main
 from lightning_gan.data.augment import resize
 from lightning_gan.data.datamodule import ProductImageDataModule
-from lightning_gan.domain import diversity_ratio, gan_test_accuracy, intra_class_diversity, load_domain_classifier, mean_pairwise_distance
-from lightning_gan.main import main
+from lightning_gan.evaluation.domain import (
+    diversity_ratio,
+    gan_test_accuracy,
+    intra_class_diversity,
+    load_domain_classifier,
+    mean_pairwise_distance,
+)
 from lightning_gan.nets.classifier import ProductClassifier
 
 
@@ -65,8 +71,8 @@ def test_gan_test_accuracy_leaves_out_unknown_classes():
 
 
 def test_classifier_features_feed_torchmetrics_fid():
-    from lightning_gan.domain import DomainClassifier
-    from lightning_gan.metrics import generation_metrics
+    from lightning_gan.evaluation.domain import DomainClassifier
+    from lightning_gan.evaluation.metrics import generation_metrics
 
     torch.manual_seed(0)
     classifier = DomainClassifier(ProductClassifier(2, width=8).eval(), ["a", "b"], 16, {})
@@ -77,8 +83,8 @@ def test_classifier_features_feed_torchmetrics_fid():
 
 
 def test_shipped_classifier_loads_and_gives_domain_metrics():
-    from lightning_gan.domain import load_domain_classifier
-    from lightning_gan.metrics import generation_metrics
+    from lightning_gan.evaluation.domain import load_domain_classifier
+    from lightning_gan.evaluation.metrics import generation_metrics
 
     classifier = load_domain_classifier()
     assert len(classifier.classes) == 43 and "Banana" in classifier.classes and classifier.card["test_accuracy"] > 0.5

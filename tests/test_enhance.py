@@ -12,14 +12,14 @@ import pytest
 from conftest import write_image
 from PIL import Image
 
-from lightning_gan.enhance import main
-from lightning_gan.photos import write_image as save
+from lightning_gan.commands.enhance import main
+from lightning_gan.inference.photos import write_image as save
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _peak_rss_mb(folder: Path, out: Path) -> tuple[float, subprocess.CompletedProcess]:
-    probe = ("import resource, sys; from lightning_gan.enhance import main; "
+    probe = ("import resource, sys; from lightning_gan.commands.enhance import main; "
              f"code = main([{str(folder)!r}, {str(out)!r}, '--model', 'gray_world']); "
              "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -85,7 +85,8 @@ def test_noise_estimate_matches_the_added_noise():
 def test_strength_turns_a_noise_aware_denoiser_up_and_down(tmp_path, capsys):
     import torch
 
-    from lightning_gan.inference import ModelError, _from_module, load_restorer
+    from lightning_gan.inference import ModelError, load_restorer
+    from lightning_gan.inference.loading import _from_module
     from lightning_gan.models.eagan import EAGAN
 
     torch.manual_seed(0)
@@ -300,7 +301,7 @@ def test_semi_transparent_pixels_keep_their_colour(tmp_path):
 def test_a_file_that_cannot_be_written_makes_the_exit_code_1(tmp_path, monkeypatch, capsys):
     import errno
 
-    import lightning_gan.photos as photos
+    import lightning_gan.inference.photos as photos
 
     Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
 

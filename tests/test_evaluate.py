@@ -9,8 +9,10 @@ import torch
 import torch.nn.functional as F
 from conftest import write_image
 
-from lightning_gan.evaluate import main, no_reference_scores, wandb_tag
-from lightning_gan.main import main as lightning_gan
+from lightning_gan.commands import main as lightning_gan
+from lightning_gan.commands.evaluate import main
+from lightning_gan.evaluation.restoration import wandb_tag
+from lightning_gan.evaluation.scores import no_reference_scores
 
 
 def textured(n: int = 2, size: int = 64) -> torch.Tensor:
@@ -128,7 +130,7 @@ def test_mask_presets_report_scores_inside_the_hole(tmp_path):
 
 
 def test_hole_scores_ignore_pixels_outside_the_mask():
-    from lightning_gan.evaluate import hole_scores
+    from lightning_gan.evaluation.scores import hole_scores
 
     clean = torch.rand(1, 3, 32, 32)
     mask = torch.zeros(1, 1, 32, 32)
@@ -141,8 +143,8 @@ def test_hole_scores_ignore_pixels_outside_the_mask():
 
 
 def test_hole_detail_tells_a_smooth_fill_from_a_textured_one():
-    from lightning_gan.baselines import diffusion_fill
-    from lightning_gan.evaluate import hole_scores
+    from lightning_gan.evaluation.scores import hole_scores
+    from lightning_gan.inference.baselines import diffusion_fill
 
     torch.manual_seed(0)
     clean = torch.rand(1, 3, 48, 48)  # texture everywhere

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from lightning_gan.data.datamodule import ProductImageDataModule
-from lightning_gan.export import export, load_any
 from lightning_gan.inference import load_restorer
+from lightning_gan.inference.export import export, load_any
 
 
 def test_shipped_enhance_exports_match_the_enhance_command(tmp_path):
@@ -37,9 +37,9 @@ def _checkpoint(model, data, tmp_path: Path) -> Path:
 def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_path):
     import onnxruntime as ort  # a dev dependency: installed by make test
 
-    from lightning_gan.cli import main
-    from lightning_gan.export import exportable
+    from lightning_gan.commands import main
     from lightning_gan.inference import load_checkpoint_model
+    from lightning_gan.inference.export import exportable
     from lightning_gan.models.cgan import ConditionalGAN
     from lightning_gan.models.eagan import EAGAN
     from lightning_gan.models.gan_enhance import GANEnhance
@@ -112,7 +112,7 @@ def test_shipped_dejpeg_exports_the_network_and_the_file_consistency_is_applied_
 def test_onnx_without_the_export_extra_is_one_line(tmp_path, monkeypatch, capsys):
     import sys
 
-    from lightning_gan.export import main
+    from lightning_gan.commands.export import main
 
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
     assert main(["--model", "enhance", "--format", "onnx", "--out", str(tmp_path / "e.onnx")]) == 2

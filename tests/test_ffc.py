@@ -29,7 +29,7 @@ def test_ffc_eagan_trains_a_step_and_inpaints_only_the_hole(two_class_folder, tm
     import lightning as L
 
     from lightning_gan.data.datamodule import ProductImageDataModule
-    from lightning_gan.inference import _from_module
+    from lightning_gan.inference.loading import _from_module
 
     model = EAGAN(generator="ffc", width=8, blocks=1, d_width=8, d_layers=2, use_mask=True, hole_weight=5.0)
     data = ProductImageDataModule(root=str(two_class_folder), image_size=32, batch_size=4, degradation="large_holes")
@@ -61,7 +61,7 @@ def test_matrix_dft_equals_torch_fft_at_odd_and_even_sizes():
 def test_onnx_inpainter_takes_other_sizes_and_keeps_the_outside(tmp_path):
     import onnxruntime as ort
 
-    from lightning_gan.export import export, exportable
+    from lightning_gan.inference.export import export, exportable
 
     torch.manual_seed(0)
     model = EAGAN(generator="ffc", width=8, blocks=1, d_width=8, use_mask=True)

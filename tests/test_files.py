@@ -85,9 +85,9 @@ def test_check_number_refuses_nan_infinity_and_out_of_range():
 def test_every_tool_checks_its_numbers(tmp_path, capsys):
     from PIL import Image
 
-    from lightning_gan.evaluate import main as evaluate
-    from lightning_gan.prepare import main as prepare
-    from lightning_gan.translate import main as translate
+    from lightning_gan.commands.evaluate import main as evaluate
+    from lightning_gan.commands.prepare import main as prepare
+    from lightning_gan.commands.translate import main as translate
 
     Image.new("RGB", (16, 16)).save(tmp_path / "a.png")
     cases = [(evaluate, ["--model", "gray_world", "--data", str(tmp_path), "--degradation", "noise", "--strength", "nan"]),

@@ -73,7 +73,7 @@ def test_fix_help_starts_without_importing_torch():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom lightning_gan.main import main\ntry:\n    main(['fix', '--help'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom lightning_gan.commands import main\ntry:\n    main(['fix', '--help'])\nexcept SystemExit:\n    pass\n"
             "print('torch' in sys.modules, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "--min-size" in out and out.strip().endswith("False False")

@@ -1,4 +1,4 @@
-"""lightning_gan.generate: seeded files, grids, interpolation, label checks, the shipped generator."""
+"""lightning_gan.commands.generate: seeded files, grids, interpolation, label checks, the shipped generator."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from conftest import quick_trainer
 from PIL import Image
 
-from lightning_gan.cli import main
+from lightning_gan.commands import main
 from lightning_gan.data.datamodule import ProductImageDataModule
 from lightning_gan.models.cgan import ConditionalGAN
 from lightning_gan.models.dcgan import DCGAN

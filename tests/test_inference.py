@@ -113,7 +113,8 @@ def test_an_exported_model_loads_from_its_own_folder(sr_checkpoint, tmp_path):
 
 
 def test_whole_image_inpainter_fills_a_large_photo_at_its_working_size():
-    from lightning_gan.inference import INPAINT_WORKING_SIZE, _from_module
+    from lightning_gan.inference import INPAINT_WORKING_SIZE
+    from lightning_gan.inference.loading import _from_module
     from lightning_gan.models.eagan import EAGAN
 
     model = EAGAN(generator="ffc", width=8, blocks=1, d_width=8, use_mask=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lightning_gan.losses import ADVERSARIAL, THRESHOLD, d_accuracy
+from lightning_gan.training.losses import ADVERSARIAL, THRESHOLD, d_accuracy
 
 
 @pytest.mark.parametrize("name", list(ADVERSARIAL))
@@ -45,7 +45,7 @@ def test_d_accuracy():
 def test_gradient_loss_is_zero_for_identical_images_and_grows_with_blur():
     import kornia
 
-    from lightning_gan.losses import gradient_loss
+    from lightning_gan.training.losses import gradient_loss
 
     image = torch.rand(2, 3, 32, 32) * 2 - 1
     assert gradient_loss(image, image).item() == 0
@@ -54,7 +54,7 @@ def test_gradient_loss_is_zero_for_identical_images_and_grows_with_blur():
 
 
 def test_ssim_loss():
-    from lightning_gan.losses import ssim_loss
+    from lightning_gan.training.losses import ssim_loss
 
     image = torch.rand(2, 3, 32, 32) * 2 - 1
     assert ssim_loss(image, image).item() < 1e-4
@@ -62,7 +62,7 @@ def test_ssim_loss():
 
 
 def test_weighted_l1_counts_the_hole():
-    from lightning_gan.losses import weighted_l1
+    from lightning_gan.training.losses import weighted_l1
 
     real, fake = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
     fake[..., 0, 0] = 1.0
@@ -72,7 +72,7 @@ def test_weighted_l1_counts_the_hole():
 
 
 def test_feature_matching_pulls_only_the_fake_features():
-    from lightning_gan.losses import feature_matching_loss
+    from lightning_gan.training.losses import feature_matching_loss
 
     real = [torch.ones(1, 2, 4, 4, requires_grad=True), torch.zeros(1, 3, 2, 2, requires_grad=True)]
     fake = [torch.zeros(1, 2, 4, 4, requires_grad=True), torch.zeros(1, 3, 2, 2, requires_grad=True)]
@@ -83,7 +83,7 @@ def test_feature_matching_pulls_only_the_fake_features():
 
 
 def test_perceptual_loss_explains_missing_weights(tmp_path, monkeypatch):
-    from lightning_gan.perceptual import MissingWeightsError, PerceptualLoss
+    from lightning_gan.training.perceptual import MissingWeightsError, PerceptualLoss
 
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(MissingWeightsError, match="perceptual_weight 0"):
@@ -93,7 +93,7 @@ def test_perceptual_loss_explains_missing_weights(tmp_path, monkeypatch):
 def test_perceptual_loss_loads_cached_weights(tmp_path, monkeypatch):
     import torchvision
 
-    from lightning_gan.perceptual import RELU3_4, VGG19_FILE, PerceptualLoss
+    from lightning_gan.training.perceptual import RELU3_4, VGG19_FILE, PerceptualLoss
 
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     features = torchvision.models.vgg19(weights=None).features[:RELU3_4]  # stand-in weights, same layout

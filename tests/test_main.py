@@ -7,7 +7,7 @@ import sys
 
 
 def test_tool_help_does_not_import_lightning_or_models():
-    probe = ("import sys\nfrom lightning_gan.main import main\ntry:\n    main(['enhance', '--help'])\nexcept SystemExit:\n    pass\n"
+    probe = ("import sys\nfrom lightning_gan.commands import main\ntry:\n    main(['enhance', '--help'])\nexcept SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.startswith(('lightning.pytorch', 'lightning_gan.models', 'jsonargparse'))))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "--max-megapixels" in result.stdout

@@ -1,4 +1,4 @@
-"""lightning_gan.metrics: SWD, FID/KID with a small feature extractor, the note when Inception weights are missing."""
+"""lightning_gan.evaluation.metrics: SWD, FID/KID with a small feature extractor, the note when Inception weights are missing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from torch import nn
 
 from lightning_gan.data.datamodule import SAMPLE_ROOT, load_images
 from lightning_gan.data.images import list_split
-from lightning_gan.metrics import generation_metrics, sliced_wasserstein
+from lightning_gan.evaluation.metrics import generation_metrics, sliced_wasserstein
 
 
 @pytest.fixture(scope="module")

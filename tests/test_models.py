@@ -105,8 +105,8 @@ def test_dcgan_samples_are_images():
 
 
 def test_untrained_inpainter_starts_from_the_diffusion_fill():
-    from lightning_gan.baselines import diffusion_fill
     from lightning_gan.data.degradations import degrade
+    from lightning_gan.inference.baselines import diffusion_fill
 
     model = EAGAN(width=8, blocks=1, d_width=8, use_mask=True).eval()
     clean = torch.rand(2, 3, 32, 32)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from lightning_gan.cli import main
+from lightning_gan.commands import main
+from lightning_gan.evaluation.metrics import inception_weights
 from lightning_gan.inference import load_checkpoint_model
-from lightning_gan.metrics import inception_weights
 from lightning_gan.models.base import TrainingStopped
 from lightning_gan.models.dcgan import DCGAN
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from lightning_gan.photos import mask_of, process_files
+from lightning_gan.inference.photos import mask_of, process_files
 
 
 def test_a_file_written_by_another_run_meanwhile_is_never_replaced(tmp_path):

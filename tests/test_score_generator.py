@@ -1,4 +1,4 @@
-"""lightning_gan/score_generator.py: domain FID, GAN-test and diversity of a generator, and its failure mode."""
+"""lightning_gan/commands/score_generator.py: domain FID, GAN-test and diversity of a generator, and its failure mode."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from lightning_gan.commands import main
 from lightning_gan.data.datamodule import ProductImageDataModule
-from lightning_gan.domain import DomainClassifier
-from lightning_gan.main import main
+from lightning_gan.evaluation.domain import DomainClassifier
+from lightning_gan.evaluation.generator_scores import score
 from lightning_gan.models.cgan import ConditionalGAN
 from lightning_gan.nets.classifier import ProductClassifier
-from lightning_gan.score_generator import score
 
 
 class ColourClassifier(ProductClassifier):
@@ -71,7 +71,7 @@ def test_score_flags_a_generator_that_ignores_z(two_class_folder, use_z):
 
 
 def test_score_generator_command_writes_json_and_grid(two_class_folder, tmp_path, capsys):
-    from lightning_gan.generate import main as _  # noqa: F401 - the tool is importable
+    from lightning_gan.commands.generate import main as _  # noqa: F401 - the tool is importable
 
     model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
     from conftest import save_checkpoint

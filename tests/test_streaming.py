@@ -1,4 +1,4 @@
-"""LitData streaming (lightning_gan/data/streaming.py, lightning_gan/prepare.py): prepare, stream, shard, resume."""
+"""LitData streaming (lightning_gan/data/streaming.py, lightning_gan/commands/prepare.py): prepare, stream, shard, resume."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import torch.multiprocessing as mp
 from conftest import write_image
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 
+from lightning_gan.commands import main as lightning_gan
 from lightning_gan.data.datamodule import SAMPLE_ROOT, ProductImageDataModule
 from lightning_gan.data.images import decode_all, list_split
 from lightning_gan.data.streaming import MANIFEST, PREPARING, prepare
-from lightning_gan.main import main as lightning_gan
 
 pytest.importorskip("litdata", reason="install the `stream` extra: pip install -e '.[stream]'")
 

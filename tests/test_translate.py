@@ -1,4 +1,4 @@
-"""lightning_gan.translate: size, alpha and existing files are kept."""
+"""lightning_gan.commands.translate: size, alpha and existing files are kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from conftest import quick_trainer, write_image
 from PIL import Image
 
-from lightning_gan.cli import main
+from lightning_gan.commands import main
 from lightning_gan.data.unpaired import UnpairedDataModule
 from lightning_gan.models.cyclegan import CycleGAN
 

@@ -1,6 +1,6 @@
 """`lightning-gan fix`: one command for a folder of shop photos. Each photo is analysed without a reference, then only
 the stages it needs run (JPEG repair, exposure, noise, upscaling), each one undone when a no-reference check finds
-that it did harm (`lightning_gan.autofix`). Good photos come out as they went in. Prints what was found, done and
+that it did harm (`lightning_gan.inference.autofix`). Good photos come out as they went in. Prints what was found, done and
 skipped per photo; `--report` writes it as JSON; `--plan-only` analyses and writes no image.
 
 Files are handled as by `enhance`: format, EXIF, ICC profile and alpha kept; never writes into the input folder;
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, atomic_path, check_number, check_tiles, resolve_device, tool_error
 
 if TYPE_CHECKING:  # torch, numpy and Pillow are imported when a photo is processed: `--help` starts at once
-    from lightning_gan.autofix import FixReport
+    from lightning_gan.inference.autofix import FixReport
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lightning_gan.autofix import Fixer
+    from lightning_gan.inference.autofix import Fixer
 
     check_options(args)
     fixer = Fixer(resolve_device(args.device), args.min_size, tile=args.tile, overlap=args.overlap)
@@ -86,10 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def fix_files(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) -> int:
-    from lightning_gan.autofix import file_quality, fix_rgb
     from lightning_gan.data.images import IMAGE_SUFFIXES
-    from lightning_gan.enhance import renamed, unsupported_files
-    from lightning_gan.photos import plan, process_files
+    from lightning_gan.inference.autofix import file_quality, fix_rgb
+    from lightning_gan.inference.photos import plan, process_files, renamed, unsupported_files
 
     jobs = [(source, renamed(target, args.ext, args.suffix)) for source, target in plan(args.input, args.output)]
     unsupported = unsupported_files(args.input)
@@ -109,9 +108,9 @@ def plan_only(args: argparse.Namespace, fixer, reports: dict[str, FixReport]) ->
     import numpy as np
     import torch
 
-    from lightning_gan.autofix import file_quality
     from lightning_gan.data.images import scan
-    from lightning_gan.photos import read_image, too_large
+    from lightning_gan.inference.autofix import file_quality
+    from lightning_gan.inference.photos import read_image, too_large
 
     if not args.input.exists():
         raise FileNotFoundError(f"input not found: {args.input}")

@@ -17,7 +17,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 from torchvision.utils import save_image
 
-from lightning_gan.losses import ADVERSARIAL, THRESHOLD, LossName, d_accuracy
+from lightning_gan.training.losses import ADVERSARIAL, THRESHOLD, LossName, d_accuracy
 
 
 class EMA(nn.Module):

@@ -7,11 +7,11 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from lightning_gan.losses import LossName
 from lightning_gan.models.dcgan import DCGAN, fastgan_discriminator
 from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
 from lightning_gan.nets.fastgan import FastGANGenerator
 from lightning_gan.nets.io import to_unit
+from lightning_gan.training.losses import LossName
 
 
 class ConditionalGAN(DCGAN):

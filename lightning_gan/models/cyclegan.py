@@ -6,12 +6,12 @@ import torch
 from torch import Tensor, nn
 from torchvision.utils import make_grid
 
-from lightning_gan.losses import LossName, cycle_loss, identity_loss
-from lightning_gan.metrics import sliced_wasserstein
+from lightning_gan.evaluation.metrics import sliced_wasserstein
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.cyclegan import ResnetGenerator
 from lightning_gan.nets.enhance import PatchDiscriminator
 from lightning_gan.nets.io import ImageToImage, to_signed, to_unit
+from lightning_gan.training.losses import LossName, cycle_loss, identity_loss
 
 
 class ImagePool:

@@ -10,12 +10,12 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 from torchvision.utils import make_grid
 
-from lightning_gan.diffaugment import diff_augment, parse_policy
-from lightning_gan.metrics import GENERATION_METRICS, generation_metrics, inception_weights
+from lightning_gan.evaluation.metrics import GENERATION_METRICS, generation_metrics, inception_weights
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from lightning_gan.nets.fastgan import FastGANDiscriminator, FastGANGenerator
 from lightning_gan.nets.io import NoiseToImage, to_signed, to_unit
+from lightning_gan.training.diffaugment import diff_augment, parse_policy
 
 
 def mode_seeking_distance(a: Tensor, b: Tensor) -> Tensor:

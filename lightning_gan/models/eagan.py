@@ -8,12 +8,12 @@ from typing import Literal
 
 from torch import Tensor
 
-from lightning_gan.losses import gradient_loss, ssim_loss
 from lightning_gan.models.enhance_base import EnhancementGAN
 from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleResNet
 from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator, UNetDiscriminator
 from lightning_gan.nets.ffc import FFCInpainter
 from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator
+from lightning_gan.training.losses import gradient_loss, ssim_loss
 
 
 class EAGAN(EnhancementGAN):
@@ -85,7 +85,7 @@ class EAGAN(EnhancementGAN):
         self.ssim_weight, self.gradient_weight, self.perceptual_weight = ssim_weight, gradient_weight, perceptual_weight
         self.perceptual = None
         if perceptual_weight > 0:
-            from lightning_gan.perceptual import PerceptualLoss  # only when used: it needs VGG19 weights
+            from lightning_gan.training.perceptual import PerceptualLoss  # only when used: it needs VGG19 weights
 
             self.perceptual = PerceptualLoss()
 

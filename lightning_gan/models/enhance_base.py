@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.utils import make_grid
 
-from lightning_gan.baselines import diffusion_fill
+from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
-from lightning_gan.losses import feature_matching_loss, weighted_l1
-from lightning_gan.metrics import fidelity_metrics, lpips_metric
+from lightning_gan.inference.baselines import diffusion_fill
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.io import ImageToImage, estimate_noise, noise_level_map, pad_to_multiple, to_signed, to_unit  # noqa: F401  (estimate_noise: its old import path)
+from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
 
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:

@@ -17,12 +17,10 @@ and checkpoints under `--runs` only. Models load once and are reused; the GPU is
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import uuid
 import zipfile
@@ -34,11 +32,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from lightning_gan.baselines import BASELINES
 from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE
-from lightning_gan.files import check_number, first_line, read_run_config, resolve_device, tool_error
+from lightning_gan.files import first_line, read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
-from lightning_gan.photos import process_files, restore_rgb, too_large, write_image
+from lightning_gan.inference.baselines import BASELINES
+from lightning_gan.inference.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
 # task shown in the page -> (shipped model name, the degradation preset(s) a run of that task trains on)
@@ -165,8 +163,8 @@ class Models:
         return self.cached("checkpoint", spec, lambda: load_checkpoint_model(Path(spec)).to(self.device).eval())
 
     def fixer(self):
-        """The auto-fix pipeline (`lightning_gan.autofix.Fixer`) over the shipped models, loaded once."""
-        from lightning_gan.autofix import Fixer
+        """The auto-fix pipeline (`lightning_gan.inference.autofix.Fixer`) over the shipped models, loaded once."""
+        from lightning_gan.inference.autofix import Fixer
 
         return self.cached("fixer", "shipped", lambda: Fixer(self.device))
 
@@ -267,7 +265,7 @@ def fix_files(paths: list[str], min_size: float | None, models: Models, workspac
               progress: Progress = None) -> Result:
     """Auto-fix uploaded photos (the `fix` command's code path): each photo analysed, only the stages it needs run,
     and the plan of each (found, done, skipped and why) in the message."""
-    from lightning_gan.autofix import file_quality, fix_rgb
+    from lightning_gan.inference.autofix import file_quality, fix_rgb
 
     if min_size is not None and not (min_size >= 0 and min_size <= 100_000):  # NaN fails both
         return Result([], None, f"Minimum size must be between 0 and 100000 pixels, got {min_size}.")
@@ -338,7 +336,7 @@ def _editor_image(value, max_pixels: int) -> np.ndarray:
 
 def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:
     """`count` images from a DCGAN / cGAN checkpoint (`label` for cGAN), the same for the same seed."""
-    from lightning_gan.generate import images, labels_for, save_png
+    from lightning_gan.inference.generation import images, labels_for, save_png
 
     if not checkpoint:
         return Result([], None, "No generator: the shipped `grocery` model is missing and no run has one (`make train EXP=cgan_generate`).")
@@ -370,7 +368,7 @@ def labels_of(checkpoint: str, models: Models) -> list[str]:
 def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Models, workspace: Workspace, max_pixels: int,
                   progress: Progress = None) -> Result:
     """Store photo -> catalogue style (or back) with a CycleGAN checkpoint (the `translate` command's code path)."""
-    from lightning_gan.translate import load_translator, translate_rgb
+    from lightning_gan.inference.translation import load_translator, translate_rgb
 
     if not checkpoint:
         return Result([], None, "No CycleGAN checkpoint under the runs folder: `make train EXP=cyclegan_catalog` first.")
@@ -503,57 +501,3 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
     return app, workspace
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def serve_settings(args: argparse.Namespace) -> tuple[dict, str | None]:
-    """Gradio's launch() options for the command line, and a warning when others can reach the app."""
-    host = args.host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
-    options = {"server_name": host, "server_port": args.port, "share": args.share,
-               "max_file_size": f"{args.max_upload_mb:g}mb"}
-    warning = None
-    if args.share:
-        warning = ("the app gets a public gradio.live link: anyone with the link can upload photos and run models "
-                   "on this machine")
-    elif host not in LOOPBACK:
-        shown = "<this machine's address>" if host in ("0.0.0.0", "::") else host
-        warning = (f"the app is reachable from the network at http://{shown}:{args.port}: anyone who can reach this "
-                   "machine can upload photos and run models")
-    return options, warning
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lightning-gan app", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--host", help="address to listen on (default: GRADIO_SERVER_NAME, else 127.0.0.1, this "
-                        "machine only); 0.0.0.0 lets other machines open the app")
-    parser.add_argument("--share", action="store_true", help="also ask Gradio for a temporary public link (needs internet)")
-    parser.add_argument("--max-upload-mb", type=float, default=50.0, help="larger uploaded files are refused (default 50)")
-    parser.add_argument("--runs", type=Path, default=Path("runs"), help="folder searched for your checkpoints")
-    parser.add_argument("--max-megapixels", type=float, default=40.0, help="larger uploads are refused with a message")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    args = parser.parse_args(argv)
-    try:
-        check_number("--max-megapixels", args.max_megapixels, low=1e-6)
-        check_number("--max-upload-mb", args.max_upload_mb, low=1e-3)
-    except ValueError as error:
-        return tool_error("app", error)
-    workspace = Workspace()
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace.root / "uploads"))  # before Gradio loads: uploads go there too
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home (analytics, version check) at start
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # nor from huggingface_hub, which Gradio imports
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the app never needs the Hugging Face hub
-    try:
-        import gradio  # noqa: F401
-    except ImportError:
-        print("lightning-gan app: error: the web app needs Gradio: pip install 'lightning-gan[app]' "
-              "(in a checkout: pip install -e '.[app]')", file=sys.stderr)
-        return 2
-    options, warning = serve_settings(args)
-    app, _ = build_app(args.runs, args.max_megapixels, args.device, workspace)
-    workspace.remove_on_signals()
-    if warning:
-        print(f"lightning-gan app: warning: {warning}", file=sys.stderr)
-    app.queue().launch(**options, ssr_mode=False, allowed_paths=[str(workspace.root)])
-    return 0

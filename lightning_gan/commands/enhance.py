@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image
-
-from lightning_gan.data.images import IMAGE_SUFFIXES
 from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, check_number, check_tiles, resolve_device, tool_error
-from lightning_gan.inference import load_restorer
-from lightning_gan.photos import load_mask, plan, process_files, restore_rgb
+
+if TYPE_CHECKING:  # torch, numpy and Pillow load when a photo is processed: `--help` starts at once
+    import numpy as np
+    from PIL import Image
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +55,10 @@ def check_numbers(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lightning_gan.data.images import IMAGE_SUFFIXES
+    from lightning_gan.inference import load_restorer
+    from lightning_gan.inference.photos import load_mask, plan, process_files, renamed, rescale, restore_rgb, unsupported_files
+
     check_numbers(args)
     device = resolve_device(args.device)
     restorer = load_restorer(args.model, device, args.strength, args.half)
@@ -80,28 +83,6 @@ def run(args: argparse.Namespace) -> int:
                            quality=args.quality)
     report.skipped += [f"{p}: unsupported format (use {', '.join(sorted(IMAGE_SUFFIXES))})" for p in unsupported]
     return report.print(args.output)
-
-
-def renamed(target: Path, ext: str, suffix: str) -> Path:
-    """The output name: the input's, plus `suffix`, with extension `ext` (auto: the input's)."""
-    extension = target.suffix if ext == "auto" else f".{ext}"
-    return target.with_name(f"{target.stem}{suffix}{extension}")
-
-
-def rescale(array: np.ndarray, input_size: tuple[int, int], outscale: float) -> np.ndarray:
-    """Resize a result to `outscale` x the input's size (Lanczos), as Real-ESRGAN's --outscale does."""
-    size = (max(1, round(input_size[0] * outscale)), max(1, round(input_size[1] * outscale)))
-    if (array.shape[1], array.shape[0]) == size:
-        return array
-    return np.asarray(Image.fromarray(array).resize(size, Image.Resampling.LANCZOS))
-
-
-def unsupported_files(input_path: Path) -> list[Path]:
-    """Files of a folder that are not images of a supported format (listed as skipped, never silently dropped)."""
-    if not input_path.is_dir():
-        return []
-    return sorted(p for p in input_path.rglob("*") if p.is_file() and not p.name.startswith(".")
-                  and p.suffix.lower() not in IMAGE_SUFFIXES)
 
 
 def main(argv: list[str]) -> int:

@@ -12,14 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-import torch
-from PIL import Image
-
 from lightning_gan.files import OVERLAP, TILE, TOOL_ERRORS, check_number, check_tiles, resolve_device, tool_error
-from lightning_gan.inference import ModelError, Restorer, load_checkpoint_model
-from lightning_gan.nets.io import pad_to_multiple, to_signed, to_unit
-from lightning_gan.photos import plan, process_files, restore_rgb
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,43 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_translator(path: Path, direction: str, device: str) -> tuple[Restorer, int]:
-    """The checkpoint's (EMA) generator for `direction` as a Restorer, and the side it trained at."""
-    if not path.is_file():
-        from lightning_gan.inference import pretrained_names
-
-        if str(path) in pretrained_names():
-            raise ModelError(f"--model {path}: a shipped enhancement or generation model, not a translator; translate "
-                             "needs a CycleGAN checkpoint (.ckpt), e.g. from make train EXP=cyclegan_catalog")
-        raise FileNotFoundError(f"--model: checkpoint not found: {path}")
-    model = load_checkpoint_model(path)
-    if not callable(getattr(model, "translator", None)):
-        raise ModelError(f"{path} holds a {type(model).__name__}; translate needs a CycleGAN checkpoint")
-    model = model.to(device).eval()
-    generator = model.translator(direction)
-
-    def run(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        height, width = x.shape[-2:]
-        return to_unit(generator(to_signed(pad_to_multiple(x, generator.size_multiple))))[..., :height, :width]
-
-    return Restorer(f"cyclegan-{direction}", run, 1, False, torch.device(device)), int(model.hparams.image_size)
-
-
-def translate_rgb(translator: Restorer, rgb: Image.Image, size: int, tile: int, overlap: int) -> np.ndarray:
-    """Translate at shorter side `size` (0 = as is) and return the result at the input's size."""
-    working = rgb
-    if size and min(rgb.size) != size:
-        scale = size / min(rgb.size)
-        working = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS)
-    array = restore_rgb(translator, working, None, tile, overlap)
-    if working.size != rgb.size:
-        array = np.asarray(Image.fromarray(array).resize(rgb.size, Image.Resampling.BICUBIC))
-    return array
-
-
 def run(args: argparse.Namespace) -> int:
     check_number("--size", args.size, low=0)
     check_tiles(args.tile, args.overlap)
+    from lightning_gan.inference.photos import plan, process_files
+    from lightning_gan.inference.translation import load_translator, translate_rgb
+
     device = resolve_device(args.device)
     translator, trained_size = load_translator(args.model, args.direction, device)
     size = trained_size if args.size is None else args.size

@@ -133,7 +133,7 @@ def _feature_metrics(names: tuple[str, ...], extractor: torch.nn.Module | None, 
 @functools.lru_cache(maxsize=2)
 def _domain_extractor(device: str) -> torch.nn.Module:
     """The shipped classifier's feature module, loaded once per device (validation asks every epoch)."""
-    from lightning_gan.domain import load_domain_classifier
+    from lightning_gan.evaluation.domain import load_domain_classifier
 
     return load_domain_classifier(device=device).extractor()
 

@@ -239,3 +239,25 @@ def process_files(jobs: list[tuple[Path, Path]], convert: Callable[[Path, Image.
         if progress is not None:
             progress(done, len(jobs))
     return report
+
+
+def renamed(target: Path, ext: str, suffix: str) -> Path:
+    """The output name: the input's, plus `suffix`, with extension `ext` (auto: the input's)."""
+    extension = target.suffix if ext == "auto" else f".{ext}"
+    return target.with_name(f"{target.stem}{suffix}{extension}")
+
+
+def rescale(array: np.ndarray, input_size: tuple[int, int], outscale: float) -> np.ndarray:
+    """Resize a result to `outscale` x the input's size (Lanczos), as Real-ESRGAN's --outscale does."""
+    size = (max(1, round(input_size[0] * outscale)), max(1, round(input_size[1] * outscale)))
+    if (array.shape[1], array.shape[0]) == size:
+        return array
+    return np.asarray(Image.fromarray(array).resize(size, Image.Resampling.LANCZOS))
+
+
+def unsupported_files(input_path: Path) -> list[Path]:
+    """Files of a folder that are not images of a supported format (listed as skipped, never silently dropped)."""
+    if not input_path.is_dir():
+        return []
+    return sorted(p for p in input_path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                  and p.suffix.lower() not in IMAGE_SUFFIXES)

@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lightning_gan.files import TOOL_ERRORS, resolve_device, tool_error
+from lightning_gan.files import resolve_device
 from lightning_gan.nets.classifier import ProductClassifier
 
-DOMAIN_DIR = Path(__file__).parent / "pretrained" / "domain"
+DOMAIN_DIR = Path(__file__).parent.parent / "pretrained" / "domain"
 CLASSIFIER_NAME = "grocery_classifier"
 
 
@@ -195,32 +195,14 @@ def diversity_ratio(fake: dict[int, float], real: dict[int, float]) -> float:
 # --- training the shipped classifier ------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lightning-gan train-classifier", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="labelled photo folder (Grocery Store layout or class folders)")
-    parser.add_argument("--out", type=Path, default=DOMAIN_DIR / f"{CLASSIFIER_NAME}.safetensors",
-                        help="weights to write (.safetensors; the card goes beside it as .json)")
-    parser.add_argument("--label", choices=["coarse", "fine"], default="coarse", help="which classes to learn")
-    parser.add_argument("--size", type=int, default=64, help="image side")
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--width", type=int, default=32)
-    parser.add_argument("--blocks", type=int, default=1, help="residual blocks per stage")
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache-dir", default=None, help="decode cache folder")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing classifier at --out")
-    return parser
-
-
 def train(args: argparse.Namespace) -> dict:
     from safetensors.torch import save_file
 
     from lightning_gan.data.datamodule import ProductImageDataModule
     from lightning_gan.files import atomic_path
 
+    if args.out is None:
+        args.out = DOMAIN_DIR / f"{CLASSIFIER_NAME}.safetensors"
     if args.out.suffix != ".safetensors":
         raise ValueError(f"--out {args.out} must end in .safetensors")
     if args.out.exists() and not args.overwrite:
@@ -264,11 +246,3 @@ def train(args: argparse.Namespace) -> dict:
     return card
 
 
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        card = train(args)
-    except TOOL_ERRORS as error:
-        return tool_error("train-classifier", error)
-    print(f"wrote {args.out}: val accuracy {card['val_accuracy']:.3f}, test accuracy {card['test_accuracy']:.3f}")
-    return 0

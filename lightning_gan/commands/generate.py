@@ -14,12 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import torch
-from torch import Tensor
-from torchvision.utils import make_grid, save_image
-
-from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
-from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
+from lightning_gan.files import TOOL_ERRORS, resolve_device, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,65 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_generator_model(spec: str | Path, device: str):
-    """A shipped generator by name (`grocery`), an exported .safetensors (card beside it) or a checkpoint."""
-    path = Path(spec)
-    if str(spec) in pretrained_names():
-        model = load_pretrained_model(str(spec))
-    elif path.suffix == ".safetensors" and path.is_file():
-        if not path.with_suffix(".json").is_file():
-            raise ModelError(f"--model {spec}: no card {path.with_suffix('.json').name} beside it")
-        model = load_pretrained_model(path.stem, path.parent)
-    elif path.is_file():
-        model = load_checkpoint_model(path)
-    else:
-        raise FileNotFoundError(f"--model {spec}: neither a checkpoint file, an exported .safetensors nor a shipped "
-                                f"model ({', '.join(pretrained_names()) or 'none'})")
-    if not callable(getattr(model, "render", None)):
-        raise ModelError(f"--model {spec} is a {type(model).__name__}; generate needs a generator (DCGAN or ConditionalGAN)")
-    return model.to(device).eval()
-
-
-def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
-    """Spherical interpolation: Gaussian latents keep their typical norm along the way (White 2016)."""
-    cos = (a * b).sum() / (a.norm() * b.norm())
-    omega = cos.clamp(-1, 1).acos()
-    if omega.abs() < 1e-4:
-        return torch.lerp(a, b, t[:, None])
-    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / torch.sin(omega)
-
-
-def labels_for(model, label: str | None, count: int) -> Tensor | None:
-    classes = getattr(model, "classes", None)
-    if classes is None:
-        if label is not None:
-            raise ModelError(f"--label {label!r}: this {type(model).__name__} model is unconditional")
-        return None
-    if label is None:
-        return torch.arange(count) % len(classes)
-    return torch.full((count,), model.label_of(label), dtype=torch.long)
-
-
-@torch.no_grad()
-def images(model, count: int, seed: int, labels: Tensor | None, interpolate: bool) -> Tensor:
-    """`count` images in [0, 1], deterministic for a seed."""
-    generator = torch.Generator().manual_seed(seed)
-    if interpolate:
-        ends = torch.randn(2, model.hparams.latent_dim, generator=generator)
-        z = slerp(ends[0], ends[1], torch.linspace(0, 1, count))
-    else:
-        z = torch.randn(count, model.hparams.latent_dim, generator=generator)
-    return model.render(z, labels)
-
-
-def save_png(image: Tensor, path: Path) -> None:
-    with atomic_path(path) as temporary:
-        save_image(image, temporary, format="PNG")
-
-
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError(f"--count must be at least 1, got {args.count}")
+    from torchvision.utils import make_grid
+
+    from lightning_gan.inference.generation import images, labels_for, load_generator_model, save_png
+
     device = resolve_device(args.device)
     model = load_generator_model(args.model, device)
     labels = labels_for(model, args.label, args.count)

@@ -1,127 +1,35 @@
-"""`lightning-gan evaluate`: score models and classical baselines on the same seeded degraded photos.
-
-    lightning-gan evaluate --model denoise --data ../shared/data/grocery-store --degradation noise --baselines all
-
-Whole images (not crops), each degraded with the preset's fixed evaluation setting and its own seed. PSNR and SSIM
-on RGB in [0, 1]; for super-resolution also on the Y channel (BT.601) with a border of `scale` pixels cropped, the
-protocol of the SR papers; LPIPS when its backbone weights are in the torch hub cache. Writes a JSON file, prints a
-Markdown table, and saves a PNG of the worst and best case of the first model.
-
-`--degradation none` feeds the clean photos themselves: the do-no-harm check (a good photo should come out nearly
-unchanged). `--no-reference` needs no clean photos at all, for a shop's own pictures: per method the mean luma change,
-the detail ratio (variance of the Laplacian of luma, output over input; below 1 = detail lost) and the colour-cast
-change (distance between the rg-chromaticities of the mean colour of output and input; 0 for a pure brightness gain),
-new clipping (percentage points of pixels with a channel at 255, output minus input) and the share of pixels at
-black (luma <= 2/255, output):
-
-    lightning-gan evaluate --no-reference --data my_photos/ --model enhance --baselines clahe,auto_contrast
-"""
+"""Scoring restorers (models and classical baselines) on the same seeded degraded photos, or without a reference on a
+shop's own photos: the library of `lightning-gan evaluate`."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import secrets
 import sys
 import time
 from pathlib import Path
 
-import kornia
 import torch
 import torch.nn.functional as F
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 from torchvision.utils import save_image
 from tqdm import tqdm
 
-from lightning_gan.baselines import BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
 from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import UNREADABLE, ImageRecord, list_split, read_rgb, scan, to_tensor
-from lightning_gan.files import TILE, TOOL_ERRORS, atomic_path, check_number, resolve_device, tool_error
+from lightning_gan.evaluation.metrics import lpips_metric
+from lightning_gan.evaluation.scores import (
+    mean_scores,
+    no_reference_scores,
+    scores,
+)
+from lightning_gan.files import check_number, resolve_device
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
-from lightning_gan.metrics import lpips_metric
+from lightning_gan.inference.baselines import BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lightning-gan evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", action="append", default=[], help="checkpoint, shipped model or baseline name (repeatable)")
-    parser.add_argument("--data", type=Path, default=SAMPLE_ROOT, help="image folder (default: the embedded sample)")
-    parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="split of a folder that has splits")
-    parser.add_argument("--degradation", help=f"preset: {', '.join(PRESETS)} (required unless --no-reference)")
-    parser.add_argument("--no-reference", action="store_true",
-                        help="score what each method does to the photos, without clean references: luma change, detail ratio, "
-                             "colour cast (with --degradation: to the degraded photos)")
-    parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
-    parser.add_argument("--strength", type=float, default=1.0, help="noise-level-aware --model(s): scale of the estimated "
-                        "noise level, as `enhance --strength` (the rows are named MODEL@S when S is not 1)")
-    parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
-    parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
-    parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
-    parser.add_argument("--tile", type=int, default=TILE, help=f"tile side for large images (default {TILE})")
-    parser.add_argument("--out", type=Path, default=Path("results.json"), help="JSON output (not overwritten without --overwrite)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    parser.add_argument("--wandb", default=os.environ.get("WANDB_MODE", "offline"), choices=["offline", "online", "disabled"],
-                        help="log the table as a W&B run (job_type eval) beside --out; default $WANDB_MODE or offline")
-    parser.add_argument("--wandb-project", default="lightning-gan", help="W&B project")
-    return parser
-
-
-def luma(x: torch.Tensor) -> torch.Tensor:
-    """ITU-R BT.601 Y in [0, 1] (MATLAB's rgb2ycbcr, used by the SR papers)."""
-    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
-    return (16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0
-
-
-def laplacian(x: torch.Tensor) -> torch.Tensor:
-    """3x3 Laplacian of luma: the fine detail that `detail` and `hole_scores` measure."""
-    return kornia.filters.laplacian(luma(x), 3)
-
-
-def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
-    """Each score's mean over the images that have it (a hole score is missing where a mask was empty)."""
-    keys = dict.fromkeys(k for r in rows for k in r)
-    return {k: sum(r[k] for r in rows if k in r) / sum(k in r for r in rows) for k in keys}
-
-
-def hole_scores(output: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
-    """PSNR and SSIM inside the hole only (outside it an inpainter returns the photo): what the fill is worth.
-
-    `detail_hole`: the fill's fine detail relative to the photo's in the same place (mean squared Laplacian of luma
-    inside the hole, its 1-pixel rim left out so the seam does not count). A diffusion fill solves Laplace's
-    equation, so it scores about 0; a fill with the photo's amount of texture scores about 1. It says how much
-    detail there is, not whether it is the right detail: read it beside the PSNR, which rewards a blur."""
-    inside = mask.expand_as(output) > 0.5
-    mse = ((output - clean) ** 2)[inside].mean().clamp_min(1e-10)
-    ssim_map = kornia.metrics.ssim(output, clean, 11)
-    row = {"psnr_hole": (10 * torch.log10(1 / mse)).item(), "ssim_hole": ssim_map[inside].mean().item()}
-    interior = -F.max_pool2d(-(mask > 0.5).float(), 3, 1, 1) > 0.5  # eroded by one pixel
-    if interior.any():
-        energy = [laplacian(x)[interior].square().mean() for x in (output, clean)]
-        row["detail_hole"] = (energy[0] / energy[1].clamp_min(1e-10)).item()
-    return row
-
-
-def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips, mask: torch.Tensor | None = None) -> dict[str, float]:
-    row = {
-        "psnr": peak_signal_noise_ratio(output, clean, data_range=1.0).item(),
-        "ssim": structural_similarity_index_measure(output, clean, data_range=1.0).item(),
-    }
-    if mask is not None and mask.sum() > 0:
-        row |= hole_scores(output, clean, mask)
-    if scale > 1:
-        crop = (..., slice(scale, -scale), slice(scale, -scale))
-        y_out, y_clean = luma(output)[crop], luma(clean)[crop]
-        row["psnr_y"] = peak_signal_noise_ratio(y_out, y_clean, data_range=1.0).item()
-        row["ssim_y"] = structural_similarity_index_measure(y_out, y_clean, data_range=1.0).item()
-    if lpips is not None:
-        row["lpips"] = lpips(output * 2 - 1, clean * 2 - 1).item()
-    return row
-
-
-def records_of(data: Path, split: str, every: int, limit: int | None) -> list[ImageRecord]:
+def records_of(data: Path | None, split: str, every: int, limit: int | None) -> list[ImageRecord]:
+    data = SAMPLE_ROOT if data is None else data
     if not data.is_dir():
         raise FileNotFoundError(f"--data folder not found: {data}")
     has_splits = any((data / s).is_dir() or (data / f"{s}.txt").is_file() for s in ("train", "val", "test"))
@@ -180,47 +88,6 @@ def known_sigmas() -> dict[str, float]:
 KNOWN_SIGMA = known_sigmas()
 
 
-def luma_mean(x: torch.Tensor) -> torch.Tensor:
-    return luma(x).mean(dim=(1, 2, 3))
-
-
-def detail(x: torch.Tensor) -> torch.Tensor:
-    """Variance of the Laplacian of luma, per image: a standard sharpness / fine-detail measure."""
-    return laplacian(x).var(dim=(1, 2, 3))
-
-
-def chromaticity(x: torch.Tensor) -> torch.Tensor:
-    """(r, g) / (r + g + b) of each image's mean colour: unchanged by a gain that brightens all channels alike."""
-    mean = x.mean(dim=(2, 3))
-    return mean[:, :2] / mean.sum(dim=1, keepdim=True).clamp_min(1e-6)
-
-
-WHITE = 254.5 / 255  # a channel that rounds to 255 in 8 bits is clipped
-BLACK = 2 / 255  # luma at or below which a pixel reads as black
-
-
-def clipped_share(x: torch.Tensor) -> torch.Tensor:
-    """Per image, the share of pixels with a channel at 8-bit white (255)."""
-    return (x.amax(dim=1) >= WHITE).float().mean(dim=(1, 2))
-
-
-def black_share(x: torch.Tensor) -> torch.Tensor:
-    """Per image, the share of pixels whose luma (full-range BT.601) is at most 2/255: shadows with nothing left."""
-    full_range = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
-    return (full_range <= BLACK).float().mean(dim=(1, 2))
-
-
-def no_reference_scores(output: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
-    """What a method did to a photo, judged without a clean reference."""
-    return {
-        "luma_change": (luma_mean(output) - luma_mean(photo)).mean().item(),
-        "detail_ratio": (detail(output) / detail(photo).clamp_min(1e-8)).mean().item(),
-        "color_cast": (chromaticity(output) - chromaticity(photo)).norm(dim=1).mean().item(),
-        "new_clipping_pp": 100 * (clipped_share(output) - clipped_share(photo)).mean().item(),
-        "black_percent": 100 * black_share(output).mean().item(),
-    }
-
-
 def evaluate_no_reference(args: argparse.Namespace) -> dict:
     device = resolve_device(args.device)
     if args.degradation is not None and (args.degradation not in PRESETS or scale_of(args.degradation) != 1
@@ -249,7 +116,8 @@ def evaluate_no_reference(args: argparse.Namespace) -> dict:
         raise ValueError("no readable image to evaluate")
     rows = [{"method": name, **{k: sum(r[k] for r in per) / len(per) for k in per[0]}, "images": len(per)}
             for name, per in totals.items()]
-    return {"data": str(args.data), "split": args.split, "degradation": f"{args.degradation or 'none'} (no reference)", "every": args.every,
+    return {"data": str(args.data or SAMPLE_ROOT), "split": args.split, "degradation": f"{args.degradation or 'none'} (no reference)",
+            "every": args.every,
             "device": device, "skipped": skipped, "rows": rows, "_cases": cases}
 
 
@@ -338,7 +206,7 @@ def evaluate(args: argparse.Namespace) -> dict:
         rows.append(row)
     rows.sort(key=lambda r: -r.get("psnr_y", r["psnr"]))
     return {
-        "data": str(args.data), "split": args.split, "degradation": args.degradation, "scale": scale,
+        "data": str(args.data or SAMPLE_ROOT), "split": args.split, "degradation": args.degradation, "scale": scale,
         "every": args.every, "eval_seed": args.eval_seed, "device": device, "lpips": lpips_note or "computed",
         "skipped": skipped, "rows": rows, "_cases": cases,
     }
@@ -408,24 +276,3 @@ def log_to_wandb(result: dict, args: argparse.Namespace) -> None:
     run.finish()
     where = f" (upload: wandb sync {run.dir.rsplit('/files', 1)[0]})" if args.wandb == "offline" else ""
     print(f"W&B run: {run.id}{where}")
-
-
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        result = evaluate(args)
-    except TOOL_ERRORS as error:
-        return tool_error("evaluate", error)
-    cases = result.pop("_cases")
-    if result["skipped"]:
-        print(f"skipped {len(result['skipped'])} image(s):\n  " + "\n  ".join(result["skipped"]), file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    picture = args.out.with_name(args.out.stem + "_worst_best.png")
-    save_cases(cases, picture)
-    result["cases"] = {"worst": min(cases, key=lambda c: c[0])[4], "best": max(cases, key=lambda c: c[0])[4], "png": str(picture)}
-    with atomic_path(args.out) as temporary:
-        temporary.write_text(json.dumps(result, indent=2))
-    print(markdown(result))
-    print(f"\nwrote {args.out} and {picture}")
-    log_to_wandb(result, args)
-    return 0

@@ -27,9 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lightning_gan.analysis import Findings, analyse, blockiness
 from lightning_gan.files import OVERLAP, TILE
 from lightning_gan.inference import ModelError, Restorer, load_restorer, pretrained_names
+from lightning_gan.inference.analysis import Findings, analyse, blockiness
 from lightning_gan.nets.io import estimate_noise_flat, estimate_noise_lowfreq, estimate_noise_pca, gaussian_blur
 from lightning_gan.nets.jpeg import ON_GRID, estimate_quality
 from lightning_gan.nets.tone import luma_of
@@ -304,7 +304,7 @@ def file_quality(path) -> int | None:
     """The JPEG quality a file was saved at (its quantisation tables; only the header is read), or None."""
     from PIL import Image
 
-    from lightning_gan.analysis import jpeg_quality
+    from lightning_gan.inference.analysis import jpeg_quality
 
     try:
         with Image.open(path) as image:

@@ -1,7 +1,7 @@
 """What a photo needs, measured without a clean reference: exposure and clipping, colour cast, noise, JPEG quality,
 blur and size. The findings a `fix` plan is made from (each stage only when its finding says so).
 
-    from lightning_gan.analysis import analyse
+    from lightning_gan.inference.analysis import analyse
     found = analyse(Image.open("shelf.jpg"))      # Findings(exposure=..., noise_sigma=..., jpeg_quality=..., ...)
 
 Photos are PIL images (the file's JPEG quantisation tables are read when it has them) or (3, H, W) tensors in [0, 1].

@@ -30,7 +30,7 @@ from lightning_gan.models.cyclegan import CycleGAN  # noqa: F401
 from lightning_gan.models.dcgan import DCGAN  # noqa: F401
 from lightning_gan.models.eagan import EAGAN  # noqa: F401
 from lightning_gan.models.gan_enhance import GANEnhance  # noqa: F401
-from lightning_gan.run_summary import LineProgress, RunSummary
+from lightning_gan.training.run_summary import LineProgress, RunSummary
 
 RUN_DIR_ENV = "LIGHTNING_GAN_RUN_DIR"  # set by rank 0, so DDP worker processes share its run folder
 
@@ -350,7 +350,7 @@ def experiment_config(value: str) -> str:
     """`--config gan_enhance` (a bare name, not a file here) -> the experiment YAML installed with the package."""
     if Path(value).exists() or any(c in value for c in "/\\.:"):
         return value
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent
     # installed from a wheel: lightning_gan/experiments; from a checkout (editable): the top-level experiments/
     folder = next((d for d in (package / "experiments", package.parent / "experiments") if d.is_dir()), package / "experiments")
     shipped = folder / f"{value}.yaml"
@@ -440,11 +440,7 @@ def run(argv: list[str]) -> None:
         raise SystemExit(3) from None
 
 
-def main(args: list[str] | None = None) -> None:
-    from lightning_gan.main import main as dispatch
-
-    dispatch(args)
-
-
-if __name__ == "__main__":
-    main()
+def main(argv: list[str]) -> int:
+    """`lightning-gan fit | validate | test ...` (the dispatcher calls `run` directly)."""
+    run(argv)
+    return 0

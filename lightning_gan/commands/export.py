@@ -6,7 +6,7 @@
 What the exported graph takes and gives (all float32, NCHW):
 - enhancement models (GANEnhance, EAGAN): `image` (B, 3, H, W) in [0, 1], H and W any size (dynamic) -> `restored`
   (B, 3, H*scale, W*scale) in [0, 1]; inpainting models also take `mask` (B, 1, H, W), expect the holes already
-  filled (by diffusion, as `lightning_gan.baselines.diffusion_fill` does: its depth depends on the size, so it is not
+  filled (by diffusion, as `lightning_gan.inference.baselines.diffusion_fill` does: its depth depends on the size, so it is not
   in the graph) and return the input unchanged outside the mask; the Fourier convolutions of the `ffc` inpainter
   are exported as DFT matrix products (the legacy exporter has no FFT) and take any size; sides must suit the
   generator (the encoder-decoder needs multiples of 4); noise-level-aware denoisers also take `noise_level` (B,),
@@ -21,49 +21,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import torch
-from torch import Tensor, nn
-
-from lightning_gan.files import TOOL_ERRORS, atomic_path, tool_error
-from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
-
-
-def exportable(model, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
-    """(module, example inputs, input names, output names, image-to-image?) for a loaded model: the model says."""
-    make = getattr(model, "export_module", None)
-    if make is None:
-        raise ModelError(f"cannot export a {type(model).__name__}")
-    return make(direction)
-
-
-def load_any(spec: str):
-    if spec in pretrained_names():
-        return load_pretrained_model(spec)
-    path = Path(spec)
-    if not path.is_file():
-        raise FileNotFoundError(f"--model {spec!r} is neither a checkpoint file nor a shipped model ({', '.join(pretrained_names())})")
-    return load_checkpoint_model(path)
-
-
-def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) -> Path:
-    if fmt == "onnx":
-        try:
-            import onnx  # noqa: F401
-            import onnxscript  # noqa: F401
-        except ImportError:
-            raise ImportError("--format onnx needs the export extra: pip install 'lightning-gan[export]'") from None
-    module, example, inputs, outputs, image_to_image = exportable(model.cpu().eval(), direction)
-    module.eval()
-    with atomic_path(out) as temporary, torch.no_grad():
-        if fmt == "torchscript":
-            torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(temporary))
-        else:
-            axes = {name: {0: "batch", 2: "height", 3: "width"} if image_to_image and x.dim() == 4 else {0: "batch"}
-                    for name, x in zip(inputs, example)}
-            axes |= {name: {0: "batch", 2: "out_height", 3: "out_width"} if image_to_image else {0: "batch"} for name in outputs}
-            torch.onnx.export(module, example, str(temporary), input_names=inputs, output_names=outputs,
-                              dynamic_axes=axes, opset_version=opset, dynamo=False)
-    return out
+from lightning_gan.files import TOOL_ERRORS, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from lightning_gan.inference.export import export, load_any
+
         if args.out.exists() and not args.overwrite:
             raise FileExistsError(f"{args.out} exists; choose another --out or pass --overwrite")
         args.out.parent.mkdir(parents=True, exist_ok=True)

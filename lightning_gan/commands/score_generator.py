@@ -1,0 +1,90 @@
+"""`lightning-gan score-generator`: how recognisable and how varied a generator's products are, offline.
+
+    lightning-gan score-generator --model grocery --data ../shared/data/grocery-store --out results/grocery.json
+
+Scores a shipped generator, an exported .safetensors or a DCGAN / ConditionalGAN checkpoint against the photos of
+one split (default test), at the generator's size, in the feature space of the shipped domain classifier
+(`lightning_gan.evaluation.domain`): domain FID and KID (one sample per real photo, with that photo's class when the
+generator is conditional), GAN-test accuracy beside the classifier's accuracy on the real photos, intra-class
+diversity of `--per-class` samples against the real photos of each class (in classifier features, and as 1 - mean
+pairwise SSIM, AC-GAN's collapse measure), and SWD; beside them the floor: the same
+distances for real train photos in place of samples. Writes the JSON and a grid (one row per class,
+`--grid-classes` rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightning-gan score-generator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="shipped generator name, .safetensors or checkpoint")
+    parser.add_argument("--data", required=True, help="photo folder with splits (Grocery Store layout)")
+    parser.add_argument("--split", default="test", choices=["train", "val", "test"])
+    parser.add_argument("--per-class", type=int, default=32, help="samples per class for GAN-test and diversity")
+    parser.add_argument("--classifier", type=Path, default=None, help="domain classifier .safetensors (default: shipped)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: print only)")
+    parser.add_argument("--grid", type=Path, default=None, help="PNG grid to write: one row per class")
+    parser.add_argument("--grid-classes", type=int, default=12, help="rows in the grid (classes evenly spread)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache-dir", default=None, help="decode cache folder")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing --out / --grid files")
+    return parser
+
+
+def run(args: argparse.Namespace) -> dict:
+    for path in (args.out, args.grid):
+        if path is not None and path.exists() and not args.overwrite:
+            raise FileExistsError(f"{path} exists; use --overwrite or another name")
+    if args.per_class < 2:
+        raise ValueError(f"--per-class must be at least 2 (diversity needs pairs), got {args.per_class}")
+    import torch
+
+    from lightning_gan.evaluation.domain import load_domain_classifier
+    from lightning_gan.evaluation.generator_scores import grid_of, real_photos, score
+    from lightning_gan.evaluation.metrics import generation_metrics
+    from lightning_gan.inference.generation import load_generator_model
+
+    device = resolve_device(args.device)
+    model = load_generator_model(args.model, device)
+    classifier = load_domain_classifier(args.classifier, device)
+    size = int(model.hparams.image_size)
+    start = time.perf_counter()
+    real, labels, data_classes = real_photos(args.data, args.split, size, classifier.card.get("label", "coarse"), args.cache_dir)
+    result, samples = score(model, classifier, real.to(device), labels, data_classes, args.per_class, args.seed)
+    if args.split != "train":  # the floor: real train photos scored as if they were samples
+        train, _, _ = real_photos(args.data, "train", size, classifier.card.get("label", "coarse"), args.cache_dir)
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(args.seed))[: len(real)]
+        floor, _ = generation_metrics(real, train[pick], ("swd", "fid", "kid"), feature_extractor=classifier.extractor())
+        result["floor_train_photos"] = {"domain_fid": floor["fid"], "domain_kid": floor["kid"], "swd": floor["swd"],
+                                        "images": len(pick)}
+    result = {"model": str(args.model), "data": str(args.data), "split": args.split, "size": size,
+              "classifier": classifier.card.get("name"), "seconds": round(time.perf_counter() - start, 1), **result}
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.out) as temporary:
+            Path(temporary).write_text(json.dumps(result, indent=2))
+    if args.grid is not None:
+        args.grid.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.grid) as temporary:
+            grid_of(samples, args.grid_classes).save(temporary, format="PNG")
+    return result
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = run(args)
+    except TOOL_ERRORS as error:
+        return tool_error("score-generator", error)
+    summary = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in result.items() if k not in ("per_class", "notes")}
+    print(json.dumps(summary, indent=2))
+    return 0

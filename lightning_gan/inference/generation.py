@@ -1,0 +1,58 @@
+"""Generation: a generator model (shipped, exported or a checkpoint) drawing seeded images, and latent walks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision.utils import save_image
+
+from lightning_gan.files import atomic_path
+from lightning_gan.inference.loading import load_model_object
+from lightning_gan.inference.restorer import ModelError
+
+
+def load_generator_model(spec: str | Path, device: str):
+    """A shipped generator by name (`grocery`), an exported .safetensors (card beside it) or a checkpoint."""
+    model = load_model_object(str(spec))
+    if not callable(getattr(model, "render", None)):
+        raise ModelError(f"--model {spec} is a {type(model).__name__}; generate needs a generator (DCGAN or ConditionalGAN)")
+    return model.to(device).eval()
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation: Gaussian latents keep their typical norm along the way (White 2016)."""
+    cos = (a * b).sum() / (a.norm() * b.norm())
+    omega = cos.clamp(-1, 1).acos()
+    if omega.abs() < 1e-4:
+        return torch.lerp(a, b, t[:, None])
+    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / torch.sin(omega)
+
+
+def labels_for(model, label: str | None, count: int) -> Tensor | None:
+    classes = getattr(model, "classes", None)
+    if classes is None:
+        if label is not None:
+            raise ModelError(f"--label {label!r}: this {type(model).__name__} model is unconditional")
+        return None
+    if label is None:
+        return torch.arange(count) % len(classes)
+    return torch.full((count,), model.label_of(label), dtype=torch.long)
+
+
+@torch.no_grad()
+def images(model, count: int, seed: int, labels: Tensor | None, interpolate: bool) -> Tensor:
+    """`count` images in [0, 1], deterministic for a seed."""
+    generator = torch.Generator().manual_seed(seed)
+    if interpolate:
+        ends = torch.randn(2, model.hparams.latent_dim, generator=generator)
+        z = slerp(ends[0], ends[1], torch.linspace(0, 1, count))
+    else:
+        z = torch.randn(count, model.hparams.latent_dim, generator=generator)
+    return model.render(z, labels)
+
+
+def save_png(image: Tensor, path: Path) -> None:
+    with atomic_path(path) as temporary:
+        save_image(image, temporary, format="PNG")
