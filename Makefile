@@ -55,7 +55,7 @@ app: $(STAMP)
 	$(PY) -m lightning_gan app $(ARGS)
 
 app-screenshot: $(STAMP) browser
-	LIGHTNING_GAN_SCREENSHOT=docs/images/app.png $(PY) -m pytest -q tests/test_app.py -k browser
+	LIGHTNING_GAN_SCREENSHOT=docs/images/app.png $(PY) -m pytest -q tests/app/test_ui.py -k browser
 
 lint: $(STAMP)
 	$(PY) -m ruff check lightning_gan tests scripts benchmarks

@@ -33,7 +33,7 @@ import torch
 from PIL import Image
 
 from lightning_gan.data.images import IMAGE_SUFFIXES, UNREADABLE
-from lightning_gan.files import first_line, read_run_config, resolve_device
+from lightning_gan.files import OVERLAP, TILE, first_line, read_run_config, resolve_device
 from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, load_restorer, pretrained_names, shipped_with
 from lightning_gan.inference.baselines import BASELINES
 from lightning_gan.inference.photos import process_files, restore_rgb, too_large, write_image
@@ -257,7 +257,7 @@ def enhance_files(paths: list[str], model: str, models: Models, workspace: Works
         return Result([], None, f"Cannot load the model: {error}")
     if restorer.use_mask:
         return Result([], None, f"{model} inpaints: use the Repair tab, where you paint the area to fill.")
-    return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, 1024, 48),
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: restore_rgb(restorer, rgb, None, TILE, OVERLAP),
                       f"enhance ({restorer.name})", progress)
 
 
@@ -312,7 +312,7 @@ def repair_photo(editor: dict | None, model: str, models: Models, workspace: Wor
     folder = workspace.job()
     before, after = folder / "photo.png", folder / "repaired.png"
     rgb.save(before)
-    write_image(after, restore_rgb(restorer, rgb, mask, 1024, 48))
+    write_image(after, restore_rgb(restorer, rgb, mask, TILE, OVERLAP))
     return Result([(str(before), str(after))], _archive([after], folder), "Repaired.")
 
 
@@ -378,7 +378,7 @@ def restyle_files(paths: list[str], checkpoint: str, direction: str, models: Mod
                                           lambda: load_translator(Path(checkpoint), direction, models.device))
     except (ModelError, FileNotFoundError, ValueError) as error:
         return Result([], None, f"Cannot load the model: {error}")
-    return _run_files(paths, workspace, max_pixels, lambda source, rgb: translate_rgb(translator, rgb, size, 1024, 48),
+    return _run_files(paths, workspace, max_pixels, lambda source, rgb: translate_rgb(translator, rgb, size, TILE, OVERLAP),
                       f"restyle ({direction})", progress)
 
 

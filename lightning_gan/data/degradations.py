@@ -248,34 +248,46 @@ NOISE = Step(noise, dict(sigma=(5 / 255, 50 / 255)), _fixed(sigma=25 / 255))
 CAMERA_NOISE = Step(camera_noise, dict(shot=(0.0005, 0.02), read=(0.0005, 0.01), correlation=(0.3, 1.0), quality=(60, 95)),
                     _fixed(shot=0.01, read=0.004, correlation=0.6, quality=85))
 
-PRESETS: dict[str, tuple[Step, ...]] = {
-    "lowlight": (LOWLIGHT,),
-    "low_contrast": (LOW_CONTRAST,),
-    "color_cast": (COLOR_CAST,),
-    "noise": (NOISE,),
-    "camera_noise": (CAMERA_NOISE,),
-    "blur": (Step(blur, dict(sigma=(0.5, 2.5), motion=0.3), dict(sigma=(1.5, 1.5), motion=0.0)),),
-    "jpeg": (Step(jpeg, dict(quality=(20, 80)), _fixed(quality=40)),),
+@dataclass(frozen=True)
+class Preset:
+    """A degradation preset: its steps, and everything else a tool needs to know about it, in one record."""
+
+    steps: tuple[Step, ...] = ()
+    scale: int = 1  # the degraded image is this many times smaller than the clean one (super-resolution input)
+    mask: bool = False  # the damage comes with a mask (inpainting); `degrade` draws the mask and fills it
+    one_of: bool = False  # each image gets exactly one of the steps, chosen with the steps' p
+    noise: bool = False  # noise is the damage: evaluation adds BM3D rows (when installed)
+
+
+PRESETS: dict[str, Preset] = {
+    "lowlight": Preset((LOWLIGHT,)),
+    "low_contrast": Preset((LOW_CONTRAST,)),
+    "color_cast": Preset((COLOR_CAST,)),
+    "noise": Preset((NOISE,), noise=True),
+    "camera_noise": Preset((CAMERA_NOISE,), noise=True),
+    "blur": Preset((Step(blur, dict(sigma=(0.5, 2.5), motion=0.3), dict(sigma=(1.5, 1.5), motion=0.0)),)),
+    "jpeg": Preset((Step(jpeg, dict(quality=(20, 80)), _fixed(quality=40)),)),
     # JPEG repair (the `dejpeg` model): every quality a shop meets, 10 (marketplace thumbnails) to 95 (a camera's
     # own), a third of the photos noisy before compression (a phone at high ISO); evaluation: quality 40.
-    "jpeg_repair": (Step(noise, dict(sigma=(2 / 255, 15 / 255)), _fixed(sigma=5 / 255), p=0.3),
-                    Step(jpeg, dict(quality=(10, 95)), _fixed(quality=40))),
-    "downscale2": (Step(downscale, dict(factor=2), dict(factor=2)),),
-    "downscale4": (Step(downscale, dict(factor=4), dict(factor=4)),),
+    "jpeg_repair": Preset((Step(noise, dict(sigma=(2 / 255, 15 / 255)), _fixed(sigma=5 / 255), p=0.3),
+                           Step(jpeg, dict(quality=(10, 95)), _fixed(quality=40)))),
+    "downscale2": Preset((Step(downscale, dict(factor=2), dict(factor=2)),), scale=2),
+    "downscale4": Preset((Step(downscale, dict(factor=4), dict(factor=4)),), scale=4),
     # What small shop images went through (Real-ESRGAN, Wang et al. ICCVW 2021): blur, resize, noise and JPEG twice,
     # then a sinc filter; `real_sr4x` ends at a quarter of the size (super-resolution input), `real` at the same size.
-    "real": (Step(real, dict(scale=1), dict(scale=1)),),
-    "real_sr4x": (Step(real, dict(scale=4), dict(scale=4)),),
-    "stains": (),  # handled by `degrade`: it also returns the mask
-    "large_holes": (),  # likewise
-    "holes_and_stains": (),  # likewise: each photo gets one of the two masks (HOLES_SHARE)
-    "grayscale": (Step(grayscale),),
+    "real": Preset((Step(real, dict(scale=1), dict(scale=1)),)),
+    "real_sr4x": Preset((Step(real, dict(scale=4), dict(scale=4)),), scale=4),
+    "stains": Preset(mask=True),  # `degrade` draws the mask and fills it
+    "large_holes": Preset(mask=True),
+    "holes_and_stains": Preset(mask=True),  # each photo gets one of the two masks (HOLES_SHARE)
+    "grayscale": Preset((Step(grayscale),)),
     # Real-ESRGAN style: a random subset of camera failures per image, in the order a camera makes them: exposure
     # and sensor noise, then white balance, then a flat tone curve.
-    "mixed": tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (LOWLIGHT, COLOR_CAST, LOW_CONTRAST)),
-    # One denoiser for both kinds of noise: each image gets exactly one of them (ONE_OF), at even odds.
-    "noise_mix": (Step(NOISE.op, NOISE.train, NOISE.eval, p=0.5), Step(CAMERA_NOISE.op, CAMERA_NOISE.train, CAMERA_NOISE.eval, p=0.5)),
-    "none": (),  # clean photos in: the do-no-harm check
+    "mixed": Preset(tuple(Step(s.op, s.train, s.eval, p=0.6) for s in (LOWLIGHT, COLOR_CAST, LOW_CONTRAST))),
+    # One denoiser for both kinds of noise: each image gets exactly one of them (one_of), at even odds.
+    "noise_mix": Preset((Step(NOISE.op, NOISE.train, NOISE.eval, p=0.5),
+                         Step(CAMERA_NOISE.op, CAMERA_NOISE.train, CAMERA_NOISE.eval, p=0.5)), one_of=True, noise=True),
+    "none": Preset(),  # clean photos in: the do-no-harm check
 }
 STAINS_TRAIN = dict(count=(1, 4), radius=(0.04, 0.18))
 STAINS_EVAL = dict(count=(3, 3), radius=(0.06, 0.14))
@@ -288,13 +300,13 @@ HOLES_EVAL = dict(strokes=(1, 2), thickness=(0.04, 0.1), boxes=(0, 1), box_side=
 # One inpainter for both jobs: most photos get large holes (the harder, more varied masks), the rest stains, whose
 # round edges and smaller size the hole masks rarely draw.
 HOLES_SHARE = 0.7
-MASK_PRESETS = ("stains", "large_holes", "holes_and_stains")
-ONE_OF = ("noise_mix",)  # presets whose images get exactly one of their steps, chosen with the steps' p
+MASK_PRESETS = tuple(name for name, preset in PRESETS.items() if preset.mask)
+NOISE_PRESETS = tuple(name for name, preset in PRESETS.items() if preset.noise)
 
 
 def scale_of(name: str) -> int:
     """How much smaller the degraded image is than the clean one (super-resolution presets)."""
-    return {"downscale2": 2, "downscale4": 4, "real_sr4x": 4}.get(name, 1)
+    return PRESETS[name].scale if name in PRESETS else 1
 
 
 @torch.no_grad()
@@ -312,16 +324,17 @@ def degrade(clean: Tensor, name: str, *, seeds: Tensor | None = None, clean_shar
     draw = Draw(len(clean), clean.device, seeds)
     mode = "train" if seeds is None else "eval"
     keep = _per_image(draw.uniform(0, 1) < clean_share) if seeds is None and clean_share > 0 else None
-    if name in MASK_PRESETS:
+    if PRESETS[name].mask:
         mask = _mask(draw, name, *clean.shape[-2:], training=seeds is None)
         mask = mask if keep is None else mask * ~keep
         colour = draw.uniform(0, 1, 3, 1, 1)
         return Degraded(clean * (1 - mask) + colour * mask, mask)
-    steps = PRESETS[name]
+    preset = PRESETS[name]
+    steps = preset.steps
     if not steps:
         return Degraded(clean.clone(), None)
     p = torch.tensor([s.p for s in steps], device=draw.device)
-    chosen = _choose_one(draw, p) if name in ONE_OF else _choose(draw, p)
+    chosen = _choose_one(draw, p) if preset.one_of else _choose(draw, p)
     x = clean
     for k, step in enumerate(steps):
         changed = step.op(x, draw, **getattr(step, mode)).clamp(0, 1)

@@ -15,7 +15,7 @@ from torchvision.utils import save_image
 from tqdm import tqdm
 
 from lightning_gan.data.datamodule import EVAL_SEED_STRIDE, SAMPLE_ROOT
-from lightning_gan.data.degradations import MASK_PRESETS, PRESETS, degrade, scale_of
+from lightning_gan.data.degradations import MASK_PRESETS, NOISE_PRESETS, PRESETS, degrade, scale_of
 from lightning_gan.data.images import UNREADABLE, ImageRecord, list_split, read_rgb, scan, to_tensor
 from lightning_gan.evaluation.metrics import lpips_metric
 from lightning_gan.evaluation.scores import (
@@ -69,17 +69,13 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
     return methods
 
 
-NOISE_PRESETS = ("noise", "camera_noise", "noise_mix")  # presets whose rows include BM3D (when installed)
-
-
 def known_sigmas() -> dict[str, float]:
     """Presets whose evaluation setting is one Gaussian sigma (in [0, 1] units): BM3D can be told it."""
-    from lightning_gan.data.degradations import PRESETS as steps
-
     known = {}
-    for name, preset in steps.items():
-        if len(preset) == 1 and preset[0].op.__name__ == "noise":
-            low, high = preset[0].eval["sigma"]
+    for name, preset in PRESETS.items():
+        steps = preset.steps
+        if len(steps) == 1 and steps[0].op.__name__ == "noise":
+            low, high = steps[0].eval["sigma"]
             if low == high:
                 known[name] = low
     return known

@@ -32,7 +32,7 @@ def export(model, fmt: str, out: Path, direction: str = "a2b", opset: int = 17) 
             import onnxscript  # noqa: F401
         except ImportError:
             raise ImportError("--format onnx needs the export extra: pip install 'lightning-gan[export]'") from None
-    module, example, inputs, outputs, image_to_image = exportable(model.cpu().eval(), direction)
+    module, example, inputs, outputs, image_to_image = exportable(model.to("cpu").eval(), direction)
     module.eval()
     with atomic_path(out) as temporary, torch.no_grad():
         if fmt == "torchscript":

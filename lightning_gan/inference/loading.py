@@ -21,17 +21,31 @@ def pretrained_names() -> list[str]:
     return sorted(p.stem for p in PRETRAINED_DIR.glob("*.safetensors"))
 
 
+def card_builder(class_path: str):
+    """What builds a card's model: its family in `inference.families` (no Lightning), else, for a model class
+    defined elsewhere (a variant of your own), the LightningModule itself."""
+    from lightning_gan.inference.families import FAMILIES
+
+    if class_path in FAMILIES:
+        return FAMILIES[class_path]
+    from lightning_gan.models.base import model_class  # imports Lightning: only for classes outside the families
+
+    cls = model_class(class_path)
+    return lambda hparams: cls(**hparams)
+
+
 def shipped_with(capability: str) -> list[str]:
-    """Shipped models whose class has the method `capability` (`restorer`, `render`), read from their cards."""
-    from lightning_gan.models.base import model_class
+    """Shipped models that have the method `capability` (`restorer`, `render`), read from their cards."""
+    from lightning_gan.inference.families import CAPABILITY, FAMILIES
 
     names = []
     for name in pretrained_names():
         try:
-            cls = model_class(json.loads((PRETRAINED_DIR / f"{name}.json").read_text())["class_path"])
+            class_path = json.loads((PRETRAINED_DIR / f"{name}.json").read_text())["class_path"]
+            kind = CAPABILITY[FAMILIES[class_path]] if class_path in FAMILIES else card_builder(class_path)
         except (ValueError, KeyError, OSError):
             continue
-        if callable(getattr(cls, capability, None)):
+        if callable(getattr(kind, capability, None)):
             names.append(name)
     return names
 
@@ -109,14 +123,12 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     card or weights file is one ModelError naming it."""
     from safetensors.torch import load_file
 
-    from lightning_gan.models.base import model_class
-
     card_path, weights_path = folder / f"{name}.json", folder / f"{name}.safetensors"
     try:
         card = json.loads(card_path.read_text())
-        cls, hparams = model_class(card["class_path"]), dict(card["hparams"])
+        build, hparams = card_builder(card["class_path"]), dict(card["hparams"])
         with torch.device("meta"):  # the card's model built without memory: its size is checked before it is real
-            shapes = {k: tuple(v.shape) for k, v in cls(**hparams).inference_generator.state_dict().items()}
+            shapes = {k: tuple(v.shape) for k, v in build(hparams).inference_generator.state_dict().items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelError(f"{card_path}: not a usable model card ({first_line(error)})") from error
     try:
@@ -127,7 +139,7 @@ def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     if wrong is not None or set(loaded) - set(shapes):
         raise ModelError(f"{weights_path} does not fit its card {card_path.name} ("
                          f"{wrong or sorted(set(loaded) - set(shapes))[0]}): the card describes another model")
-    model = cls(**hparams)
+    model = build(hparams)
     network = model.inference_generator
     check_weights(loaded, network.state_dict(), str(weights_path))
     weights = {k: v.float() if v.is_floating_point() else v for k, v in loaded.items()}
@@ -168,7 +180,7 @@ def load_restorer(spec: str, device: str | torch.device = "cpu", strength: float
     try:
         model = load_model_object(spec)
     except ModelError as error:
-        if Path(spec).exists():
+        if Path(spec).exists() or spec in pretrained_names():
             raise
         raise ModelError(f"{error}, nor a baseline ({', '.join(BASELINES)})") from None
     return _from_module(spec, model, device, strength, half)

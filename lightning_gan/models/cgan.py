@@ -8,8 +8,8 @@ from torch import Tensor
 from torchvision.utils import make_grid
 
 from lightning_gan.models.dcgan import DCGAN, fastgan_discriminator
-from lightning_gan.nets.cgan import ConditionalGenerator, ProjectionDiscriminator
-from lightning_gan.nets.fastgan import FastGANGenerator
+from lightning_gan.nets.builders import noise_generator
+from lightning_gan.nets.cgan import ProjectionDiscriminator
 from lightning_gan.nets.io import to_unit
 from lightning_gan.training.losses import LossName
 
@@ -38,8 +38,7 @@ class ConditionalGAN(DCGAN):
             self.generator = self.discriminator = None  # built in setup(), once the datamodule knows the classes
             return
         n = len(hp.classes)
-        generator = (FastGANGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim) if hp.get("generator") == "fastgan"
-                     else ConditionalGenerator(n, hp.latent_dim, hp.g_width, hp.image_size, hp.embed_dim))
+        generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size, n, hp.embed_dim)
         discriminator = fastgan_discriminator(hp, n) or ProjectionDiscriminator(n, hp.d_width, hp.image_size)
         self.set_networks(generator, discriminator)
 

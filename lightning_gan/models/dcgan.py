@@ -12,8 +12,9 @@ from torchvision.utils import make_grid
 
 from lightning_gan.evaluation.metrics import GENERATION_METRICS, generation_metrics, inception_weights
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from lightning_gan.nets.fastgan import FastGANDiscriminator, FastGANGenerator
+from lightning_gan.nets.builders import noise_generator
+from lightning_gan.nets.dcgan import DCGANDiscriminator
+from lightning_gan.nets.fastgan import FastGANDiscriminator
 from lightning_gan.nets.io import NoiseToImage, to_signed, to_unit
 from lightning_gan.training.diffaugment import diff_augment, parse_policy
 
@@ -97,8 +98,7 @@ class DCGAN(AdversarialModule):
 
     def build(self) -> None:
         hp = self.hparams
-        generator = (FastGANGenerator(0, hp.latent_dim, hp.g_width, hp.image_size) if hp.get("generator") == "fastgan"
-                     else DCGANGenerator(hp.latent_dim, hp.g_width, hp.image_size))
+        generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size)
         discriminator = fastgan_discriminator(hp, 0) or DCGANDiscriminator(hp.d_width, hp.image_size)
         self.set_networks(generator, discriminator)
 

@@ -9,10 +9,8 @@ from typing import Literal
 from torch import Tensor
 
 from lightning_gan.models.enhance_base import EnhancementGAN
-from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleResNet
+from lightning_gan.nets.builders import RestorationKind, eagan_generator
 from lightning_gan.nets.enhance import GlobalLocalDiscriminator, PatchDiscriminator, UNetDiscriminator
-from lightning_gan.nets.ffc import FFCInpainter
-from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator
 from lightning_gan.training.losses import gradient_loss, ssim_loss
 
 
@@ -51,30 +49,14 @@ class EAGAN(EnhancementGAN):
         perceptual_weight: weight of the VGG19 perceptual loss (0 = off, needs no weights).
     """
 
-    def __init__(self, generator: Literal["resnet", "edsr", "unshuffle", "unet", "tone", "guarded_tone", "ffc"] = "resnet",
+    def __init__(self, generator: RestorationKind = "resnet",
                  width: int = 64, blocks: int = 8,
                  knots: int = 17, thumb: int = 128, tone_guards: bool = False,
                  discriminator: Literal["patch", "global_local", "unet"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        in_channels = self.in_channels
-        if generator not in ("resnet", "edsr") and self.scale != 1:
-            raise ValueError(f"--model.generator {generator} does not upsample; use resnet or edsr for --model.scale > 1")
-        if generator in ("tone", "guarded_tone") and (self.use_mask or self.noise_map):
-            raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint or denoise (use resnet or unet)")
-        if generator == "unet":
-            net = UNetGenerator(in_channels, width, blocks)
-        elif generator == "tone":
-            net = ToneGenerator(width, thumb, knots, guards=tone_guards)
-        elif generator == "guarded_tone":
-            net = GuardedToneGenerator(width, thumb, knots)
-        elif generator == "ffc":
-            net = FFCInpainter(in_channels, width, blocks)
-        elif generator == "unshuffle":
-            net = UnshuffleResNet(in_channels, width, blocks)
-        else:
-            net = ResNetGenerator(in_channels, width, blocks, self.scale, norm=generator == "resnet")
+        net = eagan_generator(generator, self.in_channels, width, blocks, self.scale, knots, thumb, tone_guards)
         if discriminator == "global_local":
             critic = GlobalLocalDiscriminator(6, d_width, d_layers, spectral_norm)
         elif discriminator == "unet":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import torch
@@ -11,8 +10,7 @@ from torch import Tensor, nn
 from torchvision.utils import make_grid
 
 from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
-from lightning_gan.inference import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
-from lightning_gan.inference.baselines import diffusion_fill
+from lightning_gan.inference.families import RestorationRules
 from lightning_gan.models.base import AdversarialModule
 from lightning_gan.nets.io import ImageToImage, estimate_noise, noise_level_map, pad_to_multiple, to_signed, to_unit  # noqa: F401  (estimate_noise: its old import path)
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
@@ -28,18 +26,11 @@ def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
 def generator_weights(spec: str) -> dict[str, Tensor]:
     """The inference generator's weights of a shipped model name, an exported .safetensors (card beside it), or a
     checkpoint, loaded the way `enhance` loads them."""
-    from lightning_gan.inference import ModelError, load_checkpoint_model, load_pretrained_model, pretrained_names
+    from lightning_gan.inference.loading import load_model_object
+    from lightning_gan.inference.restorer import ModelError
 
-    path = Path(spec)
     try:
-        if spec in pretrained_names():
-            model = load_pretrained_model(spec)
-        elif path.suffix == ".safetensors" and path.is_file():
-            model = load_pretrained_model(path.stem, path.parent)
-        elif path.is_file():
-            model = load_checkpoint_model(path)
-        else:
-            raise ModelError("not a shipped model name or an existing file")
+        model = load_model_object(spec)
     except (ModelError, OSError, KeyError) as error:
         raise ValueError(f"--model.init_from {spec}: {error}") from error
     return model.inference_generator.state_dict()
@@ -69,7 +60,7 @@ def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> 
     net.load_state_dict(grown)
 
 
-class EnhancementGAN(AdversarialModule):
+class EnhancementGAN(RestorationRules, AdversarialModule):
     """A generator that takes the degraded photo (plus the damage mask when `use_mask`) and a conditional patch
     discriminator that judges (degraded, candidate) pairs, as in pix2pix. Loss G = adversarial_weight * adversarial
     + l1_weight * L1 (hole pixels count 1 + hole_weight) + the variant's `extra_losses`.
@@ -139,33 +130,6 @@ class EnhancementGAN(AdversarialModule):
                 load_grown(self.generator_ema.module, weights, self.init_from)
         super().on_fit_start()
 
-    # --- inputs ------------------------------------------------------------------------------------
-    @property
-    def in_channels(self) -> int:
-        return 3 + int(self.use_mask) + int(self.noise_map)
-
-    def network_input(self, degraded: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Degraded images in [0, 1] (and the mask, and the noise-level map) as the generator's input in [-1, 1]."""
-        parts = []
-        if self.use_mask:
-            if mask is None:
-                raise ValueError("this model inpaints: it needs a mask (1 inside the area to fill)")
-            if mask.shape[-2:] != degraded.shape[-2:]:
-                raise ValueError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
-            if self.prefill_holes:
-                # Holes can be far wider than the generator's receptive field: start from a diffusion fill, refine it.
-                degraded = diffusion_fill(degraded, mask)
-            parts.append(to_signed(mask))
-        if self.noise_map:
-            estimate = estimate_noise(degraded) if self.noise_level is None else degraded.new_full((len(degraded),), self.noise_level)
-            level = self.noise_strength * estimate
-            parts.append(noise_level_map(level, degraded))
-        return torch.cat([to_signed(degraded), *parts], dim=1) if parts else to_signed(degraded)
-
-    def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:
-        """Degraded images in [0, 1] to restored images in [0, 1] (the EMA generator unless one is given)."""
-        return to_unit((generator or self.inference_generator)(self.network_input(degraded, mask)))
-
     def generate(self, batch: dict) -> Tensor:
         return self.generator(self.network_input(batch["degraded"], batch.get("mask")))
 
@@ -178,54 +142,6 @@ class EnhancementGAN(AdversarialModule):
 
     def _judge(self, batch: dict, image: Tensor) -> Tensor:
         return self.discriminator(self._pair(batch, image))
-
-    # --- inference and export: what the tools use -----------------------------------------------------
-    def restorer(self, name: str, device: torch.device, strength: float = 1.0, half: bool = False) -> Restorer:
-        """Whole photos in, restored photos out (`lightning_gan.inference.Restorer`: tiling, working size): this
-        model's EMA generator, fused for inference, with padding to the generator's size multiple, the hole's
-        prefill, and pixels outside the mask kept exactly."""
-        if strength != 1.0 and not self.noise_map:
-            raise ValueError(f"--strength needs a noise-level-aware model (trained with --model.noise_map true); {name} is not")
-        self.to(device).eval()
-        self.noise_strength = strength
-        network = self.inference_generator
-        if getattr(network, "global_operator", False):
-            return global_restorer(name, network, device)
-        multiple = getattr(network, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
-        dtype = torch.float16 if half else torch.float32  # fp16: half the memory and about 2x on tensor cores
-        generator = fast_inference(network).to(dtype)
-
-        def run(x: Tensor, m: Tensor | None) -> Tensor:
-            height, width = x.shape[-2:]
-            x = x.contiguous(memory_format=torch.channels_last)
-            padded_mask = pad_to_multiple(m, multiple).to(dtype) if m is not None else None
-            out = self.enhance(pad_to_multiple(x, multiple).to(dtype), padded_mask, generator).float()
-            out = out[..., : height * self.scale, : width * self.scale]
-            return out if m is None else torch.where(m > 0.5, out, x)
-
-        working_size = INPAINT_WORKING_SIZE if getattr(network, "global_inpainter", False) else None
-        levels = self._set_noise_level if self.noise_map else None
-        finish = None
-        if self.jpeg_consistency and self.scale == 1:
-            from lightning_gan.nets.jpeg import consistent_with_file
-
-            finish = consistent_with_file
-        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=levels,
-                        finish=finish)
-
-    def _set_noise_level(self, level: float | None) -> None:
-        self.noise_level = level
-
-    def export_module(self, direction: str = "a2b") -> tuple[nn.Module, tuple[Tensor, ...], list[str], list[str], bool]:
-        module = ImageToImage(self.inference_generator, self.use_mask, self.noise_map)
-        inputs, names = [torch.rand(1, 3, 64, 64)], ["image"]
-        if self.use_mask:
-            inputs.append((torch.rand(1, 1, 64, 64) > 0.8).float())
-            names.append("mask")
-        if self.noise_map:
-            inputs.append(torch.full((1,), 25 / 255))
-            names.append("noise_level")
-        return module, tuple(inputs), names, ["restored"], True
 
     # --- losses ------------------------------------------------------------------------------------
     def d_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:

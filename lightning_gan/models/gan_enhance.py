@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lightning_gan.models.base import default_adam
 from lightning_gan.models.enhance_base import EnhancementGAN
-from lightning_gan.nets.enhance import EncoderDecoder, PatchDiscriminator
+from lightning_gan.nets.builders import encoder_decoder_generator
+from lightning_gan.nets.enhance import PatchDiscriminator
 
 
 class GANEnhance(EnhancementGAN):
@@ -23,5 +24,5 @@ class GANEnhance(EnhancementGAN):
                  d_layers: int = 3, **kwargs):
         kwargs["d_optimizer"] = kwargs.get("d_optimizer") or default_adam(4e-5)  # the design's D rate
         super().__init__(**kwargs)
-        self.set_networks(EncoderDecoder(self.in_channels, width, blocks, global_residual),  # photo, mask, noise map
+        self.set_networks(encoder_decoder_generator(self.in_channels, width, blocks, global_residual),  # photo, mask, noise map
                           PatchDiscriminator(6, d_width, d_layers))

@@ -35,7 +35,7 @@ from lightning_gan.data.unpaired import UnpairedDataModule
 from lightning_gan.models.cgan import ConditionalGAN
 from lightning_gan.models.cyclegan import CycleGAN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PHOTO = next((ROOT / "lightning_gan" / "data" / "sample-photos" / "grocery" / "test").rglob("*.jpg"))
 BIG = 40_000_000
 
@@ -427,7 +427,7 @@ def test_fix_tab_does_only_what_each_photo_needs_and_shows_the_plans(workspace, 
     from lightning_gan.app.ui import fix_files
 
     models = Models(tmp_path / "runs", "cpu")
-    # a sample photo whose plan is empty (tests/test_autofix.py); the first one, Asparagus_001, reads 4.5 levels of
+    # a sample photo whose plan is empty (tests/inference/test_autofix.py); the first one, Asparagus_001, reads 4.5 levels of
     # noise in its JPEG grid and gets a denoise
     clean = Image.open(PHOTO.parents[2] / "Fruit" / "Apple" / "Golden-Delicious" / "Golden-Delicious_001.jpg").convert("RGB")
     dark = tmp_path / "dark.png"

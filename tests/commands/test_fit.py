@@ -13,7 +13,7 @@ import yaml
 from lightning_gan.commands import main
 from lightning_gan.models.base import model_class
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml"))
 QUICK = ["--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
          "--trainer.check_val_every_n_epoch", "1", "--data.batch_size", "4", "--trainer.enable_progress_bar", "false"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "export_pretrained.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "export_pretrained.py"
 spec = importlib.util.spec_from_file_location("export_pretrained", SCRIPT)
 export_pretrained = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(export_pretrained)

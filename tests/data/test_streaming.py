@@ -195,7 +195,7 @@ def test_lightning_ddp_ranks_stream_disjoint_shards_of_the_whole_split(prepared_
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     env = os.environ | {"PYTHONPATH": str(root / "tests"), "WANDB_MODE": "disabled"}
     env.pop("LIGHTNING_GAN_RUN_DIR", None)
     run = subprocess.run(

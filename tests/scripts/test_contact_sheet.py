@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "contact_sheet.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "contact_sheet.py"
 spec = importlib.util.spec_from_file_location("contact_sheet", SCRIPT)
 contact_sheet = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(contact_sheet)

@@ -15,7 +15,7 @@ from PIL import Image
 from lightning_gan.commands.enhance import main
 from lightning_gan.inference.photos import write_image as save
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _peak_rss_mb(folder: Path, out: Path) -> tuple[float, subprocess.CompletedProcess]:

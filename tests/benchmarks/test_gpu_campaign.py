@@ -12,7 +12,7 @@ import torch
 
 from lightning_gan.inference import load_pretrained_model
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -203,3 +203,14 @@ def test_jpeg_repair_noises_some_photos_before_compressing_all():
     assert 0.1 < noisy.float().mean() < 0.5  # about a third noisy (sigma 5/255 before compression)
     photos = batch(4, 32, seed=1)
     assert ((degrade(photos, "jpeg_repair", seeds=torch.arange(4)).image - photos).abs().flatten(1).mean(1) > 1e-3).all()
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_presets_record_says_what_degrade_does(name):
+    """One record per preset (steps, scale, mask, one-of, noise): the size and the mask that come out agree with it."""
+    clean = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    out = degrade(clean, name, seeds=torch.tensor([1, 2]))
+    preset = PRESETS[name]
+    assert out.image.shape[-2:] == (32 // preset.scale, 32 // preset.scale) and scale_of(name) == preset.scale
+    assert (out.mask is not None) == preset.mask
+    assert preset.one_of <= (len(preset.steps) > 1) and preset.noise <= ("noise" in name)

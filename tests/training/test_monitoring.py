@@ -14,7 +14,7 @@ from lightning_gan.inference import load_checkpoint_model
 from lightning_gan.models.base import TrainingStopped
 from lightning_gan.models.dcgan import DCGAN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUICK = ["--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1",
          "--data.batch_size", "4", "--trainer.enable_progress_bar", "false", "--model.init_args.g_width", "8",
          "--model.init_args.d_width", "8"]

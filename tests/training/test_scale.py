@@ -14,7 +14,7 @@ import torch
 from lightning_gan.data.datamodule import CachedImages, DeviceBatches, ProductImageDataModule
 from lightning_gan.models.dcgan import DCGAN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1", "--trainer.enable_progress_bar", "false",
         "--trainer.accelerator", "cpu", "--data.batch_size", "8"]
 

@@ -11,7 +11,7 @@ import pytest
 from lightning_gan.commands import main
 from lightning_gan.commands.compare import compare
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUICK = ["--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1", "--trainer.check_val_every_n_epoch", "1",
          "--data.batch_size", "4", "--trainer.enable_progress_bar", "false", "--model.init_args.g_width", "8",
          "--model.init_args.d_width", "8"]

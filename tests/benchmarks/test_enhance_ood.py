@@ -11,7 +11,7 @@ import numpy as np
 from conftest import save_checkpoint
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def benchmark():

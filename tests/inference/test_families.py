@@ -1,0 +1,67 @@
+"""inference/families.py: a shipped card builds, without Lightning, the network its training module builds, and
+restores or generates the same pixels; the builders' defaults are the training modules' defaults."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+import torch
+
+from lightning_gan.inference.families import FAMILIES, ImageGeneration, ImageRestoration
+from lightning_gan.inference.loading import PRETRAINED_DIR, pretrained_names
+from lightning_gan.models.base import model_class
+from lightning_gan.models.cgan import ConditionalGAN
+from lightning_gan.models.dcgan import DCGAN
+from lightning_gan.models.eagan import EAGAN
+from lightning_gan.models.enhance_base import EnhancementGAN
+from lightning_gan.models.gan_enhance import GANEnhance
+from lightning_gan.nets.builders import eagan_generator, encoder_decoder_generator, noise_generator
+
+
+def card(name: str) -> dict:
+    return json.loads((PRETRAINED_DIR / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", pretrained_names())
+def test_a_shipped_card_gives_the_training_modules_network_and_pixels(name):
+    found = card(name)
+    family = FAMILIES[found["class_path"]](found["hparams"])
+    module = model_class(found["class_path"])(**found["hparams"])
+    expected = module.inference_generator.state_dict()
+    assert {k: v.shape for k, v in family.inference_generator.state_dict().items()} == {k: v.shape for k, v in expected.items()}
+    family.inference_generator.load_state_dict(expected)  # the module's own (random) initial weights in both
+    if isinstance(family, ImageRestoration):
+        photo = torch.rand(1, 3, 40, 48, generator=torch.Generator().manual_seed(0))
+        mask = torch.zeros(1, 1, 40, 48)
+        mask[..., 10:22, 12:30] = 1
+        mask = mask if family.use_mask else None
+        got = family.restorer(name, torch.device("cpu"))(photo, mask)
+        torch.testing.assert_close(got, module.restorer(name, torch.device("cpu"))(photo, mask))
+    else:
+        assert isinstance(family, ImageGeneration)
+        z = torch.randn(3, family.hparams.latent_dim, generator=torch.Generator().manual_seed(0))
+        labels = torch.tensor([0, 1, 2])
+        torch.testing.assert_close(family.eval().render(z, labels), module.eval().render(z, labels))
+
+
+def test_a_card_without_a_newer_option_loads_with_that_options_default():
+    hparams = dict(card("enhance")["hparams"])
+    hparams.pop("tone_guards")  # cards written before the option existed
+    assert FAMILIES["lightning_gan.models.eagan.EAGAN"](card("enhance")["hparams"]).inference_generator.guards is True
+    assert FAMILIES["lightning_gan.models.eagan.EAGAN"](hparams).inference_generator.guards is False
+
+
+def defaults(function) -> dict:
+    return {k: p.default for k, p in inspect.signature(function).parameters.items() if p.default is not inspect.Parameter.empty}
+
+
+@pytest.mark.parametrize("module,builder", [(EAGAN, eagan_generator), (EnhancementGAN, ImageRestoration.__init__),
+                                            (GANEnhance, encoder_decoder_generator), (DCGAN, noise_generator),
+                                            (ConditionalGAN, noise_generator)], ids=lambda v: getattr(v, "__qualname__", ""))
+def test_the_builders_defaults_are_the_training_modules_defaults(module, builder):
+    trained, built = defaults(module.__init__), defaults(builder)
+    shared = set(trained) & set(built) - {"classes"}  # the module's class names, the builder's class count
+    assert shared, "nothing shared: the builder does not read this module's options"
+    assert {k: trained[k] for k in shared} == {k: built[k] for k in shared}
