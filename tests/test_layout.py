@@ -1,4 +1,4 @@
-"""The package's layout rules (README, "Layout"): nobody imports a command, inference and nets load shipped models
+"""The package's layout rules (README, "Project layout"): nobody imports a command, inference and nets load shipped models
 without Lightning, every tool's --help starts without torch, and the module paths from before the split still work."""
 
 from __future__ import annotations

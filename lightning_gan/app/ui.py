@@ -39,9 +39,9 @@ from lightning_gan.inference.baselines import BASELINES
 from lightning_gan.inference.photos import process_files, restore_rgb, too_large, write_image
 
 Progress = Callable[[int, int], None] | None
-# task shown in the page -> (shipped model name, the degradation preset(s) a run of that task trains on)
+# task shown in the page -> (shipped model name(s), the degradation preset(s) a run of that task trains on)
 TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", ("noise", "noise_mix", "camera_noise")),
-         "super-resolve x4": ("sr4x", "downscale4"), "JPEG repair": ("dejpeg", ("jpeg", "jpeg_repair")),
+         "super-resolve x4": (("sr4x", "sr4x-clean"), ("real_sr4x", "downscale4")), "JPEG repair": ("dejpeg", ("jpeg", "jpeg_repair")),
          "colorize": ("colorize", "grayscale")}
 
 
@@ -130,9 +130,10 @@ class Models:
     def for_task(self, task: str) -> list[str]:
         return self.restorers(*TASKS[task])
 
-    def restorers(self, shipped: str, degradation: str | tuple[str, ...]) -> list[str]:
-        """The shipped model `shipped` when installed, then restorer checkpoints trained on `degradation`."""
-        return ([shipped] if shipped in pretrained_names() else []) + self.runs("restorer", degradation)
+    def restorers(self, shipped: str | tuple[str, ...], degradation: str | tuple[str, ...]) -> list[str]:
+        """The shipped model(s) `shipped` that are installed, then restorer checkpoints trained on `degradation`."""
+        names = (shipped,) if isinstance(shipped, str) else shipped
+        return [n for n in names if n in pretrained_names()] + self.runs("restorer", degradation)
 
     def cached(self, kind: str, spec: str, load: Callable[[], object]):
         """The object loaded for (kind, spec), loading it on first use."""
