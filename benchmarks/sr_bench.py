@@ -1,0 +1,129 @@
+"""x4 super-resolution on Set14 (../shared/data/benchmarks), clean and compressed, against bicubic.
+
+    python benchmarks/sr_bench.py --model sr4x --model sr4x-clean --out results/sr_bench.json --sheets docs/images
+
+Each HR image is cropped to a multiple of 4 and downscaled x4 with Pillow's bicubic (antialiased, Keys a = -0.5:
+MATLAB's `imresize`, the protocol of the published tables). Two inputs:
+- `clean`: that downscale as it is;
+- `jpeg40`: that downscale saved as a JPEG at quality 40 (4:2:0, libjpeg), what a marketplace thumbnail is.
+Scores: PSNR of the luma (BT.601 Y, as MATLAB's rgb2ycbcr) with a 4-pixel border cropped, and RGB PSNR. The bars
+(issue 31): jpeg40 `sr4x` >= bicubic + 0.5 dB; clean `sr4x-clean` >= bicubic + 2.0, `sr4x` >= bicubic + 1.0.
+`--sheets` writes sr4x_set14_jpeg40.jpg: input (nearest x4) / each model / bicubic / original, the most detailed
+128 px window of each image at 1:1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+
+from lightning_gan.evaluation.scores import luma
+from lightning_gan.inference import load_restorer
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SCALE = 4
+# Published Set14 x4 Y PSNR (bicubic, SRCNN, SRResNet, EDSR: see ../shared/data/benchmarks/SOURCE.md)
+PUBLISHED = {"bicubic": 26.00, "SRCNN": 27.50, "SRResNet": 28.49, "EDSR": 28.80}
+
+
+def tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image.convert("RGB")).astype(np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def low_resolution(hr: Image.Image, kind: str) -> Image.Image:
+    small = hr.resize((hr.width // SCALE, hr.height // SCALE), Image.Resampling.BICUBIC)
+    if kind == "jpeg40":
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG", quality=40)
+        small = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return small
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(10 * torch.log10(1 / F.mse_loss(a, b).clamp_min(1e-12)))
+
+
+def scores(out: torch.Tensor, hr: torch.Tensor) -> dict[str, float]:
+    out = (out.clamp(0, 1) * 255).round() / 255  # what a saved 8-bit file holds
+    crop = (..., slice(SCALE, -SCALE), slice(SCALE, -SCALE))
+    return {"psnr_y": psnr(luma(out)[crop], luma(hr)[crop]), "psnr": psnr(out, hr)}
+
+
+def detailed_window(x: torch.Tensor, side: int) -> tuple[int, int]:
+    y = luma(x)
+    energy = F.avg_pool2d((y - F.avg_pool2d(y, 3, 1, 1)).abs(), side, side // 4)
+    index = int(energy.flatten().argmax())
+    return (index // energy.shape[-1]) * (side // 4), (index % energy.shape[-1]) * (side // 4)
+
+
+def sheet(rows: list[list[torch.Tensor]], titles: list[str], path: Path, side: int = 128) -> None:
+    cells = []
+    for row in rows:
+        top, left = detailed_window(row[-1], side)
+        cells.append([np.asarray((x[0, :, top:top + side, left:left + side].clamp(0, 1) * 255).round().byte().permute(1, 2, 0))
+                      for x in row])
+    canvas = Image.new("RGB", (len(titles) * (side + 4), 18 + len(rows) * (side + 4)), "white")
+    draw = ImageDraw.Draw(canvas)
+    for j, title in enumerate(titles):
+        draw.text((j * (side + 4) + 2, 3), title, fill="black")
+    for i, row in enumerate(cells):
+        for j, cell in enumerate(row):
+            canvas.paste(Image.fromarray(cell), (j * (side + 4), 18 + i * (side + 4)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path, quality=95)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=SHARED / "benchmarks" / "Set14")
+    parser.add_argument("--model", action="append", help="a x4 model spec (repeatable); default: sr4x and sr4x-clean")
+    parser.add_argument("--out", type=Path, default=Path("results/sr_bench.json"))
+    parser.add_argument("--sheets", type=Path, help="folder for the contact sheet of the compressed inputs")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        parser.error(f"--data folder not found: {args.data}")
+    specs = args.model or ["sr4x", "sr4x-clean"]
+    methods = {"bicubic": load_restorer("bicubic")} | {spec: load_restorer(spec) for spec in specs}
+    images = sorted(p for p in args.data.iterdir() if p.suffix.lower() in (".png", ".bmp", ".jpg"))
+    result, rows = {"images": len(images), "published_y_clean": PUBLISHED}, []
+    for kind in ("clean", "jpeg40"):
+        per = {name: [] for name in methods}
+        seconds = {name: 0.0 for name in methods}
+        for path in images:
+            hr = Image.open(path).convert("RGB")
+            hr = hr.crop((0, 0, hr.width - hr.width % SCALE, hr.height - hr.height % SCALE))
+            small, target = tensor(low_resolution(hr, kind)), tensor(hr)
+            outputs = []
+            for name, method in methods.items():
+                start = time.perf_counter()
+                out = method(small)
+                seconds[name] += time.perf_counter() - start
+                per[name].append(scores(out, target))
+                outputs.append(out)
+            if kind == "jpeg40":
+                rows.append([F.interpolate(small, scale_factor=SCALE, mode="nearest"), *outputs, target])
+        result[kind] = {name: {"psnr_y": float(np.mean([r["psnr_y"] for r in values])),
+                               "psnr": float(np.mean([r["psnr"] for r in values])), "seconds": round(seconds[name], 1)}
+                        for name, values in per.items()}
+        base = result[kind]["bicubic"]["psnr_y"]
+        print(f"\nSet14 x4, {kind} ({len(images)} images): Y PSNR (4 px border) / RGB PSNR / gain over bicubic (Y)")
+        print("| method | Y PSNR | RGB PSNR | gain (Y) |\n|---|---|---|---|")
+        for name, row in result[kind].items():
+            print(f"| {name} | {row['psnr_y']:.2f} | {row['psnr']:.2f} | {row['psnr_y'] - base:+.2f} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    if args.sheets is not None:
+        sheet(rows, ["JPEG 40 input", *methods, "original"], args.sheets / "sr4x_set14_jpeg40.jpg")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
