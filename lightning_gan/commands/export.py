@@ -27,7 +27,7 @@ from lightning_gan.files import TOOL_ERRORS, tool_error
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lightning-gan export", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="checkpoint (.ckpt) or shipped model name")
+    parser.add_argument("--model", required=True, help="checkpoint (.ckpt), exported .safetensors (card beside it) or shipped model name")
     parser.add_argument("--format", required=True, choices=["onnx", "torchscript"])
     parser.add_argument("--out", type=Path, required=True, help="output file (not replaced without --overwrite)")
     parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="CycleGAN: which generator")

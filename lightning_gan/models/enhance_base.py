@@ -12,7 +12,7 @@ from torchvision.utils import make_grid
 from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.inference.families import RestorationRules
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.nets.io import ImageToImage, estimate_noise, noise_level_map, pad_to_multiple, to_signed, to_unit  # noqa: F401  (estimate_noise: its old import path)
+from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (estimate_noise: its old import path)
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
 

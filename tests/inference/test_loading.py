@@ -1,0 +1,45 @@
+"""inference/loading.py: one resolver for every tool, so the same bad name gets the same message everywhere, and an
+exported .safetensors (card beside it) works wherever a shipped name does."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PIL import Image
+
+from lightning_gan.commands import main
+from lightning_gan.inference import ModelError, PRETRAINED_DIR, load_restorer
+from lightning_gan.inference.loading import load_model_object
+
+UNKNOWN = "neither a checkpoint file, an exported .safetensors model nor a shipped model"
+
+
+def test_every_tool_says_the_same_about_a_model_that_does_not_exist(tmp_path, capsys):
+    Image.new("RGB", (16, 16), (90, 120, 30)).save(tmp_path / "a.png")
+    calls = {
+        "enhance": ["enhance", str(tmp_path / "a.png"), str(tmp_path / "o1"), "--model", "nope"],
+        "generate": ["generate", str(tmp_path / "o2"), "--model", "nope"],
+        "translate": ["translate", str(tmp_path / "a.png"), str(tmp_path / "o3"), "--model", "nope"],
+        "export": ["export", "--model", "nope", "--format", "torchscript", "--out", str(tmp_path / "m.pt")],
+    }
+    for tool, argv in calls.items():
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2, tool
+        assert UNKNOWN in capsys.readouterr().err, tool
+    with pytest.raises(ModelError, match="nor a baseline"):  # restoration tools also take baselines: they say so
+        load_restorer("nope")
+
+
+def test_an_exported_safetensors_loads_like_its_shipped_name(tmp_path):
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(PRETRAINED_DIR / f"enhance{suffix}", tmp_path / f"mine{suffix}")
+    shipped, exported = load_model_object("enhance"), load_model_object(str(tmp_path / "mine.safetensors"))
+    assert all((a == b).all() for a, b in zip(shipped.inference_generator.state_dict().values(),
+                                              exported.inference_generator.state_dict().values()))
+    assert main(["export", "--model", str(tmp_path / "mine.safetensors"), "--format", "torchscript",
+                 "--out", str(tmp_path / "mine.pt")]) is None and (tmp_path / "mine.pt").is_file()
+    (tmp_path / "mine.json").unlink()
+    with pytest.raises(ModelError, match="no card mine.json beside it"):
+        load_model_object(str(tmp_path / "mine.safetensors"))
