@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from lightning_gan.commands import main
-from lightning_gan.inference import ModelError, PRETRAINED_DIR, load_restorer
+from lightning_gan.inference import PRETRAINED_DIR, ModelError, load_restorer
 from lightning_gan.inference.loading import load_model_object
 
 UNKNOWN = "neither a checkpoint file, an exported .safetensors model nor a shipped model"
