@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", type=Path, help="an image file or a folder (searched recursively)")
     parser.add_argument("output", type=Path, help="output folder (created; must not be inside the input folder)")
-    parser.add_argument("--model", type=Path, required=True, help="CycleGAN checkpoint (.ckpt) or its exported .safetensors (card beside it)")
+    parser.add_argument("--model", type=Path, required=True, help="CycleGAN checkpoint (.ckpt) or exported .safetensors")
     parser.add_argument("--direction", default="a2b", choices=["a2b", "b2a"], help="a2b: domain A to B (store -> catalogue)")
     parser.add_argument("--size", type=int, default=None, help="shorter side to translate at (default: training size; 0 = full)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
