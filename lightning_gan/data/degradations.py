@@ -145,6 +145,30 @@ def real(x: Tensor, draw: Draw, scale: int) -> Tensor:
     return torch.cat([real_world(x[i : i + 1], draw.image(i), scale) for i in range(len(x))])
 
 
+def real_or_small_file(x: Tensor, draw: Draw, scale: int, real_share: float, clean_share: float, quality: Range) -> Tensor:
+    """Per image, one of what a small shop image went through: Real-ESRGAN's degradation (`real_share`), a plain
+    antialiased bicubic reduction (`clean_share`: a supplier's clean resize), or that reduction saved as a JPEG of
+    `quality` (a marketplace thumbnail). A model trained on the heavy degradation alone smooths the mild inputs,
+    which are the commonest; 1 / `scale` of the size."""
+    from torchvision.io import decode_jpeg, encode_jpeg
+
+    from lightning_gan.data.real_world import real_world
+
+    pick = draw.uniform(0, 1).flatten().tolist()
+    qualities = draw.between(quality).round().clamp(1, 100).flatten().tolist()
+    small = downscale(x, draw, scale).clamp(0, 1)
+    out = []
+    for i, (u, q) in enumerate(zip(pick, qualities)):
+        if u < real_share:
+            out.append(real_world(x[i : i + 1], draw.image(i), scale))
+        elif u < real_share + clean_share:
+            out.append(small[i : i + 1])
+        else:
+            pixels = (small[i] * 255).round().to(torch.uint8).cpu()
+            out.append((decode_jpeg(encode_jpeg(pixels, quality=int(q))).to(x.device, x.dtype) / 255)[None])
+    return torch.cat(out)
+
+
 def downscale(x: Tensor, draw: Draw, factor: int) -> Tensor:
     """Antialiased bicubic reduction, the usual low-resolution input of super-resolution."""
     height, width = x.shape[-2:]
@@ -259,6 +283,10 @@ class Preset:
     noise: bool = False  # noise is the damage: evaluation adds BM3D rows (when installed)
 
 
+# The shipped `sr4x` trains on `real_sr4x_mix`: the heavy degradation for 60 % of the photos, the rest a clean bicubic
+# reduction (20 %) or one saved as a JPEG of quality 30-95 (20 %); evaluation draws the same way, seeded per photo.
+SMALL_FILES = dict(scale=4, real_share=0.6, clean_share=0.2, quality=(30, 95))
+
 PRESETS: dict[str, Preset] = {
     "lowlight": Preset((LOWLIGHT,)),
     "low_contrast": Preset((LOW_CONTRAST,)),
@@ -277,6 +305,7 @@ PRESETS: dict[str, Preset] = {
     # then a sinc filter; `real_sr4x` ends at a quarter of the size (super-resolution input), `real` at the same size.
     "real": Preset((Step(real, dict(scale=1), dict(scale=1)),)),
     "real_sr4x": Preset((Step(real, dict(scale=4), dict(scale=4)),), scale=4),
+    "real_sr4x_mix": Preset((Step(real_or_small_file, SMALL_FILES, SMALL_FILES),), scale=4),
     "stains": Preset(mask=True),  # `degrade` draws the mask and fills it
     "large_holes": Preset(mask=True),
     "holes_and_stains": Preset(mask=True),  # each photo gets one of the two masks (HOLES_SHARE)

@@ -214,3 +214,19 @@ def test_each_presets_record_says_what_degrade_does(name):
     assert out.image.shape[-2:] == (32 // preset.scale, 32 // preset.scale) and scale_of(name) == preset.scale
     assert (out.mask is not None) == preset.mask
     assert preset.one_of <= (len(preset.steps) > 1) and preset.noise <= ("noise" in name)
+
+
+def test_real_sr4x_mix_gives_each_photo_one_kind_of_small_image(monkeypatch):
+    """Real-world degradation, a clean bicubic reduction, or that reduction as a JPEG: about 60 / 20 / 20 %."""
+    import lightning_gan.data.real_world as real_world
+    from lightning_gan.data.degradations import downscale
+
+    monkeypatch.setattr(real_world, "real_world", lambda x, draw, scale: torch.full_like(x[..., ::scale, ::scale], 0.5))
+    clean = torch.rand(60, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    out = degrade(clean, "real_sr4x_mix", seeds=torch.arange(60)).image
+    assert out.shape == (60, 3, 8, 8)
+    real = (out == 0.5).flatten(1).all(1)
+    plain = (out - downscale(clean, None, 4).clamp(0, 1)).abs().flatten(1).amax(1) < 1e-6
+    compressed = ~real & ~plain
+    assert 25 <= int(real.sum()) <= 47 and 5 <= int(plain.sum()) <= 20 and 5 <= int(compressed.sum()) <= 20
+    assert not (out[compressed] == 0.5).flatten(1).all(1).any()  # a JPEG of the reduction, not the real-world branch
