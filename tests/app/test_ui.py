@@ -72,7 +72,7 @@ def test_enhance_keeps_alpha_reports_bad_files_and_size_limits(workspace, tmp_pa
 def test_models_load_once_and_tasks_list_shipped_models(tmp_path):
     models = Models(tmp_path / "runs", "cpu")
     assert models.restorer("denoise") is models.restorer("denoise")
-    assert models.for_task("super-resolve x4") == ["sr4x"] and models.for_task("colorize") == []
+    assert models.for_task("super-resolve x4") == ["sr4x", "sr4x-clean"] and models.for_task("colorize") == []
 
 
 def test_repair_fills_the_painted_area(workspace, tmp_path):
