@@ -165,6 +165,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     if scale == 1:
         totals["input"] = []
     seconds = {m.name: 0.0 for m in methods}
+    texture = scale == 1 and args.degradation not in MASK_PRESETS  # same-size repair: was the texture kept?
     megapixels = 0.0  # of the degraded inputs each method processed
     cases = []  # (psnr of the first method, degraded, output, clean)
     skipped = []
@@ -180,13 +181,13 @@ def evaluate(args: argparse.Namespace) -> dict:
         clean = clean[..., :height, :width]  # SR protocol: crop to a multiple of the scale
         degraded = degrade(clean, args.degradation, seeds=torch.tensor([args.eval_seed * EVAL_SEED_STRIDE + index]))
         if scale == 1:
-            totals["input"].append(scores(degraded.image, clean, scale, lpips, degraded.mask))
+            totals["input"].append(scores(degraded.image, clean, scale, lpips, degraded.mask, texture))
         megapixels += degraded.image.shape[-2] * degraded.image.shape[-1] / 1e6
         for number, method in enumerate(methods):
             start = time.perf_counter()
             output = method(degraded.image, degraded.mask, tile=args.tile)
             seconds[method.name] += time.perf_counter() - start
-            row = scores(output, clean, scale, lpips, degraded.mask)
+            row = scores(output, clean, scale, lpips, degraded.mask, texture)
             totals[method.name].append(row)
             if number == 0:
                 cases.append((row["psnr"], degraded.image.cpu(), output.cpu(), clean.cpu(), str(record.path)))
@@ -209,7 +210,8 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 
 def markdown(result: dict) -> str:
-    keys = [k for k in ("psnr", "ssim", "psnr_hole", "ssim_hole", "detail_hole", "psnr_y", "ssim_y", "lpips", "luma_change", "detail_ratio",
+    keys = [k for k in ("psnr", "ssim", "psnr_hole", "ssim_hole", "detail_hole", "psnr_y", "ssim_y", "texture_kept",
+                        "texture_energy", "lpips", "luma_change", "detail_ratio",
                         "color_cast", "new_clipping_pp", "black_percent")
             if k in result["rows"][0]]
     timed = any("seconds_per_megapixel" in row for row in result["rows"])
