@@ -50,3 +50,25 @@ def test_studio_sheet_shows_the_photo_on_a_neutral_background(tmp_path):
     assert (corner.amax(dim=1) - corner.amin(dim=1)).max() < 1e-6 and corner.min() > 0.5
     canvas = contact_sheet.sheet([path], ["gamma_correction"], studio=True)
     assert canvas.size == (2 * contact_sheet.STUDIO_SIDE + 4, contact_sheet.STUDIO_SIDE)
+
+
+def test_crop_first_passes_only_the_window_through_the_methods(tmp_path, monkeypatch):
+    path = tmp_path / "photo.png"
+    Image.fromarray((torch.rand(90, 70, 3) * 255).byte().numpy()).save(path)
+    seen = []
+    real_load = contact_sheet.load_restorer
+
+    class Recording:
+        use_mask = False
+
+        def __init__(self, spec, device="cpu"):
+            self.restorer = real_load(spec, device)
+
+        def __call__(self, image, mask=None):
+            seen.append(tuple(image.shape[-2:]))
+            return self.restorer(image, mask)
+
+    monkeypatch.setattr(contact_sheet, "load_restorer", Recording)
+    canvas = contact_sheet.sheet([path], ["gaussian_filter"], degradation="noise", crop=32, crop_first=True)
+    assert seen == [(32, 32)]  # the method saw the window, not the 90x70 photo
+    assert canvas.size == (3 * 32 + 2 * 4, 32)  # noisy window, method, original
