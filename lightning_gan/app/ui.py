@@ -1,12 +1,5 @@
-"""`lightning-gan app`: the shop team's web app (Gradio) on 127.0.0.1: fix photos (auto: only what each needs),
-enhance, repair, generate, restyle.
-
-    pip install 'lightning-gan[app]'   then   lightning-gan app [--port 7860] [--host 127.0.0.1] [--share]
-                                                  [--runs runs] [--max-megapixels 40]
-
-By default only this machine can open it (127.0.0.1). `--host 0.0.0.0` (or GRADIO_SERVER_NAME) lets other machines
-on the network open it at http://<this machine>:7860, and `--share` asks Gradio for a temporary public link (it needs
-internet access); both print a warning, since anyone who can reach the app can upload photos and run models.
+"""The web app's page and handlers: fix photos, enhance, repair, generate, restyle (`lightning-gan app`, whose
+options, defaults and network warnings are in `commands/app.py`).
 
 The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
 go through the same code as `lightning-gan enhance` / `translate` (`photos.process_files`), so alpha, EXIF

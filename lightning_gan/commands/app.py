@@ -8,11 +8,9 @@ By default only this machine can open it (127.0.0.1). `--host 0.0.0.0` (or GRADI
 on the network open it at http://<this machine>:7860, and `--share` asks Gradio for a temporary public link (it needs
 internet access); both print a warning, since anyone who can reach the app can upload photos and run models.
 
-The handlers below are plain functions (unit-tested without a browser); `build_app` wires them to the page. Photos
-go through the same code as `lightning-gan enhance` / `translate` (`photos.process_files`), so alpha, EXIF
-orientation and format are kept. Uploads and results live in one temporary folder, removed when the app stops
-(normal exit, Ctrl-C or SIGTERM); nothing is written anywhere else. The Model box takes shipped models, baselines
-and checkpoints under `--runs` only. Models load once and are reused; the GPU is used when there is one.
+Photos keep their alpha, EXIF orientation and format (the same code as `lightning-gan enhance`). Uploads and results
+live in one temporary folder, removed when the app stops (normal exit, Ctrl-C or SIGTERM); nothing is written
+anywhere else. The Model box takes shipped models, baselines and checkpoints under `--runs` only.
 """
 
 from __future__ import annotations

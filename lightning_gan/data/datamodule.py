@@ -131,7 +131,23 @@ def load_images(records: list[ImageRecord], size: int, cache_dir: str | None = N
     return kept, images
 
 
-class ProductImageDataModule(L.LightningDataModule):
+class SplitLoaders(L.LightningDataModule):
+    """The three loaders of a datamodule that builds each split's with `_loader(split, train)`."""
+
+    def _loader(self, split: str, train: bool = False) -> DataLoader | list:
+        raise NotImplementedError
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader | list:
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader | list:
+        return self._loader("test")
+
+
+class ProductImageDataModule(SplitLoaders):
     """Product photos from a folder (default: the embedded Grocery Store sample).
 
     Args:
@@ -291,15 +307,6 @@ class ProductImageDataModule(L.LightningDataModule):
                                  rank=trainer.global_rank, world_size=trainer.world_size, seed=self._shuffle_seed,
                                  epoch=lambda: trainer.current_epoch)
         return host_loader(data, hp.batch_size, train, hp.num_workers)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader | list:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader | list:
-        return self._loader("test")
 
     def on_after_batch_transfer(self, batch: dict, dataloader_idx: int) -> dict:
         """On the device: uint8 to float, augmentation (training only), then the degradation preset."""

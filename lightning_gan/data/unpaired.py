@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from lightning_gan.data.augment import augment, resize
-from lightning_gan.data.datamodule import SAMPLE_ROOT, host_loader, load_images
+from lightning_gan.data.datamodule import SAMPLE_ROOT, SplitLoaders, host_loader, load_images
 from lightning_gan.data.images import SPLITS, ImageRecord, list_split, scan
 from lightning_gan.data.streaming import is_prepared, is_remote, read_manifest, shared_seed, stream_loader
 
@@ -39,7 +38,7 @@ class UnpairedImages(Dataset):
         return {"a": self.a[index], "b": self.b[j], "index": index}
 
 
-class UnpairedDataModule(L.LightningDataModule):
+class UnpairedDataModule(SplitLoaders):
     """Domain A and domain B images; default A = the embedded store photos, B = their catalogue ("iconic") images.
 
     Batches on the device: {"a": (B, 3, S, S), "b": (B, 3, S, S) in [0, 1], "index"}; training batches get a random
@@ -118,15 +117,6 @@ class UnpairedDataModule(L.LightningDataModule):
         if split not in self.datasets:
             return []
         return host_loader(self.datasets[split], self.hparams.batch_size, train, self.hparams.num_workers)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader | list:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader | list:
-        return self._loader("test")
 
     def _pair(self, batch: dict, training: bool) -> dict:
         """A streamed A batch gets its B partners here, on the device: random ones when training (as
