@@ -244,7 +244,7 @@ class AdversarialModule(L.LightningModule):
 
     def configure_optimizers(self):
         g_opt = self.g_optimizer(self.generator.parameters())
-        d_opt = self.d_optimizer(self.discriminator.parameters())
+        d_opt = self.d_optimizer([p for p in self.discriminator.parameters() if p.requires_grad])  # frozen parts left out
         schedulers = [s(o) for s, o in ((self.g_scheduler, g_opt), (self.d_scheduler, d_opt)) if s is not None]
         return [g_opt, d_opt], schedulers
 

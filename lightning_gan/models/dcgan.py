@@ -3,6 +3,7 @@ Convolutional Generative Adversarial Networks", ICLR 2016; docs/design.md §7)."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -16,6 +17,7 @@ from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.dcgan import DCGANDiscriminator
 from lightning_gan.nets.fastgan import FastGANDiscriminator
 from lightning_gan.nets.io import NoiseToImage, to_signed, to_unit
+from lightning_gan.nets.projected import ProjectedDiscriminator
 from lightning_gan.training.diffaugment import diff_augment, parse_policy
 
 
@@ -34,6 +36,18 @@ def fastgan_discriminator(hp, num_classes: int) -> FastGANDiscriminator | None:
     if kind not in FASTGAN_DISCRIMINATORS:
         return None
     return FastGANDiscriminator(num_classes, hp.d_width, hp.image_size, batch_norm=kind == "fastgan_bn")
+
+
+def projected_discriminator(hp, num_classes: int) -> ProjectedDiscriminator | None:
+    """The projected discriminator over the product classifier's frozen features when the hyper-parameters name it
+    (`feature_network`: a classifier .safetensors with its card; default the shipped one), else None."""
+    if hp.get("discriminator") != "projected":
+        return None
+    from lightning_gan.evaluation.domain import load_domain_classifier
+
+    path = hp.get("feature_network")
+    classifier = load_domain_classifier(Path(path) if path else None)
+    return ProjectedDiscriminator(classifier.net, classifier.image_size, num_classes, hp.d_width)
 
 
 class DCGAN(AdversarialModule):
@@ -60,7 +74,11 @@ class DCGAN(AdversarialModule):
             excitation, `lightning_gan.nets.fastgan`: converges faster on a few thousand photos).
         discriminator: "dcgan" (the paper's; the conditional subclass makes it a projection discriminator) or
             "fastgan" (residual down blocks, minibatch stddev, self-supervised decoders), or "fastgan_bn" (the same
-            with batch norm after its convolutions, as in FastGAN: spectral norm alone left its logits near 0).
+            with batch norm after its convolutions, as in FastGAN: spectral norm alone left its logits near 0), or
+            "projected" (a small head per resolution on the frozen features of a trained product classifier, fixed
+            random projections between: Projected GANs, Sauer et al. NeurIPS 2021, `lightning_gan.nets.projected`).
+        feature_network: the classifier a projected D sees through (.safetensors with its .json card); None = the
+            shipped `lightning_gan/pretrained/domain` one. Score such a generator with another classifier.
         reconstruction_weight: weight of the fastgan discriminator's self-supervised reconstruction loss on real images.
         r1_weight: zero-centred gradient penalty on real images, gamma / 2 * |grad D(x)|^2 (Mescheder et al., ICML
             2018: keeps D from growing sharp where the few real photos are); 0 = off.
@@ -72,8 +90,9 @@ class DCGAN(AdversarialModule):
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64, image_size: int = 64,
                  grid_size: int = 64, diff_augment: str = "color,translation,cutout", metrics: list[str] | None = None,
                  metrics_every: int = 1, metric_samples: int = 512, monitor: str = "val/swd",
-                 generator: Literal["dcgan", "fastgan"] = "dcgan", discriminator: Literal["dcgan", "fastgan", "fastgan_bn"] = "dcgan",
-                 reconstruction_weight: float = 1.0, r1_weight: float = 0.0, r1_every: int = 4,
+                 generator: Literal["dcgan", "fastgan"] = "dcgan",
+                 discriminator: Literal["dcgan", "fastgan", "fastgan_bn", "projected"] = "dcgan",
+                 feature_network: str | None = None, reconstruction_weight: float = 1.0, r1_weight: float = 0.0, r1_every: int = 4,
                  diversity_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if r1_every < 1:
@@ -99,7 +118,8 @@ class DCGAN(AdversarialModule):
     def build(self) -> None:
         hp = self.hparams
         generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size)
-        discriminator = fastgan_discriminator(hp, 0) or DCGANDiscriminator(hp.d_width, hp.image_size)
+        discriminator = (projected_discriminator(hp, 0) or fastgan_discriminator(hp, 0)
+                         or DCGANDiscriminator(hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
 
     def noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:

@@ -71,3 +71,30 @@ def test_mode_seeking_pairs_share_a_class_and_reward_distance():
     loss_apart, logs = model.g_loss(batch, apart)
     assert loss_same - loss_apart > 1000  # identical pairs (G ignores z) cost 1 / 1e-5
     assert logs["g_pair_distance"] == pytest.approx(1.0)
+
+
+def test_projected_discriminator_trains_against_the_frozen_product_classifier(two_class_folder, tmp_path):
+    """discriminator=projected: the shipped classifier's weights do not move, its BN stays in eval mode, the heads
+    and the generator do; the D optimizer holds only trainable tensors; the checkpoint loads back."""
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    model = ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
+                           discriminator="projected", r1_weight=1.0, r1_every=1)
+    features = {k: v.clone() for k, v in model.discriminator.features.state_dict().items()} if model.discriminator else None
+    trainer = quick_trainer(tmp_path, max_epochs=1, limit_train_batches=2, limit_val_batches=1)
+    trainer.fit(model, datamodule=data)
+    assert type(model.discriminator).__name__ == "ProjectedDiscriminator" and not model.discriminator.features.training
+    d_params = {id(p) for group in trainer.optimizers[1].param_groups for p in group["params"]}
+    assert d_params and all(p.requires_grad for p in model.discriminator.parameters() if id(p) in d_params)
+    assert not any(id(p) in d_params for p in model.discriminator.features.parameters())
+    if features is None:  # the cGAN builds its networks once the classes are known
+        from lightning_gan.evaluation.domain import load_domain_classifier
+
+        features = {f"layers.{k.removeprefix('body.')}": v for k, v in load_domain_classifier().net.state_dict().items()
+                    if not k.startswith("head") and not k.startswith(("body.7", "body.8"))}
+    after = model.discriminator.features.state_dict()
+    for key, value in features.items():
+        assert torch.equal(after[key].cpu(), value.cpu()), key
+    assert trainer.logged_metrics["train/d_r1"] > 0
+    trainer.save_checkpoint(tmp_path / "projected.ckpt")
+    loaded = load_checkpoint_model(tmp_path / "projected.ckpt")
+    torch.testing.assert_close(loaded.discriminator.state_dict(), model.discriminator.state_dict())
