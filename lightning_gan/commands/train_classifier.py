@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=32)
-    parser.add_argument("--blocks", type=int, default=1, help="residual blocks per stage")
+    parser.add_argument("--blocks", type=int, default=1, help="blocks per stage")
+    parser.add_argument("--arch", choices=["resnet", "plain"], default="resnet",
+                        help="residual blocks, or plain VGG-style ones (an independent second judge of generators)")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", default=None, help="decode cache folder")

@@ -37,10 +37,10 @@ class ClassifierModule(L.LightningModule):
     one-cycle schedule); logs val/acc, which picks the checkpoint kept."""
 
     def __init__(self, classes: list[str], width: int = 32, blocks: int = 1, lr: float = 3e-3, weight_decay: float = 5e-4,
-                 label_smoothing: float = 0.1):
+                 label_smoothing: float = 0.1, arch: str = "resnet"):
         super().__init__()
         self.save_hyperparameters()
-        self.net = ProductClassifier(len(classes), width, blocks)
+        self.net = ProductClassifier(len(classes), width, blocks, arch=arch)
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
         known = batch["label"] >= 0
@@ -122,7 +122,7 @@ def load_domain_classifier(path: Path | None = None, device: str | torch.device 
         raise FileNotFoundError(f"domain classifier not found: {path} (with {card_path.name}); "
                                 "train one with `lightning-gan train-classifier`")
     card = json.loads(card_path.read_text())
-    net = ProductClassifier(len(card["classes"]), card["width"], card["blocks"])
+    net = ProductClassifier(len(card["classes"]), card["width"], card["blocks"], arch=card.get("arch", "resnet"))
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(path).items()})
     return DomainClassifier(net.to(device).eval(), list(card["classes"]), int(card["image_size"]), card)
 
@@ -213,7 +213,7 @@ def train(args: argparse.Namespace) -> dict:
     data = ProductImageDataModule(root=args.data, image_size=args.size, batch_size=args.batch_size, label=args.label,
                                   rotation=10.0, crop_scale=(0.6, 1.0), cache_dir=args.cache_dir)
     data.setup("fit")
-    module = ClassifierModule(list(data.classes), args.width, args.blocks, args.lr)
+    module = ClassifierModule(list(data.classes), args.width, args.blocks, args.lr, arch=args.arch)
     device = resolve_device(args.device)
     best = {"acc": -1.0, "state": None, "epoch": -1}
 
@@ -234,7 +234,8 @@ def train(args: argparse.Namespace) -> dict:
     data.setup("test")
     test_acc = float(trainer.test(module, datamodule=data, verbose=False)[0]["test/acc"])
     card = {"name": args.out.stem, "classes": list(data.classes), "label": args.label, "image_size": args.size,
-            "width": args.width, "blocks": args.blocks, "val_accuracy": round(best["acc"], 4), "best_epoch": best["epoch"],
+            "width": args.width, "blocks": args.blocks, "arch": args.arch,
+            "val_accuracy": round(best["acc"], 4), "best_epoch": best["epoch"],
             "test_accuracy": round(test_acc, 4), "training": {"data": str(args.data), "epochs": args.epochs,
             "minutes": round(minutes, 1), "device": device, "seed": args.seed}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from lightning_gan.nets.classifier import BasicBlock, ProductClassifier
+from lightning_gan.nets.classifier import BLOCKS, ProductClassifier
 
 PROJECTION_SEED = 0  # the random projections are part of the discriminator: the same seed, the same D on resume
 
@@ -50,10 +50,10 @@ class FrozenFeatures(nn.Module):
 
 def stage_ends(layers: nn.ModuleList) -> set[int]:
     """Indices of the last residual block at each resolution (a stage ends where the next block has a stride)."""
-    blocks = [i for i, m in enumerate(layers) if isinstance(m, BasicBlock)]
+    blocks = [i for i, m in enumerate(layers) if isinstance(m, tuple(BLOCKS.values()))]
     ends = set()
     for here, after in zip(blocks, blocks[1:] + [None]):
-        if after is None or layers[after].body[0].stride != (1, 1):
+        if after is None or layers[after].stride != 1:
             ends.add(here)
     return ends
 

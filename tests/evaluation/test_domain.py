@@ -92,3 +92,15 @@ def test_shipped_classifier_loads_and_gives_domain_metrics():
     real = torch.rand(12, 3, 32, 32)
     scores, notes = generation_metrics(real, real.flip(-1).clamp(0, 0.4), ("swd", "domain_fid", "domain_kid"))
     assert set(scores) == {"swd", "domain_fid", "domain_kid"} and scores["domain_fid"] > 0 and not notes
+
+
+def test_a_plain_second_classifier_trains_loads_by_its_card_and_has_no_shortcuts(two_class_folder, tmp_path):
+    """The independent judge of issue 36: another architecture (no residual shortcuts), its card says so."""
+    out = tmp_path / "clf" / "plain.safetensors"
+    main(["train-classifier", "--data", str(two_class_folder), "--out", str(out), "--size", "16", "--epochs", "10",
+          "--width", "8", "--batch-size", "8", "--device", "cpu", "--arch", "plain", "--seed", "1"])
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["arch"] == "plain" and card["training"]["seed"] == 1
+    classifier = load_domain_classifier(out)
+    assert not any(name.startswith("shortcut") or ".shortcut" in name for name, _ in classifier.net.named_modules())
+    assert card["test_accuracy"] >= 0.9

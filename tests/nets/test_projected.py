@@ -56,3 +56,10 @@ def test_the_class_changes_the_verdict_and_the_projections_are_seeded():
 def test_other_image_sizes_are_resized_to_the_classifier():
     d = ProjectedDiscriminator(small_classifier(), input_size=32, num_classes=0, width=8)
     assert d(torch.zeros(1, 3, 64, 64)).shape == d(torch.zeros(1, 3, 32, 32)).shape
+
+
+def test_stages_are_found_in_plain_and_deeper_classifiers():
+    for net in (ProductClassifier(5, width=8, arch="plain"), ProductClassifier(5, width=8, blocks=2)):
+        d = ProjectedDiscriminator(net, input_size=32, width=8)
+        assert len(d.heads) == 4
+        assert [h.project.in_channels for h in d.heads] == [8, 16, 32, 64]
