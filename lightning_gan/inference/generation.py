@@ -53,6 +53,24 @@ def images(model, count: int, seed: int, labels: Tensor | None, interpolate: boo
     return model.render(z, labels)
 
 
+def upscaler(spec: str, device: str):
+    """A super-resolution restorer (e.g. `sr4x-clean`: generated samples are clean, not compressed) that enlarges
+    samples to catalogue size; refused when the model does not enlarge."""
+    from lightning_gan.inference.loading import load_restorer
+
+    restorer = load_restorer(spec, device)
+    if restorer.scale < 2:
+        raise ModelError(f"--upscale {spec}: {restorer.name} does not enlarge (scale x{restorer.scale}); "
+                         "give a super-resolution model such as sr4x-clean")
+    return restorer
+
+
+@torch.no_grad()
+def enlarged(batch: Tensor, restorer) -> Tensor:
+    """Each sample through the upscaler, one at a time (memory stays that of one image)."""
+    return torch.cat([restorer(image[None]).cpu() for image in batch]).clamp(0, 1)
+
+
 def save_png(image: Tensor, path: Path) -> None:
     with atomic_path(path) as temporary:
         save_image(image, temporary, format="PNG")

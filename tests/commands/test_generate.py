@@ -85,3 +85,16 @@ def test_shipped_grocery_generator_works_offline(tmp_path, capsys):
     assert "known labels" in capsys.readouterr().err  # coarse classes: Apple, not its varieties
     with pytest.raises(ValueError, match="generation"):
         load_restorer("grocery")
+
+
+def test_upscale_enlarges_samples_to_catalogue_size_and_refuses_a_same_size_model(tmp_path, capsys):
+    main(["generate", str(tmp_path / "small"), "--model", "grocery", "--label", "Apple", "-n", "2", "--seed", "4"])
+    main(["generate", str(tmp_path / "big"), "--model", "grocery", "--label", "Apple", "-n", "2", "--seed", "4",
+          "--upscale", "sr4x-clean"])
+    with Image.open(tmp_path / "small" / "Apple_4_0000.png") as small, Image.open(tmp_path / "big" / "Apple_4_0000.png") as big:
+        assert small.size == (64, 64) and big.size == (256, 256)
+        shrunk = np.asarray(big.resize((64, 64), Image.Resampling.BOX)).astype(float)
+        assert np.abs(shrunk - np.asarray(small).astype(float)).mean() < 6  # the same sample, enlarged
+    with pytest.raises(SystemExit):
+        main(["generate", str(tmp_path / "x"), "--model", "grocery", "--upscale", "denoise"])
+    assert "does not enlarge" in capsys.readouterr().err and not (tmp_path / "x").exists()
