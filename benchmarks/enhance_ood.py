@@ -29,14 +29,13 @@ import kornia
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio
 
-from lightning_gan.data.degradations import Draw, degrade
-from lightning_gan.data.images import decode, read_rgb, scan, to_tensor
-from lightning_gan.data.studio import cutout, studio_shot
+from lightning_gan.data.degradations import degrade
+from lightning_gan.data.images import read_rgb, scan, to_tensor
+from lightning_gan.data.studio import seeded_studio_shots
 from lightning_gan.evaluation.scores import black_share, clipped_share, detail
 from lightning_gan.inference import load_restorer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-STUDIO_SIZE = 384  # studio shots: square, the natural photo's centre at this side
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -51,20 +50,6 @@ def ab_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def kodak(folder: Path) -> list[tuple[str, torch.Tensor]]:
     return [(p.stem, to_tensor(read_rgb(p))[None].float().div(255)) for p in scan(folder)]
-
-
-def studio_shots(folder: Path, count: int) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
-    """`count` seeded studio shots from evenly spaced photos of `folder`: (name, shot, background mask)."""
-    paths = scan(folder)
-    step = max(1, len(paths) // count)
-    shots = []
-    for index, path in enumerate(paths[::step][:count]):
-        photo = decode(path, STUDIO_SIZE)[None].float().div(255)
-        seeds = torch.tensor([index])
-        shot = studio_shot(photo, Draw(1, photo.device, seeds))
-        background = cutout(Draw(1, photo.device, seeds), STUDIO_SIZE, STUDIO_SIZE) == 0
-        shots.append((path.stem, shot, background))
-    return shots
 
 
 def kodak_clean_rows(methods, photos) -> dict[str, dict]:
@@ -142,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = kodak(args.kodak)[: args.limit]
     result = {
         "kodak_clean": kodak_clean_rows(methods, photos),
-        "studio": studio_rows(methods, studio_shots(args.natural, args.studio)),
+        "studio": studio_rows(methods, seeded_studio_shots(args.natural, args.studio)),
         "darkened": darkened_rows(methods, photos),
         "photos": {"kodak": len(photos), "studio": args.studio},
     }

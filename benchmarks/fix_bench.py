@@ -100,14 +100,13 @@ def summary(values: list[float]) -> dict:
 
 def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
     """`fix` on clean studio shots and clean shelf photos: PSNR against themselves (untouched = 100 dB)."""
-    from enhance_ood import studio_shots  # benchmarks/ is this script's folder
-
+    from lightning_gan.data.studio import seeded_studio_shots
     from lightning_gan.inference.autofix import file_quality
 
     out: dict = {}
     if natural.is_dir():
         rows, shifts = {}, []
-        for name, shot, background in studio_shots(natural, 30):
+        for name, shot, background in seeded_studio_shots(natural, 30):
             fixed, report = fixer.fix(shot[0])
             change = (fixed - shot[0]) * 255
             shifts.append(max(float(change[c][background[0, 0]].mean().abs()) for c in range(3)))

@@ -8,6 +8,9 @@ MATLAB's `imresize`, the protocol of the published tables). Two inputs:
 - `jpeg40`: that downscale saved as a JPEG at quality 40 (4:2:0, libjpeg), what a marketplace thumbnail is.
 Scores: PSNR of the luma (BT.601 Y, as MATLAB's rgb2ycbcr) with a 4-pixel border cropped, and RGB PSNR. The bars
 (issue 31): jpeg40 `sr4x` >= bicubic + 0.5 dB; clean `sr4x-clean` >= bicubic + 2.0, `sr4x` >= bicubic + 1.0.
+A do-no-harm set as well: `--studio N` (default 12) seeded studio shots (natural photos cut out on a white or
+light-grey seamless background, `lightning_gan.data.studio`) reduced x4 the same way: Y PSNR, and how far the
+background moved (mean per channel over the background, the largest over shots, in 8-bit levels).
 `--sheets` writes sr4x_set14_jpeg40.jpg: input (nearest x4) / each model / bicubic / original, the most detailed
 128 px window of each image at 1:1.
 """
@@ -25,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
+from lightning_gan.data.studio import seeded_studio_shots
 from lightning_gan.evaluation.scores import luma
 from lightning_gan.inference import load_restorer
 
@@ -81,12 +85,30 @@ def sheet(rows: list[list[torch.Tensor]], titles: list[str], path: Path, side: i
     canvas.save(path, quality=95)
 
 
+def studio_rows(methods: dict, shots: list) -> dict[str, dict]:
+    """Each method on x4 reductions of studio shots: Y PSNR, and the background's largest mean shift per channel."""
+    rows = {}
+    for name, method in methods.items():
+        values, shifts = [], []
+        for _, shot, background in shots:
+            hr = Image.fromarray((shot[0].permute(1, 2, 0) * 255).round().byte().numpy())
+            target = tensor(hr)
+            out = (method(tensor(low_resolution(hr, "clean"))).clamp(0, 1) * 255).round() / 255
+            values.append(scores(out, target)["psnr_y"])
+            change = (out - target) * 255
+            shifts.append(max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3)))
+        rows[name] = {"psnr_y": float(np.mean(values)), "background_shift_max": max(shifts)}
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "benchmarks" / "Set14")
     parser.add_argument("--model", action="append", help="a x4 model spec (repeatable); default: sr4x and sr4x-clean")
     parser.add_argument("--out", type=Path, default=Path("results/sr_bench.json"))
     parser.add_argument("--sheets", type=Path, help="folder for the contact sheet of the compressed inputs")
+    parser.add_argument("--natural", type=Path, default=SHARED / "natural-photos", help="studio shots are made from these")
+    parser.add_argument("--studio", type=int, default=12, help="studio shots (0: none)")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"--data folder not found: {args.data}")
@@ -118,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         print("| method | Y PSNR | RGB PSNR | gain (Y) |\n|---|---|---|---|")
         for name, row in result[kind].items():
             print(f"| {name} | {row['psnr_y']:.2f} | {row['psnr']:.2f} | {row['psnr_y'] - base:+.2f} |")
+    if args.studio and args.natural.is_dir():
+        result["studio"] = studio_rows(methods, seeded_studio_shots(args.natural, args.studio))
+        print(f"\n{args.studio} studio shots x4 (clean): Y PSNR / background shift, largest over shots (8-bit levels)")
+        print("| method | Y PSNR | background shift |\n|---|---|---|")
+        for name, row in result["studio"].items():
+            print(f"| {name} | {row['psnr_y']:.2f} | {row['background_shift_max']:.2f} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     if args.sheets is not None:

@@ -3,16 +3,20 @@
 
 A product-like cut-out (a rounded box of random size, aspect and roundness, feathered by a pixel or two) is taken
 from the photo and set on a neutral background with a gentle vertical sweep, over a soft shadow cast below it. Used
-for training (`ProductImageDataModule(studio_share=...)`) and, seeded, by `benchmarks/enhance_ood.py`.
+for training (`ProductImageDataModule(studio_share=...)`) and, seeded (`seeded_studio_shots`), by the do-no-harm
+benchmarks (`benchmarks/enhance_ood.py`, `benchmarks/sr_bench.py`).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import kornia
 import torch
 from torch import Tensor
 
 from lightning_gan.data.degradations import Draw
+from lightning_gan.data.images import decode, scan
 
 BACKGROUND = (0.86, 1.0)  # background level: light grey (219/255) to white
 SWEEP = (0.0, 0.06)  # how much darker the top of the background is than its bottom (a paper sweep under lights)
@@ -61,3 +65,21 @@ def some_studio_shots(photos: Tensor, share: float) -> Tensor:
     draw = Draw(len(photos), photos.device)
     chosen = (draw.uniform(0, 1) < share).view(-1, 1, 1, 1)
     return torch.where(chosen, studio_shot(photos, draw), photos)
+
+
+STUDIO_SIZE = 384  # px: benchmark shots are square, the photo's centre at this side
+
+
+def seeded_studio_shots(folder: Path, count: int, size: int = STUDIO_SIZE) -> list[tuple[str, Tensor, Tensor]]:
+    """`count` studio shots made from evenly spaced photos of `folder`, the same every time: (name, shot (1, 3, S, S)
+    in [0, 1], background mask (1, 1, S, S), True where the seamless background is)."""
+    paths = scan(folder)
+    step = max(1, len(paths) // count)
+    shots = []
+    for index, path in enumerate(paths[::step][:count]):
+        photo = decode(path, size)[None].float().div(255)
+        seeds = torch.tensor([index])
+        shot = studio_shot(photo, Draw(1, photo.device, seeds))
+        background = cutout(Draw(1, photo.device, seeds), size, size) == 0
+        shots.append((path.stem, shot, background))
+    return shots
