@@ -25,7 +25,8 @@ class EAGAN(EnhancementGAN):
     Args:
         generator: `resnet` (SRResNet-style), `edsr` (the same without batch norm, EDSR; both upsample for scale > 1),
             `unshuffle` (EDSR blocks at half resolution on pixel-unshuffled input, FFDNet's downsampling:
-            denoising), `unet`, or `tone`: global curves and a
+            denoising), `nafnet` (a U-Net of NAFNet's activation-free gated blocks, Chen et al. ECCV 2022:
+            cheap depthwise convolutions, on pixel-unshuffled input like `unshuffle`; denoising), `unet`, or `tone`: global curves and a
             colour matrix predicted from a thumbnail of the whole photo (`lightning_gan.nets.tone`; enhancement of
             exposure, white balance and contrast, never repaints a pixel), `guarded_tone`: the same idea with
             invariants that hold for any weights (white and the grey axis kept, no new clipping, white balance only
@@ -33,7 +34,8 @@ class EAGAN(EnhancementGAN):
             Fast Fourier Convolution residual blocks whose receptive field is the whole image (`lightning_gan.nets.ffc`,
             LaMa; inpainting of large holes).
         width: generator width (for `tone`: of its parameter network).
-        blocks: residual blocks (resnet, edsr, unshuffle, ffc) or U-Net depth (unet); unused by `tone`.
+        blocks: residual blocks (resnet, edsr, unshuffle, ffc), blocks at the bottom level (nafnet) or U-Net depth
+            (unet); unused by `tone`.
         knots: knots of each colour channel's curve (`tone`; the shared curve of `guarded_tone`).
         thumb: side of the thumbnail the `tone` / `guarded_tone` parameter network sees.
         tone_guards: `tone` only: wrap the operator in the photo-measured gates and the shoulder of `guarded_tone`

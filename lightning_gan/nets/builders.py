@@ -14,9 +14,10 @@ from lightning_gan.nets.eagan import ResNetGenerator, UNetGenerator, UnshuffleRe
 from lightning_gan.nets.enhance import EncoderDecoder
 from lightning_gan.nets.fastgan import FastGANGenerator
 from lightning_gan.nets.ffc import FFCInpainter
+from lightning_gan.nets.nafnet import NAFNet
 from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator
 
-RestorationKind = Literal["resnet", "edsr", "unshuffle", "unet", "tone", "guarded_tone", "ffc"]
+RestorationKind = Literal["resnet", "edsr", "unshuffle", "nafnet", "unet", "tone", "guarded_tone", "ffc"]
 
 
 def eagan_generator(generator: RestorationKind = "resnet", in_channels: int = 3, width: int = 64, blocks: int = 8,
@@ -36,6 +37,8 @@ def eagan_generator(generator: RestorationKind = "resnet", in_channels: int = 3,
         return FFCInpainter(in_channels, width, blocks)
     if generator == "unshuffle":
         return UnshuffleResNet(in_channels, width, blocks)
+    if generator == "nafnet":
+        return NAFNet(in_channels, width, blocks)
     if generator in ("resnet", "edsr"):
         return ResNetGenerator(in_channels, width, blocks, scale, norm=generator == "resnet")
     raise ValueError(f"--model.generator {generator!r} is unknown")

@@ -33,7 +33,7 @@ def _checkpoint(model, data, tmp_path: Path) -> Path:
     return tmp_path / "model.ckpt"
 
 
-@pytest.mark.parametrize("kind", ["enhance", "inpaint", "unet", "cgan"])
+@pytest.mark.parametrize("kind", ["enhance", "inpaint", "unet", "nafnet", "cgan"])
 def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_path):
     import onnxruntime as ort  # a dev dependency: installed by make test
 
@@ -49,6 +49,8 @@ def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_
         "inpaint": (EAGAN(width=8, blocks=1, d_width=8, d_layers=2, use_mask=True), "stains"),
         # traced at 16 px, run at 40x52: 52 is no multiple of 8, so the U-Net's padding must be in the graph
         "unet": (EAGAN(generator="unet", width=8, blocks=3, d_width=8, d_layers=2), "noise"),
+        # a noise-level input as the shipped denoiser has; padding to a multiple of 16 must be in the graph too
+        "nafnet": (EAGAN(generator="nafnet", width=8, blocks=1, d_width=8, d_layers=2, noise_map=True), "noise"),
         "cgan": (ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8), None),
     }[kind]
     data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8, degradation=degradation)
@@ -57,7 +59,8 @@ def test_onnx_runtime_and_torchscript_match_pytorch(kind, two_class_folder, tmp_
     main(["export", "--model", str(ckpt), "--format", "torchscript", "--out", str(tmp_path / "g.pt")])
     module, example, names, _, image_to_image = exportable(load_checkpoint_model(ckpt).eval())
     if image_to_image:  # another size than the export example: height and width are dynamic
-        example = (torch.rand(2, 3, 40, 52),) + ((torch.rand(2, 1, 40, 52) > 0.7).float(),) * (len(example) - 1)
+        extra = {"mask": (torch.rand(2, 1, 40, 52) > 0.7).float(), "noise_level": torch.full((2,), 0.1)}
+        example = (torch.rand(2, 3, 40, 52), *(extra[name] for name in names[1:]))
     else:  # another batch size: the batch is dynamic
         example = (torch.randn(5, example[0].shape[1]), torch.tensor([0, 1, 1, 0, 1]))
     with torch.no_grad():
