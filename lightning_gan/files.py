@@ -129,6 +129,20 @@ def atomic_path(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]
         temporary.unlink(missing_ok=True)
 
 
+def save_weights(state: dict, path: str | os.PathLike) -> Path:
+    """A state dict as a .safetensors file, written atomically and readable as any new file is (safetensors itself
+    creates files only its owner can read, 0600, whatever the umask)."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        save_file(state, temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+    return path
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """A run folder's config.yaml (the fully resolved config the CLI wrote), read leniently: a missing or unreadable

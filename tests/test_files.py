@@ -97,3 +97,22 @@ def test_every_tool_checks_its_numbers(tmp_path, capsys):
     for tool, argv in cases:
         assert tool(argv) == 2
         assert "must be a finite number" in capsys.readouterr().err
+
+
+def test_saved_weights_are_readable_like_any_new_file_and_load_back(tmp_path):
+    """safetensors creates 0600 files; an exported model must be readable by the shop's other users (umask rules)."""
+    import os
+
+    import torch
+    from safetensors.torch import load_file
+
+    from lightning_gan.files import save_weights
+
+    old = os.umask(0o022)
+    try:
+        path = save_weights({"w": torch.arange(4.0)}, tmp_path / "model.safetensors")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert torch.equal(load_file(path)["w"], torch.arange(4.0))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]  # no temporary left

@@ -196,10 +196,9 @@ def diversity_ratio(fake: dict[int, float], real: dict[int, float]) -> float:
 
 
 def train(args: argparse.Namespace) -> dict:
-    from safetensors.torch import save_file
 
     from lightning_gan.data.datamodule import ProductImageDataModule
-    from lightning_gan.files import atomic_path
+    from lightning_gan.files import atomic_path, save_weights
 
     if args.out is None:
         args.out = DOMAIN_DIR / f"{CLASSIFIER_NAME}.safetensors"
@@ -240,8 +239,7 @@ def train(args: argparse.Namespace) -> dict:
             "minutes": round(minutes, 1), "device": device, "seed": args.seed}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in module.net.state_dict().items()}
-    with atomic_path(args.out) as temporary:
-        save_file(state, temporary)
+    save_weights(state, args.out)
     with atomic_path(args.out.with_suffix(".json")) as temporary:
         Path(temporary).write_text(json.dumps(card, indent=2))
     return card

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from lightning_gan.files import first_line
+from lightning_gan.files import first_line, save_weights
 from lightning_gan.inference.baselines import BASELINES, UPSAMPLERS
 from lightning_gan.inference.restorer import ModelError, Restorer
 
@@ -94,8 +94,6 @@ def load_checkpoint_model(path: Path):
 
 def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict:
     """Save a checkpoint's EMA generator as `out_dir/name.safetensors` (fp16) and its card as `name.json`."""
-    from safetensors.torch import save_file
-
     model = load_checkpoint_model(ckpt)
     state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.inference_generator.state_dict().items()}
     hparams = {k: v for k, v in dict(model.hparams).items() if not k.startswith("_") and not k.endswith(("_optimizer", "_scheduler"))}
@@ -103,7 +101,7 @@ def export_pretrained(ckpt: Path, name: str, out_dir: Path, facts: dict) -> dict
         hparams["perceptual_weight"] = 0.0  # inference never needs VGG19
     card = {"name": name, "class_path": f"{type(model).__module__}.{type(model).__name__}", "hparams": hparams, **facts}
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_file(state, out_dir / f"{name}.safetensors")
+    save_weights(state, out_dir / f"{name}.safetensors")
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2))
     return card
 
