@@ -73,9 +73,12 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         result["ssim_diversity_ratio"] = ssim_diversity_ratio(intra_class_ssim(drawn, labels), real_ssim)
         result["per_class"] = {}
         for c in (c for c in fake_div if c in real_div):
-            own = drawn_cls == c
-            result["per_class"][classifier.classes[c]] = {"diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
-                                                          "gan_test": round(gan_test_accuracy(classifier, drawn[own], drawn_cls[own]), 4)}
+            own, own_real = drawn_cls == c, real_cls == c
+            result["per_class"][classifier.classes[c]] = {
+                "diversity_fake": round(fake_div[c], 4), "diversity_real": round(real_div[c], 4),
+                "gan_test": round(gan_test_accuracy(classifier, drawn[own], drawn_cls[own]), 4),
+                # the classifier on this class's real photos: a per-class GAN-test bar is relative to it
+                "accuracy_real": round(gan_test_accuracy(classifier, real[own_real], real_cls[own_real]), 4)}
         samples = {"images": drawn, "labels": labels, "names": model_classes, "real": real.cpu(), "real_labels": gen_labels}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)

@@ -63,6 +63,7 @@ def test_score_flags_a_generator_that_ignores_z(two_class_folder, use_z):
     real, labels, classes = real_data(two_class_folder)
     result, samples = score(model, classifier, real, labels, classes, per_class=8, seed=0)
     assert result["gan_test_accuracy"] == 1.0 and result["classifier_accuracy_real"] == 1.0
+    assert {c: row["accuracy_real"] for c, row in result["per_class"].items()} == {"blue": 1.0, "red": 1.0}
     assert len(samples["images"]) == 16
     if use_z:
         assert result["diversity_ratio"] > 0.5  # brightness varies more than the test photos' noise
