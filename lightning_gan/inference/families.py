@@ -16,19 +16,29 @@ from torch import Tensor, nn
 from lightning_gan.inference.baselines import diffusion_fill
 from lightning_gan.inference.restorer import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
 from lightning_gan.nets.builders import eagan_generator, encoder_decoder_generator, noise_generator
-from lightning_gan.nets.io import ImageToImage, NoiseToImage, estimate_noise, noise_level_map, pad_to_multiple, to_signed, to_unit
+from lightning_gan.nets.io import (NOISE_ESTIMATORS, ImageToImage, NoiseToImage, noise_level_map, pad_to_multiple, to_signed,
+                                  to_unit)
 
 
 class RestorationRules:
     """How an image-to-image generator is fed and run on whole photos. Needs the attributes `inference_generator`,
-    `scale`, `use_mask`, `prefill_holes`, `noise_map`, `jpeg_consistency`, `noise_strength` and `noise_level`."""
+    `scale`, `use_mask`, `prefill_holes`, `noise_map`, `noise_estimator`, `jpeg_consistency`, `noise_strength` and
+    `noise_level`."""
 
     @property
     def in_channels(self) -> int:
         return 3 + int(self.use_mask) + int(self.noise_map)
 
-    def network_input(self, degraded: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Degraded images in [0, 1] (and the mask, and the noise-level map) as the generator's input in [-1, 1]."""
+    def noise_levels(self, degraded: Tensor) -> Tensor:
+        """(B,) noise levels (sigma, 0-1 units) the noise map shows before `noise_strength`: the measured level when one
+        was set (`set_noise_level`), else the model's own blind estimate (`noise_estimator`)."""
+        if self.noise_level is not None:
+            return degraded.new_full((len(degraded),), self.noise_level)
+        return NOISE_ESTIMATORS[self.noise_estimator](degraded)
+
+    def network_input(self, degraded: Tensor, mask: Tensor | None = None, levels: Tensor | None = None) -> Tensor:
+        """Degraded images in [0, 1] (and the mask, and the noise-level map) as the generator's input in [-1, 1].
+        `levels`: the noise levels already measured (on the whole photo, when this is a tile of it)."""
         parts = []
         if self.use_mask:
             if mask is None:
@@ -40,14 +50,14 @@ class RestorationRules:
                 degraded = diffusion_fill(degraded, mask)
             parts.append(to_signed(mask))
         if self.noise_map:
-            estimate = estimate_noise(degraded) if self.noise_level is None else degraded.new_full((len(degraded),), self.noise_level)
-            level = self.noise_strength * estimate
-            parts.append(noise_level_map(level, degraded))
+            levels = self.noise_levels(degraded) if levels is None else levels
+            parts.append(noise_level_map(self.noise_strength * levels.to(degraded), degraded))
         return torch.cat([to_signed(degraded), *parts], dim=1) if parts else to_signed(degraded)
 
-    def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None) -> Tensor:
+    def enhance(self, degraded: Tensor, mask: Tensor | None = None, generator: nn.Module | None = None,
+                levels: Tensor | None = None) -> Tensor:
         """Degraded images in [0, 1] to restored images in [0, 1] (the EMA generator unless one is given)."""
-        return to_unit((generator or self.inference_generator)(self.network_input(degraded, mask)))
+        return to_unit((generator or self.inference_generator)(self.network_input(degraded, mask, levels)))
 
     def restorer(self, name: str, device: torch.device, strength: float = 1.0, half: bool = False) -> Restorer:
         """Whole photos in, restored photos out (`lightning_gan.inference.Restorer`: tiling, working size): this
@@ -64,23 +74,29 @@ class RestorationRules:
         dtype = torch.float16 if half else torch.float32  # fp16: half the memory and about 2x on tensor cores
         generator = fast_inference(network).to(dtype)
 
-        def run(x: Tensor, m: Tensor | None) -> Tensor:
+        def run(x: Tensor, m: Tensor | None, levels: Tensor | None = None) -> Tensor:
             height, width = x.shape[-2:]
             x = x.contiguous(memory_format=torch.channels_last)
             padded_mask = pad_to_multiple(m, multiple).to(dtype) if m is not None else None
-            out = self.enhance(pad_to_multiple(x, multiple).to(dtype), padded_mask, generator).float()
+            out = self.enhance(pad_to_multiple(x, multiple).to(dtype), padded_mask, generator, levels).float()
             out = out[..., : height * self.scale, : width * self.scale]
             return out if m is None else torch.where(m > 0.5, out, x)
 
+        def measured_once(whole: Tensor) -> Callable[[Tensor, Tensor | None], Tensor]:
+            """The noise level of the whole photo for every tile (a tile of sky and a tile of foliage would read
+            differently, and the seams would show)."""
+            levels = self.noise_levels(whole)
+            return lambda x, m: run(x, m, levels)
+
         working_size = INPAINT_WORKING_SIZE if getattr(network, "global_inpainter", False) else None
-        levels = self._set_noise_level if self.noise_map else None
+        set_level = self._set_noise_level if self.noise_map else None
         finish = None
         if self.jpeg_consistency and self.scale == 1:
             from lightning_gan.nets.jpeg import consistent_with_file
 
             finish = consistent_with_file
-        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=levels,
-                        finish=finish)
+        return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=set_level,
+                        finish=finish, prepare=measured_once if self.noise_map else None)
 
     def _set_noise_level(self, level: float | None) -> None:
         self.noise_level = level
@@ -102,9 +118,11 @@ class ImageRestoration(RestorationRules):
     """A restoration model for inference: its generator and the rules above, nothing for training."""
 
     def __init__(self, generator: nn.Module, hparams: dict, scale: int = 1, use_mask: bool = False,
-                 prefill_holes: bool = True, noise_map: bool = False, jpeg_consistency: bool = False):
+                 prefill_holes: bool = True, noise_map: bool = False, noise_estimator: str = "haar",
+                 jpeg_consistency: bool = False):
         self.inference_generator, self.hparams = generator.requires_grad_(False), SimpleNamespace(**hparams)
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
+        self.noise_estimator = noise_estimator
         self.jpeg_consistency = jpeg_consistency
         self.noise_strength = 1.0  # multiplies the estimated noise level (`enhance --strength`)
         self.noise_level: float | None = None  # a measured level (sigma, 0-1 units) in place of the estimate

@@ -75,6 +75,10 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
         noise_map: a fifth input channel holds the photo's noise level, estimated from the photo itself (FFDNet,
             Zhang et al., TIP 2018, with a blind estimate): one model covers weak and strong noise, and
             `noise_strength` (`enhance --strength`) turns the denoising down or up.
+        noise_estimator: how the noise map's level is estimated, in training and at inference (on the whole photo):
+            "haar" (`nets.io.estimate_noise`, the finest wavelet detail: fur and foliage read as 5-12 levels of
+            noise) or "blind" (`nets.io.estimate_noise_blind`: flat areas and low-frequency PCA, 1-4 levels on
+            clean textured photos, right on JPEG-compressed noise).
         l1_weight: weight of the L1 reconstruction loss.
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
@@ -93,7 +97,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
-                 l1_weight: float = 100.0,
+                 noise_estimator: Literal["haar", "blind"] = "haar", l1_weight: float = 100.0,
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
@@ -108,6 +112,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
                 raise ValueError(f"--model.monitor val/lpips: {note}")
             self._lpips.append(lpips)
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
+        self.noise_estimator = noise_estimator
         self.noise_strength = 1.0  # inference only: multiplies the estimated noise level
         self.noise_level: float | None = None  # inference only: a measured level (sigma, 0-1 units) for the estimate
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight

@@ -65,3 +65,26 @@ def test_the_builders_defaults_are_the_training_modules_defaults(module, builder
     shared = set(trained) & set(built) - {"classes"}  # the module's class names, the builder's class count
     assert shared, "nothing shared: the builder does not read this module's options"
     assert {k: trained[k] for k in shared} == {k: built[k] for k in shared}
+
+
+def test_a_noise_map_model_measures_the_level_once_on_the_whole_photo_with_its_own_estimator():
+    """Every tile of a photo gets the same noise level, measured with the estimator the card names ('blind' here):
+    a tile of sky and a tile of foliage would otherwise be denoised differently and the seams would show."""
+    from lightning_gan.models.eagan import EAGAN
+    from lightning_gan.nets import io
+
+    model = EAGAN(generator="nafnet", width=8, blocks=1, noise_map=True, noise_estimator="blind", d_width=8)
+    restorer = model.restorer("denoise", torch.device("cpu"))
+    seen = []
+    original = model.network_input
+    model.network_input = lambda x, m=None, levels=None: seen.append(levels.clone()) or original(x, m, levels)
+    g = torch.Generator().manual_seed(0)
+    photo = torch.full((1, 3, 96, 160), 0.5)
+    photo[..., :80] += 20 / 255 * torch.randn(1, 3, 96, 80, generator=g)  # noisy on the left, flat on the right
+    restorer(photo.clamp(0, 1), tile=64, overlap=8)
+    assert len(seen) > 2 and all(torch.equal(s, seen[0]) for s in seen)
+    assert torch.allclose(seen[0], io.estimate_noise_blind(photo.clamp(0, 1)))
+    restorer.set_noise_level(7 / 255)  # a level measured elsewhere wins
+    seen.clear()
+    restorer(photo.clamp(0, 1), tile=64, overlap=8)
+    assert torch.allclose(seen[0], torch.tensor([7 / 255]))

@@ -112,3 +112,33 @@ def test_noise_in_a_compressed_photo_is_found_where_the_pca_tail_misses_it():
     photo = to_tensor(read_rgb(limes))[None].float() / 255
     assert float(estimate_noise_flat(photo)) * 255 > 6  # texture read as noise
     assert float(estimate_noise_lowfreq(photo)) * 255 < 4
+
+
+def test_blind_estimate_reads_texture_low_and_noise_true_and_finds_a_phones_jpeg_noise():
+    """`estimate_noise_blind` (the noise map's input of models trained with noise_estimator='blind'): clean textured
+    photos read a few levels at most where the Haar estimate reads them as noise; seeded noise within 20 %; noise
+    saved as a phone's JPEG reads low but above clean texture (where the PCA tail reads nothing)."""
+    import torch.nn.functional as F
+
+    from lightning_gan.data.degradations import degrade
+    from lightning_gan.nets.io import estimate_noise, estimate_noise_blind, estimate_noise_pca
+
+    g = torch.Generator().manual_seed(0)
+    side = 128
+    # fine detail (fabric, foliage) over three quarters of the frame, a smooth backdrop beside it
+    fine = 0.5 + 0.5 * (F.interpolate(torch.rand(1, 3, side // 2, 3 * side // 8, generator=g), size=(side, 3 * side // 4),
+                                      mode="bicubic") - 0.5)
+    ramp = torch.linspace(0.3, 0.7, side).view(1, 1, side, 1).expand(1, 3, side, side // 4)
+    clean = torch.cat([fine, ramp], dim=-1).clamp(0, 1)
+    blind, haar = estimate_noise_blind(clean) * 255, estimate_noise(clean) * 255
+    assert blind.max() < 2.0, blind
+    assert haar[0] > blind[0] + 3  # the wavelet estimate reads the fine texture as noise
+    for sigma in (10, 25):
+        noisy = (clean + sigma / 255 * torch.randn(clean.shape, generator=g)).clamp(0, 1)
+        found = estimate_noise_blind(noisy) * 255
+        assert ((found / sigma - 1).abs() < 0.2).all(), (sigma, found)
+    ramp = torch.linspace(0.2, 0.8, 192)
+    smooth = torch.stack([ramp.view(1, -1).expand(192, -1), ramp.view(-1, 1).expand(-1, 192), torch.full((192, 192), 0.5)])[None]
+    phone = degrade(smooth, "camera_noise", seeds=torch.tensor([0])).image  # about 10 levels, saved at quality 85
+    assert float(estimate_noise_pca(phone)) * 255 < 1  # JPEG emptied the spectrum's tail
+    assert float(estimate_noise_blind(phone)) * 255 > 2.5  # read low, but above the clean texture's reading
