@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from lightning_gan.models.dcgan import DCGAN, fastgan_discriminator, projected_discriminator
+from lightning_gan.models.dcgan import DCGAN, discriminator_for
 from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.cgan import ProjectionDiscriminator
 from lightning_gan.nets.io import to_unit
@@ -39,8 +39,7 @@ class ConditionalGAN(DCGAN):
             return
         n = len(hp.classes)
         generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size, n, hp.embed_dim)
-        discriminator = (projected_discriminator(hp, n) or fastgan_discriminator(hp, n)
-                         or ProjectionDiscriminator(n, hp.d_width, hp.image_size))
+        discriminator = discriminator_for(hp, n, lambda: ProjectionDiscriminator(n, hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
 
     def setup(self, stage: str) -> None:

@@ -3,6 +3,7 @@ Convolutional Generative Adversarial Networks", ICLR 2016; docs/design.md §7)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,7 @@ from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.dcgan import DCGANDiscriminator
 from lightning_gan.nets.fastgan import FastGANDiscriminator
 from lightning_gan.nets.io import NoiseToImage, to_signed, to_unit
-from lightning_gan.nets.projected import ProjectedDiscriminator
+from lightning_gan.nets.projected import EnsembleDiscriminator, ProjectedDiscriminator
 from lightning_gan.training.diffaugment import diff_augment, parse_policy
 
 
@@ -28,20 +29,34 @@ def mode_seeking_distance(a: Tensor, b: Tensor) -> Tensor:
 
 
 FASTGAN_DISCRIMINATORS = ("fastgan", "fastgan_bn")
+ENSEMBLE = "projected+fastgan_bn"  # both judge: the pixel D keeps the generator from gaming the classifier's features
 
 
-def fastgan_discriminator(hp, num_classes: int) -> FastGANDiscriminator | None:
-    """The FastGAN discriminator the hyper-parameters name (with batch norm for `fastgan_bn`), else None."""
-    kind = hp.get("discriminator")
+def reconstructs(hp) -> bool:
+    """Whether D also returns FastGAN's self-supervised reconstruction loss on real images."""
+    return hp.get("discriminator") in (*FASTGAN_DISCRIMINATORS, ENSEMBLE) and hp.reconstruction_weight > 0
+
+
+def fastgan_discriminator(hp, num_classes: int, kind: str | None = None) -> FastGANDiscriminator | None:
+    """The FastGAN discriminator the hyper-parameters (or `kind`) name (with batch norm for `fastgan_bn`), else None."""
+    kind = kind or hp.get("discriminator")
     if kind not in FASTGAN_DISCRIMINATORS:
         return None
     return FastGANDiscriminator(num_classes, hp.d_width, hp.image_size, batch_norm=kind == "fastgan_bn")
 
 
-def projected_discriminator(hp, num_classes: int) -> ProjectedDiscriminator | None:
+def discriminator_for(hp, num_classes: int, plain: Callable[[], nn.Module]) -> nn.Module:
+    """The discriminator `hp.discriminator` names; `plain` builds the variant's own (DCGAN's, or a projection D)."""
+    if hp.get("discriminator") == ENSEMBLE:
+        pixel = fastgan_discriminator(hp, num_classes, "fastgan_bn")
+        return EnsembleDiscriminator(pixel, projected_discriminator(hp, num_classes, "projected"))
+    return projected_discriminator(hp, num_classes) or fastgan_discriminator(hp, num_classes) or plain()
+
+
+def projected_discriminator(hp, num_classes: int, kind: str | None = None) -> ProjectedDiscriminator | None:
     """The projected discriminator over the product classifier's frozen features when the hyper-parameters name it
     (`feature_network`: a classifier .safetensors with its card; default the shipped one), else None."""
-    if hp.get("discriminator") != "projected":
+    if (kind or hp.get("discriminator")) != "projected":
         return None
     from lightning_gan.evaluation.domain import load_domain_classifier
 
@@ -76,7 +91,8 @@ class DCGAN(AdversarialModule):
             "fastgan" (residual down blocks, minibatch stddev, self-supervised decoders), or "fastgan_bn" (the same
             with batch norm after its convolutions, as in FastGAN: spectral norm alone left its logits near 0), or
             "projected" (a small head per resolution on the frozen features of a trained product classifier, fixed
-            random projections between: Projected GANs, Sauer et al. NeurIPS 2021, `lightning_gan.nets.projected`).
+            random projections between: Projected GANs, Sauer et al. NeurIPS 2021, `lightning_gan.nets.projected`),
+            or "projected+fastgan_bn" (both judge, each half of the loss: Vision-aided GAN, Kumari et al. CVPR 2022).
         feature_network: the classifier a projected D sees through (.safetensors with its .json card); None = the
             shipped `lightning_gan/pretrained/domain` one. Score such a generator with another classifier.
         reconstruction_weight: weight of the fastgan discriminator's self-supervised reconstruction loss on real images.
@@ -91,7 +107,7 @@ class DCGAN(AdversarialModule):
                  grid_size: int = 64, diff_augment: str = "color,translation,cutout", metrics: list[str] | None = None,
                  metrics_every: int = 1, metric_samples: int = 512, monitor: str = "val/swd",
                  generator: Literal["dcgan", "fastgan"] = "dcgan",
-                 discriminator: Literal["dcgan", "fastgan", "fastgan_bn", "projected"] = "dcgan",
+                 discriminator: Literal["dcgan", "fastgan", "fastgan_bn", "projected", "projected+fastgan_bn"] = "dcgan",
                  feature_network: str | None = None, reconstruction_weight: float = 1.0, r1_weight: float = 0.0, r1_every: int = 4,
                  diversity_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
@@ -118,8 +134,7 @@ class DCGAN(AdversarialModule):
     def build(self) -> None:
         hp = self.hparams
         generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size)
-        discriminator = (projected_discriminator(hp, 0) or fastgan_discriminator(hp, 0)
-                         or DCGANDiscriminator(hp.d_width, hp.image_size))
+        discriminator = discriminator_for(hp, 0, lambda: DCGANDiscriminator(hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
 
     def noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
@@ -149,7 +164,7 @@ class DCGAN(AdversarialModule):
         penalise = hp.get("r1_weight", 0.0) > 0 and int(self.d_steps) % hp.r1_every == 0
         if penalise:
             real = real.detach().requires_grad_(True)
-        reconstruct = hp.get("discriminator") in FASTGAN_DISCRIMINATORS and hp.reconstruction_weight > 0
+        reconstruct = reconstructs(hp)
         out = self.discriminator(real, *self._condition(labels), **({"reconstruct": True} if reconstruct else {}))
         real_logits, reconstruction = out if reconstruct else (out, None)
         loss, logs = self.adversarial_d(real_logits, self.judge(fake, batch.get("fake_label", labels)))

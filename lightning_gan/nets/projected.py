@@ -107,3 +107,25 @@ class ProjectedDiscriminator(nn.Module):
 
     def forward(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
         return torch.cat([head(f, labels) for head, f in zip(self.heads, self.features(images))], dim=1)
+
+
+class EnsembleDiscriminator(nn.Module):
+    """A pixel discriminator and a projected one judging together (Vision-aided GAN, Kumari et al. CVPR 2022: the
+    off-the-shelf features join the usual D rather than replace it). With the projected D alone, the generator
+    learned to please the small classifier's features (a repeating diagonal dot texture over every class, seen at
+    328-656 generator steps); the pixel D sees that texture as unreal.
+
+    Returns (B, 2N) logits: the pixel D's single logit repeated N times beside the projected D's N, so that the
+    losses (a mean over logits) weigh the two judges equally. `reconstruct` passes to the pixel D (FastGAN's
+    self-supervised decoders)."""
+
+    def __init__(self, pixel: nn.Module, projected: ProjectedDiscriminator):
+        super().__init__()
+        self.pixel, self.projected = pixel, projected
+
+    def forward(self, images: Tensor, labels: Tensor | None = None, reconstruct: bool = False):
+        seen = self.projected(images, labels)
+        out = self.pixel(images, labels, reconstruct=True) if reconstruct else self.pixel(images, labels)
+        pixel, reconstruction = out if reconstruct else (out, None)
+        logits = torch.cat([pixel.expand(-1, seen.shape[1]), seen], dim=1)
+        return (logits, reconstruction) if reconstruct else logits

@@ -98,3 +98,19 @@ def test_projected_discriminator_trains_against_the_frozen_product_classifier(tw
     trainer.save_checkpoint(tmp_path / "projected.ckpt")
     loaded = load_checkpoint_model(tmp_path / "projected.ckpt")
     torch.testing.assert_close(loaded.discriminator.state_dict(), model.discriminator.state_dict())
+
+
+def test_projected_and_pixel_discriminators_train_together(two_class_folder, tmp_path):
+    """discriminator=projected+fastgan_bn (Vision-aided GAN): both judges in D, the pixel one's reconstruction loss
+    logged, the classifier frozen and left out of D's optimizer."""
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    model = ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
+                           discriminator="projected+fastgan_bn")
+    trainer = quick_trainer(tmp_path, max_epochs=1, limit_train_batches=2, limit_val_batches=1)
+    trainer.fit(model, datamodule=data)
+    d = model.discriminator
+    assert type(d).__name__ == "EnsembleDiscriminator" and not d.projected.features.training
+    assert "train/d_reconstruction" in trainer.logged_metrics
+    d_params = {id(p) for group in trainer.optimizers[1].param_groups for p in group["params"]}
+    assert not any(id(p) in d_params for p in d.projected.features.parameters())
+    assert all(id(p) in d_params for p in d.pixel.parameters())

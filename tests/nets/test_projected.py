@@ -63,3 +63,25 @@ def test_stages_are_found_in_plain_and_deeper_classifiers():
         d = ProjectedDiscriminator(net, input_size=32, width=8)
         assert len(d.heads) == 4
         assert [h.project.in_channels for h in d.heads] == [8, 16, 32, 64]
+
+
+def test_the_ensemble_weighs_the_pixel_and_the_projected_judge_equally():
+    """EnsembleDiscriminator: the pixel D's logit repeated beside the projected D's N logits, so a mean-based loss
+    gives each judge half; reconstruction passes to the pixel D."""
+    from lightning_gan.nets.fastgan import FastGANDiscriminator
+    from lightning_gan.nets.projected import EnsembleDiscriminator
+    from lightning_gan.training.losses import d_hinge
+
+    projected = ProjectedDiscriminator(small_classifier(), input_size=32, num_classes=3, width=8)
+    pixel = FastGANDiscriminator(3, 8, 32, batch_norm=True).eval()
+    ensemble = EnsembleDiscriminator(pixel, projected).eval()
+    images, labels = torch.rand(2, 3, 32, 32) * 2 - 1, torch.tensor([0, 2])
+    seen, own = projected(images, labels), pixel(images, labels)
+    logits = ensemble(images, labels)
+    assert logits.shape == (2, 2 * seen.shape[1])
+    torch.testing.assert_close(logits[:, seen.shape[1]:], seen)
+    assert torch.equal(logits[:, : seen.shape[1]], own.expand(-1, seen.shape[1]))
+    fake = torch.zeros_like(logits)
+    torch.testing.assert_close(d_hinge(logits, fake), (d_hinge(own, fake[:, :1]) + d_hinge(seen, fake[:, :seen.shape[1]])) / 2)
+    with_loss, reconstruction = ensemble(images, labels, reconstruct=True)
+    assert torch.equal(with_loss, logits) and reconstruction.ndim == 0 and reconstruction > 0
