@@ -43,7 +43,8 @@ def test_an_identity_denoiser_scores_the_noisy_input_and_leaves_clean_photos_alo
     model = identity_denoiser(tmp_path / "id.ckpt")
     out = tmp_path / "bench.json"
     code = benchmark().main(["--model", str(model), "--kodak", str(photos(tmp_path / "kodak")), "--sigma", "25",
-                             "--sigma", "50", "--bm3d-photos", "0", "--out", str(out)])
+                             "--sigma", "50", "--bm3d-photos", "0", "--natural", str(photos(tmp_path / "natural", 3, 64)),
+                             "--studio", "2", "--out", str(out)])
     assert code == 0
     results = json.loads(out.read_text())
     rows = results["rows"]
@@ -55,6 +56,8 @@ def test_an_identity_denoiser_scores_the_noisy_input_and_leaves_clean_photos_alo
         assert rows[row]["texture_kept_sigma25"] == pytest.approx(1.0, abs=0.2)  # noise uncorrelated with texture
     clean = results["clean"][str(model)]
     assert clean["mean"] > 60 and clean["worst_photo"].startswith("kodim")
+    studio = results["studio"][str(model)]
+    assert studio["worst"] > 60 and studio["background_shift_max"] == 0  # the identity moves no background
 
 
 def test_noise_is_seeded_per_photo_and_sigma():
