@@ -22,8 +22,8 @@ from lightning_gan.nets.io import (NOISE_ESTIMATORS, ImageToImage, NoiseToImage,
 
 class RestorationRules:
     """How an image-to-image generator is fed and run on whole photos. Needs the attributes `inference_generator`,
-    `scale`, `use_mask`, `prefill_holes`, `noise_map`, `noise_estimator`, `jpeg_consistency`, `noise_strength` and
-    `noise_level`."""
+    `scale`, `use_mask`, `prefill_holes`, `noise_map`, `noise_estimator`, `noise_floor`, `jpeg_consistency`,
+    `noise_strength` and `noise_level`."""
 
     @property
     def in_channels(self) -> int:
@@ -84,9 +84,13 @@ class RestorationRules:
 
         def measured_once(whole: Tensor) -> Callable[[Tensor, Tensor | None], Tensor]:
             """The noise level of the whole photo for every tile (a tile of sky and a tile of foliage would read
-            differently, and the seams would show)."""
+            differently, and the seams would show). Photos whose own estimate is under `noise_floor` come back as
+            they are (a level set from outside, as `fix` does, is never gated)."""
             levels = self.noise_levels(whole)
-            return lambda x, m: run(x, m, levels)
+            if self.noise_level is not None or not self.noise_floor:
+                return lambda x, m: run(x, m, levels)
+            clean = (levels * 255 < self.noise_floor).view(-1, 1, 1, 1)
+            return lambda x, m: x if clean.all() else torch.where(clean, x, run(x, m, levels))
 
         working_size = INPAINT_WORKING_SIZE if getattr(network, "global_inpainter", False) else None
         set_level = self._set_noise_level if self.noise_map else None
@@ -119,10 +123,10 @@ class ImageRestoration(RestorationRules):
 
     def __init__(self, generator: nn.Module, hparams: dict, scale: int = 1, use_mask: bool = False,
                  prefill_holes: bool = True, noise_map: bool = False, noise_estimator: str = "haar",
-                 jpeg_consistency: bool = False):
+                 noise_floor: float = 0.0, jpeg_consistency: bool = False):
         self.inference_generator, self.hparams = generator.requires_grad_(False), SimpleNamespace(**hparams)
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
-        self.noise_estimator = noise_estimator
+        self.noise_estimator, self.noise_floor = noise_estimator, noise_floor
         self.jpeg_consistency = jpeg_consistency
         self.noise_strength = 1.0  # multiplies the estimated noise level (`enhance --strength`)
         self.noise_level: float | None = None  # a measured level (sigma, 0-1 units) in place of the estimate

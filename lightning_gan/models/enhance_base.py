@@ -79,6 +79,9 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
             "haar" (`nets.io.estimate_noise`, the finest wavelet detail: fur and foliage read as 5-12 levels of
             noise) or "blind" (`nets.io.estimate_noise_blind`: flat areas and low-frequency PCA, 1-4 levels on
             clean textured photos, right on JPEG-compressed noise).
+        noise_floor: inference, noise-map models: a photo whose estimated level (on the whole photo) is under this
+            many 8-bit levels is returned unchanged, a guarantee that clean photos are left alone (0 = off; set in
+            the shipped card, chosen on validation photos).
         l1_weight: weight of the L1 reconstruction loss.
         hole_weight: extra L1 weight inside the mask (pixel weight 1 + hole_weight).
         adversarial_weight: weight of the adversarial loss.
@@ -97,7 +100,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
-                 noise_estimator: Literal["haar", "blind"] = "haar", l1_weight: float = 100.0,
+                 noise_estimator: Literal["haar", "blind"] = "haar", noise_floor: float = 0.0, l1_weight: float = 100.0,
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
@@ -112,7 +115,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
                 raise ValueError(f"--model.monitor val/lpips: {note}")
             self._lpips.append(lpips)
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
-        self.noise_estimator = noise_estimator
+        self.noise_estimator, self.noise_floor = noise_estimator, noise_floor
         self.noise_strength = 1.0  # inference only: multiplies the estimated noise level
         self.noise_level: float | None = None  # inference only: a measured level (sigma, 0-1 units) for the estimate
         self.l1_weight, self.hole_weight, self.adversarial_weight = l1_weight, hole_weight, adversarial_weight

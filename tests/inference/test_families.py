@@ -88,3 +88,25 @@ def test_a_noise_map_model_measures_the_level_once_on_the_whole_photo_with_its_o
     seen.clear()
     restorer(photo.clamp(0, 1), tile=64, overlap=8)
     assert torch.allclose(seen[0], torch.tensor([7 / 255]))
+
+
+def test_noise_floor_returns_clean_photos_unchanged_and_still_denoises_noisy_ones():
+    """noise_floor (levels): a photo whose own blind estimate is under it comes back exactly; a noisy photo, or any
+    photo given a measured level from outside, still goes through the network."""
+    from lightning_gan.models.eagan import EAGAN
+
+    torch.manual_seed(0)
+    model = EAGAN(generator="nafnet", width=8, blocks=1, noise_map=True, noise_estimator="blind", noise_floor=3.0,
+                  d_width=8)
+    for p in model.generator_ema.parameters():  # not the identity
+        torch.nn.init.normal_(p, std=0.05)
+    restorer = model.restorer("denoise", torch.device("cpu"))
+    ramp = torch.linspace(0.2, 0.8, 96)
+    clean = torch.stack([ramp.view(1, -1).expand(96, -1), ramp.view(-1, 1).expand(-1, 96), torch.full((96, 96), 0.5)])[None]
+    noisy = (clean + 15 / 255 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))).clamp(0, 1)
+    assert torch.equal(restorer(clean), clean)
+    assert not torch.allclose(restorer(noisy), noisy, atol=1e-3)
+    both = restorer(torch.cat([clean, noisy]))
+    assert torch.equal(both[0], clean[0]) and not torch.allclose(both[1], noisy[0], atol=1e-3)
+    restorer.set_noise_level(5 / 255)
+    assert not torch.equal(restorer(clean), clean)
