@@ -16,8 +16,7 @@ from torch import Tensor, nn
 from lightning_gan.inference.baselines import diffusion_fill
 from lightning_gan.inference.restorer import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
 from lightning_gan.nets.builders import eagan_generator, encoder_decoder_generator, noise_generator
-from lightning_gan.nets.io import (NOISE_ESTIMATORS, ImageToImage, NoiseToImage, noise_level_map, pad_to_multiple, to_signed,
-                                  to_unit)
+from lightning_gan.nets.io import NOISE_ESTIMATORS, ImageToImage, NoiseToImage, noise_level_map, pad_to_multiple, to_signed, to_unit
 
 
 class RestorationRules:
