@@ -25,7 +25,8 @@ from lightning_gan.evaluation.scores import (
 )
 from lightning_gan.files import check_number, resolve_device
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
-from lightning_gan.inference.baselines import BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known
+from lightning_gan.inference.baselines import (BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known,
+                                               bm3d_oracle)
 
 
 def records_of(data: Path | None, split: str, every: int, limit: int | None) -> list[ImageRecord]:
@@ -61,6 +62,8 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
     sigma = KNOWN_SIGMA.get(args.degradation)
     if "bm3d" in names and sigma is not None:  # also told the true level: the literature's setting
         methods.append(Restorer(f"bm3d_known_sigma{sigma * 255:g}", bm3d_known(sigma), 1, False, torch.device(device)))
+    elif "bm3d" in names and noise:  # no single sigma (camera noise): told each photo's true level, its best case
+        methods.append(bm3d_oracle(torch.device(device)))
     for method in methods:
         if method.name == "bm3d":
             method.name = "bm3d_blind_sigma"
@@ -184,6 +187,8 @@ def evaluate(args: argparse.Namespace) -> dict:
             totals["input"].append(scores(degraded.image, clean, scale, lpips, degraded.mask, texture))
         megapixels += degraded.image.shape[-2] * degraded.image.shape[-1] / 1e6
         for number, method in enumerate(methods):
+            if method.name == "bm3d_oracle_sigma":
+                method.set_noise_level(float((degraded.image - clean).std()))
             start = time.perf_counter()
             output = method(degraded.image, degraded.mask, tile=args.tile)
             seconds[method.name] += time.perf_counter() - start

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from lightning_gan.inference.restorer import Restorer
+
 
 def _on_luma(x: Tensor, op: Callable[[Tensor], Tensor]) -> Tensor:
     """Apply `op` to the Y channel of YCbCr only, so colours are not shifted."""
@@ -116,20 +118,31 @@ def bm3d(x: Tensor, mask: Tensor | None = None, scale: int = 1, sigma: float | N
     """Colour BM3D (Dabov et al., "Image Denoising by Sparse 3-D Transform-Domain Collaborative Filtering", TIP 2007;
     CBM3D in an opponent colour space, ICIP 2007) through the `bm3d` package of its authors' group (Mäkinen et al.
     2020). `sigma`: the noise standard deviation in [0, 1] units when known; None: estimated from the photo by
-    `nets.io.estimate_noise_pca` (texture does not raise it), per image. CPU, float64, a minute or two per megapixel."""
+    `nets.io.estimate_noise_blind` (texture hardly raises it, and JPEG-compressed noise is still found, where the
+    PCA tail alone reads 0 and BM3D would return the photo untouched), per image. CPU, float64, a minute or two per
+    megapixel."""
     try:
         import bm3d as package
     except ImportError:
         raise ValueError(BM3D_MISSING) from None
-    from lightning_gan.nets.io import estimate_noise_pca
+    from lightning_gan.nets.io import estimate_noise_blind
 
-    levels = estimate_noise_pca(x).tolist() if sigma is None else [sigma] * len(x)
+    levels = estimate_noise_blind(x).tolist() if sigma is None else [sigma] * len(x)
     out = []
     for image, level in zip(x, levels):
         z = image.permute(1, 2, 0).double().cpu().numpy()
         denoised = package.bm3d_rgb(z, max(float(level), 1e-4))  # sigma 0 would divide by zero
         out.append(torch.from_numpy(denoised).permute(2, 0, 1))
     return torch.stack(out).to(x).clamp(0, 1)
+
+
+def bm3d_oracle(device: torch.device) -> Restorer:
+    """BM3D told each photo's true noise level (the standard deviation of noisy minus clean, which only an
+    evaluation knows: `set_noise_level` before each photo): its best case on noise that has no single sigma
+    (camera noise, JPEG-compressed)."""
+    level: list[float | None] = [None]
+    return Restorer("bm3d_oracle_sigma", lambda x, mask=None: bm3d(x, sigma=level[0]), 1, False, device,
+                    set_noise_level=lambda sigma: level.__setitem__(0, sigma))
 
 
 def bm3d_known(sigma: float) -> Callable[..., Tensor]:

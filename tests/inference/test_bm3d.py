@@ -61,3 +61,19 @@ def test_evaluate_names_the_bm3d_rows_and_reports_seconds_per_megapixel(tmp_path
     rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
     assert {"bm3d_blind_sigma", "bm3d_known_sigma25", "gaussian_filter", "input"} <= set(rows)
     assert all(rows[m]["seconds_per_megapixel"] > 0 for m in ("bm3d_blind_sigma", "bm3d_known_sigma25", "gaussian_filter"))
+
+
+def test_on_camera_noise_bm3d_gets_a_level_and_an_oracle_row(tmp_path):
+    """camera_noise has no single sigma and is JPEG-compressed (the PCA tail reads ~0 there): the blind row gets a
+    real estimate and changes the photo, the oracle row is told each photo's true level and beats the input."""
+    pytest.importorskip("bm3d", reason="the [baselines] extra (make installs it)")
+    from lightning_gan.commands.evaluate import main
+
+    clean, _ = noisy_photo(0.0, 64)
+    Image.fromarray((clean[0].permute(1, 2, 0) * 255).round().byte().numpy()).save(tmp_path / "a.png")
+    out = tmp_path / "r.json"
+    assert main(["--data", str(tmp_path), "--degradation", "camera_noise", "--baselines", "bm3d", "--out", str(out)]) == 0
+    rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
+    assert {"bm3d_blind_sigma", "bm3d_oracle_sigma", "input"} <= set(rows)
+    assert rows["bm3d_oracle_sigma"]["psnr"] > rows["input"]["psnr"] + 1
+    assert rows["bm3d_blind_sigma"]["psnr"] > rows["input"]["psnr"] + 0.3
