@@ -25,8 +25,7 @@ from lightning_gan.evaluation.scores import (
 )
 from lightning_gan.files import check_number, resolve_device
 from lightning_gan.inference import ModelError, Restorer, baseline_restorer, load_restorer
-from lightning_gan.inference.baselines import (BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known,
-                                               bm3d_oracle)
+from lightning_gan.inference.baselines import BASELINES, BM3D_MISSING, baselines_for, bm3d_available, bm3d_known, bm3d_oracle
 
 
 def records_of(data: Path | None, split: str, every: int, limit: int | None) -> list[ImageRecord]:
