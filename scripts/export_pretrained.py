@@ -84,7 +84,7 @@ def model_card() -> str:
                       f"`{test.get('degradation')}`:", "",
                       "| method | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
             for row in test["rows"]:
-                this = row["method"].endswith(".ckpt") or row["method"] == card["name"]
+                this = row["method"].endswith((".ckpt", ".safetensors")) or row["method"] == card["name"]
                 method = f"**{card['name']}** (this model)" if this else row["method"]
                 lines.append(f"| {method} | " + " | ".join(_cell(k, row[k]) for k in keys) + " |")
         harm = card.get("do_no_harm")
@@ -110,6 +110,8 @@ def ood_lines(ood: dict | None) -> list[str]:
         return []
     if "colour" in ood:
         return jpeg_lines(ood)
+    if "published" in ood:
+        return denoise_lines(ood)
     lines = []
     for key, title in OOD_TITLES.items():
         rows = ood[key]
@@ -119,6 +121,30 @@ def ood_lines(ood: dict | None) -> list[str]:
         for method, row in rows.items():
             cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def denoise_lines(bench: dict) -> list[str]:
+    """`benchmarks/denoise_bench.py`: Kodak24 with Gaussian noise, the published table, clean photos and studio shots."""
+    def name(row: str) -> str:
+        this = ".safetensors" in row or ".ckpt" in row or row.startswith("denoise (")
+        return "this model" + row[row.index(" ("):] if this else row
+
+    sigmas = list(next(iter(bench["rows"].values()))["psnr"])
+    lines = ["", f"Kodak24 ({bench['photos']} photos) with Gaussian noise, RGB PSNR, `benchmarks/denoise_bench.py`:", "",
+             "| method | " + " | ".join(f"sigma {s}" for s in sigmas) + " | s/MP |", "|---" * (len(sigmas) + 2) + "|"]
+    for row, r in bench["rows"].items():
+        if row.startswith("CBM3D") and bench["bm3d_photos"] < bench["photos"]:
+            continue
+        seconds = f"{r['seconds_per_megapixel']:.1f}" if r.get("seconds_per_megapixel") else ""
+        lines.append(f"| {name(row)} | " + " | ".join(f"{r['psnr'][s]:.2f}" for s in sigmas) + f" | {seconds} |")
+    for method, figures in bench["published"].items():
+        lines.append(f"| {method}, published | " + " | ".join(f"{figures[s]:.2f}" for s in sigmas) + " | |")
+    for key, title in (("clean", "Kodak24 clean"), ("studio", "studio shots on white / light grey")):
+        for row, r in bench.get(key, {}).items():
+            who = "this model" if ".safetensors" in row or ".ckpt" in row or row == "denoise" else row
+            lines += ["", f"{title} in ({who}, blind): mean {r['mean']:.2f} dB, worst {r['worst']:.2f} dB against "
+                          "themselves (100 = returned exactly)."]
     return lines
 
 

@@ -44,6 +44,8 @@ def hole_scores(output: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -
     return row
 
 
+PSNR_CAP = 100.0  # dB: what an output identical to the clean photo scores (the mean over photos stays finite; `fix`
+#                   uses the same ceiling)
 TEXTURE_BLOCK = 16  # px: the regions whose texture is scored
 TEXTURE_SHARE = 0.25  # the most detailed quarter of the clean photo's blocks count as textured
 
@@ -74,7 +76,7 @@ def texture_scores(output: torch.Tensor, clean: torch.Tensor) -> dict[str, float
 def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips, mask: torch.Tensor | None = None,
            texture: bool = False) -> dict[str, float]:
     row = {
-        "psnr": peak_signal_noise_ratio(output, clean, data_range=1.0).item(),
+        "psnr": min(peak_signal_noise_ratio(output, clean, data_range=1.0).item(), PSNR_CAP),
         "ssim": structural_similarity_index_measure(output, clean, data_range=1.0).item(),
     }
     if mask is not None and mask.sum() > 0:
@@ -82,7 +84,7 @@ def scores(output: torch.Tensor, clean: torch.Tensor, scale: int, lpips, mask: t
     if scale > 1:
         crop = (..., slice(scale, -scale), slice(scale, -scale))
         y_out, y_clean = luma(output)[crop], luma(clean)[crop]
-        row["psnr_y"] = peak_signal_noise_ratio(y_out, y_clean, data_range=1.0).item()
+        row["psnr_y"] = min(peak_signal_noise_ratio(y_out, y_clean, data_range=1.0).item(), PSNR_CAP)
         row["ssim_y"] = structural_similarity_index_measure(y_out, y_clean, data_range=1.0).item()
     if texture:
         row |= texture_scores(output, clean)

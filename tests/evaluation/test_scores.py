@@ -36,3 +36,16 @@ def test_texture_is_read_where_the_photo_is_detailed():
     painted = photo.clone()
     painted[..., 32:] = 0.5
     assert texture_scores(painted, photo)["texture_kept"] < 0.1
+
+
+def test_an_output_identical_to_the_clean_photo_scores_the_cap_not_infinity():
+    """A gated denoiser returns many clean photos exactly: their PSNR is 100 dB, so the mean over photos is finite."""
+    import math
+
+    from lightning_gan.evaluation.scores import PSNR_CAP, scores
+
+    clean = torch.rand(1, 3, 32, 32)
+    same, close = scores(clean, clean, 1, None), scores((clean + 0.01).clamp(0, 1), clean, 1, None)
+    assert same["psnr"] == PSNR_CAP and math.isfinite(same["psnr"])
+    assert close["psnr"] < PSNR_CAP
+    assert scores(clean, clean, 2, None)["psnr_y"] == PSNR_CAP
