@@ -11,7 +11,8 @@ What the exported graph takes and gives (all float32, NCHW):
   are exported as DFT matrix products (the legacy exporter has no FFT) and take any size; sides must suit the
   generator (the encoder-decoder needs multiples of 4); noise-level-aware denoisers also take `noise_level` (B,),
   sigma in [0, 1] units (`enhance` feeds strength x the estimator the card's `noise_estimator` names, measured on
-  the whole photo: `lightning_gan.nets.io.NOISE_ESTIMATORS`, `haar` when the card has none);
+  the whole photo: `lightning_gan.nets.io.NOISE_ESTIMATORS`, `haar` when the card has none; a photo whose level is
+  under the card's `noise_floor` (8-bit levels) is returned as it is, outside the graph);
 - DCGAN: `z` (B, latent_dim) -> `image` (B, 3, S, S) in [0, 1]; ConditionalGAN also takes `label` (B,) int64;
 - CycleGAN: `image` -> `translated` for --direction a2b or b2a.
 The (EMA) inference generator is exported, in eval mode.
