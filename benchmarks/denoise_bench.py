@@ -30,12 +30,12 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from lightning_gan.data.images import read_rgb, to_tensor
 from lightning_gan.data.studio import seeded_studio_shots
 from lightning_gan.evaluation.scores import texture_scores
 from lightning_gan.inference import load_restorer
+from lightning_gan.inference.autofix import psnr  # identical images: 100 dB, as evaluate
 from lightning_gan.inference.baselines import BM3D_MISSING, bm3d_available, bm3d_known
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -57,10 +57,6 @@ def quantised(x: torch.Tensor) -> torch.Tensor:
 def noisy(clean: torch.Tensor, sigma: int, seed: int) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     return quantised(clean + sigma / 255 * torch.randn(clean.shape, generator=generator))
-
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(10 * torch.log10(1 / F.mse_loss(a, b).clamp_min(1e-10)))  # identical: 100 dB, as evaluate
 
 
 class Timed:

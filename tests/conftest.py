@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import zlib
 from pathlib import Path
 
@@ -72,3 +74,12 @@ def two_domains(tmp_path: Path) -> tuple[Path, Path]:
     for i in range(5):
         write_image(tmp_path / "catalogue" / f"c{i}.png", (240, 240, 240), size=20)
     return tmp_path / "photos", tmp_path / "catalogue"
+
+
+def load_benchmark(name: str):
+    """A script of benchmarks/ (not a package) imported as a module, for its tests."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

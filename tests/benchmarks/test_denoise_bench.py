@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from conftest import save_checkpoint
+from conftest import load_benchmark, save_checkpoint
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def benchmark():
-    spec = importlib.util.spec_from_file_location("denoise_bench", ROOT / "benchmarks" / "denoise_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["denoise_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("denoise_bench")
 
 
 def photos(folder: Path, count: int = 2, size: int = 48) -> Path:

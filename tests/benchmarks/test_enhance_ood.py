@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import save_checkpoint
+from conftest import load_benchmark, save_checkpoint
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def benchmark():
-    spec = importlib.util.spec_from_file_location("enhance_ood", ROOT / "benchmarks" / "enhance_ood.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["enhance_ood"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("enhance_ood")
 
 
 def photos(folder: Path, count: int, size: tuple[int, int]) -> Path:
