@@ -28,6 +28,12 @@ JPEG repair); models that look at the whole photo (`enhance`'s thumbnail) would 
         --methods denoise,bm3d --degradation noise --pick detailed --per-pick 4 --crop 128 --crop-first --zoom 2 \
         --out docs/images/denoise_texture_bm3d.png
 
+`--pick changed` takes the photos, as they are, that the first method changes most: the do-no-harm worst cases of a
+model meant to leave good photos alone (a photo it returns exactly is never picked):
+
+    python scripts/contact_sheet.py --data ../shared/data/benchmarks/Kodak24 --split all --every 1 \
+        --methods enhance,auto_contrast --pick changed --per-pick 3 --out docs/images/enhance_kodak_worst.png
+
 With `--degradation downscale4` the first column is the small input, shown at the output's scale with nearest
 neighbour (each input pixel a 4x4 block).
 
@@ -70,11 +76,16 @@ def detail_window(image: torch.Tensor, size: int) -> tuple[int, int]:
     return row * 8, col * 8
 
 
-def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: list[float] | None = None) -> list[Path]:
+def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: list[float] | None = None,
+         changes: list[float] | None = None) -> list[Path]:
     if how == "detailed":
         if details is None:
             raise ValueError("--pick detailed needs the photos' detail scores")
         return [paths[i] for i in sorted(range(len(paths)), key=lambda i: -details[i])[:count]]
+    if how == "changed":
+        if changes is None:
+            raise ValueError("--pick changed needs the first method's changes")
+        return [paths[i] for i in sorted(range(len(paths)), key=lambda i: -changes[i])[:count] if changes[i] > 0]
     order = sorted(range(len(paths)), key=lambda i: lumas[i])
     if how == "dark":
         chosen = order[:count]
@@ -84,7 +95,7 @@ def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: l
         middle = len(order) // 2
         chosen = order[middle - count // 2 : middle - count // 2 + count]
     else:
-        raise ValueError(f"--pick: unknown choice {how!r} (dark, median, bright, detailed)")
+        raise ValueError(f"--pick: unknown choice {how!r} (dark, median, bright, detailed, changed)")
     return [paths[i] for i in chosen]
 
 
@@ -122,6 +133,13 @@ def load(path: Path, studio_seed: int | None = None) -> torch.Tensor:
         return to_tensor(read_rgb(path))[None].float().div(255)
     photo = decode(path, STUDIO_SIDE)[None].float().div(255)
     return studio_shot(photo, Draw(1, photo.device, torch.tensor([studio_seed])))
+
+
+def changes(images: list[torch.Tensor], method: str, device: str = "cpu") -> list[float]:
+    """Mean squared change (0-1 scale) that `method` makes to each photo as it is: the do-no-harm worst cases first
+    with `--pick changed` (a photo it leaves exactly alone scores 0 and is never picked)."""
+    restorer = load_restorer(method, device)
+    return [float((restorer(x) - x).pow(2).mean()) for x in images]
 
 
 def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None,
@@ -168,7 +186,8 @@ def main() -> None:
     parser.add_argument("--split", default="test", help="train, val, test, or all (every image of the folder)")
     parser.add_argument("--studio", action="store_true", help="make each photo a seeded studio shot on white first")
     parser.add_argument("--methods", required=True, help="comma list of shipped models, checkpoints or baselines")
-    parser.add_argument("--pick", default="dark,median", help="comma list of dark, median, bright")
+    parser.add_argument("--pick", default="dark,median",
+                        help="comma list of dark, median, bright, detailed, changed (most changed by the first method)")
     parser.add_argument("--per-pick", type=int, default=3, help="photos per pick")
     parser.add_argument("--every", type=int, default=5, help="consider every k-th photo of the split (speed)")
     parser.add_argument("--degradation", help="degrade each photo first with this preset's seeded evaluation setting")
@@ -184,7 +203,8 @@ def main() -> None:
         images = [to_tensor(read_rgb(p))[None].float().div(255) for p in paths]
         lumas = [luma_mean(x).item() for x in images]
         details = [detail_map(x).mean().item() for x in images]
-    photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick, details)]
+        changed = changes(images, args.methods.split(",")[0]) if "changed" in args.pick.split(",") else None
+    photos = [p for how in args.pick.split(",") for p in pick(paths, lumas, how, args.per_pick, details, changed)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet(photos, args.methods.split(","), degradation=args.degradation, crop=args.crop, zoom=args.zoom,
           studio=args.studio, crop_first=args.crop_first).save(args.out)

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from lightning_gan.inference import global_restorer
-from lightning_gan.nets.tone import GuardedToneGenerator, ToneGenerator, apply_curves
+from lightning_gan.nets.tone import (GuardedToneGenerator, ToneGenerator, apply_curves, highlight_cast, illuminant_angle,
+                                    photo_gates, to_linear)
 
 
 def trained_like(seed: int = 0) -> ToneGenerator:
@@ -151,7 +152,7 @@ def test_no_pixel_that_was_not_clipped_becomes_clipped(seed):
 def test_white_balance_acts_only_when_the_highlights_show_a_cast():
     net = guarded(3)
     neutral = studio_photo(240 / 255)
-    warm = neutral * torch.tensor([1.0, 0.9, 0.75]).view(1, 3, 1, 1)  # the whole photo under a warm light
+    warm = neutral * torch.tensor([1.0, 0.85, 0.6]).view(1, 3, 1, 1)  # the whole photo under a warm (tungsten) light
     _, _, _, gate_neutral = net.predict(neutral * 2 - 1)
     _, _, _, gate_warm = net.predict(warm * 2 - 1)
     assert gate_neutral[0, 0].item() == 0 and gate_warm[0, 0].item() == 1
@@ -160,6 +161,52 @@ def test_white_balance_acts_only_when_the_highlights_show_a_cast():
         balanced = net.render(warm * 2 - 1, (params, a, b, gates))
         unbalanced = net.render(warm * 2 - 1, (params, a, b, gates * torch.tensor([0.0, 1.0])))
     assert (balanced - unbalanced).abs().max() > 0.01  # an open gate lets the gains act
+
+
+def warm_scene() -> torch.Tensor:
+    """A grey, finely textured ground under neutral light with a large orange object that holds the brightest pixels:
+    its highlights are coloured, though the light is not."""
+    torch.manual_seed(0)
+    photo = (0.3 + 0.08 * torch.randn(1, 1, 96, 96)).clamp(0, 1).expand(1, 3, 96, 96).clone()
+    photo[..., 20:60, 20:60] = torch.tensor([1.0, 0.85, 0.55]).view(1, 3, 1, 1)
+    return photo
+
+
+def under_light(photo: torch.Tensor, gains: tuple[float, float, float]) -> torch.Tensor:
+    """`photo` as a camera with the wrong white balance renders it: linear-light gains per channel."""
+    linear = to_linear(photo) * torch.tensor(gains).view(1, 3, 1, 1)
+    return torch.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055).clamp(0, 1)
+
+
+def test_a_warm_object_is_not_a_cast_but_the_same_scene_under_a_warm_light_is():
+    """The highlights alone call the orange object a cast (the gate of 2026-12-03 opened on warm natural photos);
+    the four estimates of the light do not all agree, so white balance stays shut. Under a tungsten-like light all
+    four move and it opens."""
+    scene = warm_scene()
+    assert highlight_cast(scene).item() > 0.3  # what the highlight test alone would have corrected
+    assert illuminant_angle(scene).item() < 5
+    assert photo_gates(scene)[0, 0].item() == 0
+    cast = under_light(scene, (1.6, 1.0, 0.6))
+    assert illuminant_angle(cast).item() > 18
+    assert photo_gates(cast)[0, 0].item() == 1
+    net = guarded_classic(0)
+    assert (run(net, scene) - scene).abs().max() < 1e-6, "no tone need, no cast: the scene comes out as it went in"
+    assert (run(net, cast) - cast).abs().mean() > 0.005
+
+
+def test_a_dim_photo_with_deep_blacks_is_left_alone_but_a_flat_or_dark_one_is_lifted():
+    """A photo whose brightest 1 % reach only 0.70 but whose darkest are near black spans the range: dim as
+    intended (a low-key shot), not underexposed, so the tone gate stays shut (the brightest 1 % alone opened it by
+    two thirds). The same photo flattened (half contrast) or darkened two stops opens it fully."""
+    photo = torch.linspace(0.02, 0.70, 80).view(1, 1, 1, 80).expand(1, 3, 80, 80).clone()  # smooth: the thumbnail keeps it
+    assert photo_gates(photo)[0, 1].item() == 0
+    mean = photo.mean()
+    flat = mean + 0.5 * (photo - mean)
+    dark = under_light(photo, (0.25, 0.25, 0.25))
+    assert photo_gates(flat)[0, 1].item() == 1 and photo_gates(dark)[0, 1].item() == 1
+    net = guarded_classic(1)
+    assert (run(net, photo) - photo).abs().max() < 1e-6
+    assert (run(net, flat) - flat).abs().mean() > 0.005
 
 
 @pytest.mark.parametrize("seed", range(4))

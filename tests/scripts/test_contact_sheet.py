@@ -72,3 +72,16 @@ def test_crop_first_passes_only_the_window_through_the_methods(tmp_path, monkeyp
     canvas = contact_sheet.sheet([path], ["gaussian_filter"], degradation="noise", crop=32, crop_first=True)
     assert seen == [(32, 32)]  # the method saw the window, not the 90x70 photo
     assert canvas.size == (3 * 32 + 2 * 4, 32)  # noisy window, method, original
+
+
+def test_pick_changed_takes_the_most_changed_photos_and_never_an_untouched_one():
+    """A gated model leaves most photos exactly alone; the sheet of its do-no-harm failures shows only those it
+    changed, the most changed first."""
+    torch.manual_seed(0)
+    images = [torch.rand(1, 3, 16, 16) * v for v in (0.2, 0.5, 0.9)]
+    paths = [Path(f"p{i}.png") for i in range(3)]
+    changed = contact_sheet.changes(images, "gamma_correction")
+    assert all(c > 0 for c in changed)
+    assert contact_sheet.pick(paths, [0.0] * 3, "changed", 2, changes=changed) == \
+        [paths[i] for i in sorted(range(3), key=lambda i: -changed[i])[:2]]
+    assert contact_sheet.pick(paths, [0.0] * 3, "changed", 3, changes=[0.0, 0.01, 0.0]) == [paths[1]]
