@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lightning_gan.inference import global_restorer
-from lightning_gan.nets.tone import (GuardedToneGenerator, ToneGenerator, apply_curves, highlight_cast, illuminant_angle,
-                                    photo_gates, to_linear)
+from lightning_gan.nets.tone import (GuardedToneGenerator, ToneGenerator, apply_curves, chroma_spread, highlight_cast,
+                                    illuminant_angle, photo_gates, to_linear)
 
 
 def trained_like(seed: int = 0) -> ToneGenerator:
@@ -164,10 +164,11 @@ def test_white_balance_acts_only_when_the_highlights_show_a_cast():
 
 
 def warm_scene() -> torch.Tensor:
-    """A grey, finely textured ground under neutral light with a large orange object that holds the brightest pixels:
-    its highlights are coloured, though the light is not."""
+    """A ground of many colours averaging grey, under neutral light, with a large orange object that holds the
+    brightest pixels: its highlights are coloured, though the light is not."""
     torch.manual_seed(0)
-    photo = (0.3 + 0.08 * torch.randn(1, 1, 96, 96)).clamp(0, 1).expand(1, 3, 96, 96).clone()
+    patches = 0.15 + 0.3 * torch.rand(1, 3, 12, 12)
+    photo = torch.nn.functional.interpolate(patches, size=(96, 96), mode="nearest")
     photo[..., 20:60, 20:60] = torch.tensor([1.0, 0.85, 0.55]).view(1, 3, 1, 1)
     return photo
 
@@ -207,6 +208,42 @@ def test_a_dim_photo_with_deep_blacks_is_left_alone_but_a_flat_or_dark_one_is_li
     net = guarded_classic(1)
     assert (run(net, photo) - photo).abs().max() < 1e-6
     assert (run(net, flat) - flat).abs().mean() > 0.005
+
+
+def test_a_photo_of_one_colour_is_never_white_balanced_whatever_the_light():
+    """A dark bird on a blue sky: every estimate of the light reads blue, and so would a blue cast; the spread of its
+    colours, which a cast cannot change, says there is one colour only, so white balance stays shut."""
+    sky = torch.linspace(0.6, 1.0, 64).view(1, 1, 64, 1) * torch.tensor([0.25, 0.45, 0.62]).view(1, 3, 1, 1)
+    photo = sky.expand(1, 3, 64, 64).clone()
+    photo[..., 24:40, 20:44] = 0.05  # the bird
+    assert illuminant_angle(photo).item() > 18  # all four estimates call it a strong cast
+    assert chroma_spread(photo).item() < 0.15
+    assert photo_gates(photo)[0, 0].item() == 0
+    scene = warm_scene()
+    spread = chroma_spread(scene).item()
+    assert spread > 0.25 and abs(chroma_spread(under_light(scene, (1.3, 1.0, 0.8))).item() - spread) < 0.02
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_with_white_balance_shut_grey_stays_grey_even_when_brightened(seed):
+    """A dark photo with neutral highlights: the tone gate opens, white balance does not, and the correction that
+    acts is the grey-keeping part of what the weights predict: a grey strip comes out brighter and still grey,
+    whatever the weights (the whole correction would tint it)."""
+    torch.manual_seed(seed)
+    photo = torch.rand(1, 3, 64, 64) * 0.4
+    photo[..., :8, :] = 0.45  # a neutral grey strip, the brightest part
+    gates = photo_gates(photo)
+    assert gates[0, 0].item() == 0 and gates[0, 1].item() == 1
+    net = guarded_classic(seed)
+    out = run(net, photo)
+    strip = out[..., :8, :]
+    assert (strip.amax(dim=1) - strip.amin(dim=1)).max() < 1e-5
+    assert (out - photo).abs().mean() > 0.01  # brightened: the gate did open
+    with torch.no_grad():  # both gates forced open: the whole correction, which does tint the strip
+        params = net.predict(photo * 2 - 1)
+        params[:, -2:] = 1
+        whole = (net.render(photo * 2 - 1, params) + 1) / 2
+    assert (whole[..., :8, :].amax(dim=1) - whole[..., :8, :].amin(dim=1)).max() > 0.01
 
 
 @pytest.mark.parametrize("seed", range(4))
