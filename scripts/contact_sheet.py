@@ -85,7 +85,7 @@ def pick(paths: list[Path], lumas: list[float], how: str, count: int, details: l
     if how == "changed":
         if changes is None:
             raise ValueError("--pick changed needs the first method's changes")
-        return [paths[i] for i in sorted(range(len(paths)), key=lambda i: -changes[i])[:count] if changes[i] > 0]
+        return [paths[i] for i in sorted(range(len(paths)), key=lambda i: -changes[i])[:count] if changes[i] > UNTOUCHED]
     order = sorted(range(len(paths)), key=lambda i: lumas[i])
     if how == "dark":
         chosen = order[:count]
@@ -135,9 +135,12 @@ def load(path: Path, studio_seed: int | None = None) -> torch.Tensor:
     return studio_shot(photo, Draw(1, photo.device, torch.tensor([studio_seed])))
 
 
+UNTOUCHED = 1e-10  # a mean squared change under this (over 100 dB PSNR) is float rounding: the photo was left alone
+
+
 def changes(images: list[torch.Tensor], method: str, device: str = "cpu") -> list[float]:
     """Mean squared change (0-1 scale) that `method` makes to each photo as it is: the do-no-harm worst cases first
-    with `--pick changed` (a photo it leaves exactly alone scores 0 and is never picked)."""
+    with `--pick changed` (a photo it leaves alone, to float rounding, is never picked)."""
     restorer = load_restorer(method, device)
     return [float((restorer(x) - x).pow(2).mean()) for x in images]
 
