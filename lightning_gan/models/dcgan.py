@@ -14,6 +14,7 @@ from torchvision.utils import make_grid
 
 from lightning_gan.evaluation.metrics import GENERATION_METRICS, generation_metrics, inception_weights
 from lightning_gan.models.base import AdversarialModule
+from lightning_gan.models.warm_start import generator_source, warm_start
 from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.dcgan import DCGANDiscriminator
 from lightning_gan.nets.fastgan import FastGANDiscriminator
@@ -101,6 +102,9 @@ class DCGAN(AdversarialModule):
         r1_every: apply it every N D steps, scaled by N (StyleGAN2's lazy regularisation: the double backward is costly).
         diversity_weight: mode-seeking term (Mao et al., "Mode Seeking GANs", CVPR 2019): pairs of samples that share
             a class but not z are pushed apart, against the collapse in which G ignores z; 0 = off.
+        init_from: warm start (fresh runs only; a resume restores its checkpoint): the generator of a shipped model
+            (e.g. `grocery`), an exported .safetensors or a checkpoint, with the same generator and classes; the
+            discriminator starts fresh (a new kind of D can be tried on a trained G).
     """
 
     def __init__(self, latent_dim: int = 100, g_width: int = 64, d_width: int = 64, image_size: int = 64,
@@ -109,7 +113,7 @@ class DCGAN(AdversarialModule):
                  generator: Literal["dcgan", "fastgan"] = "dcgan",
                  discriminator: Literal["dcgan", "fastgan", "fastgan_bn", "projected", "projected+fastgan_bn"] = "dcgan",
                  feature_network: str | None = None, reconstruction_weight: float = 1.0, r1_weight: float = 0.0, r1_every: int = 4,
-                 diversity_weight: float = 0.0, **kwargs):
+                 diversity_weight: float = 0.0, init_from: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if r1_every < 1:
             raise ValueError(f"--model.r1_every must be >= 1, got {r1_every}")
@@ -130,6 +134,17 @@ class DCGAN(AdversarialModule):
         self.build()
         self._real: list[Tensor] = []  # evaluation images (and labels) gathered for the epoch's SWD
         self._labels: list[Tensor] = []
+
+    def on_fit_start(self) -> None:
+        spec = self.hparams.get("init_from")
+        if spec and self.trainer.ckpt_path is None:
+            weights, source = generator_source(spec)
+            theirs, ours = list(getattr(source, "classes", None) or []), list(self.hparams.get("classes") or [])
+            if theirs != ours:
+                raise ValueError(f"--model.init_from {spec}: trained on other classes ({len(theirs)}: {theirs[:3]}...) "
+                                 f"than this data ({len(ours)}: {ours[:3]}...)")
+            warm_start(self, spec, weights)
+        super().on_fit_start()
 
     def build(self) -> None:
         hp = self.hparams

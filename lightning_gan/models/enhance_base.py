@@ -12,6 +12,7 @@ from torchvision.utils import make_grid
 from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.inference.families import RestorationRules
 from lightning_gan.models.base import AdversarialModule
+from lightning_gan.models.warm_start import generator_weights, load_grown, warm_start  # noqa: F401  (old import path)
 from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (estimate_noise: its old import path)
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
@@ -21,43 +22,6 @@ def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
     if tuple(image.shape[-2:]) == tuple(size):
         return image
     return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
-
-
-def generator_weights(spec: str) -> dict[str, Tensor]:
-    """The inference generator's weights of a shipped model name, an exported .safetensors (card beside it), or a
-    checkpoint, loaded the way `enhance` loads them."""
-    from lightning_gan.inference.loading import load_model_object
-    from lightning_gan.inference.restorer import ModelError
-
-    try:
-        model = load_model_object(spec)
-    except (ModelError, OSError, KeyError) as error:
-        raise ValueError(f"--model.init_from {spec}: {error}") from error
-    return model.inference_generator.state_dict()
-
-
-def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:
-    """Load `weights` into `net`; a tensor with more input channels (dim 1) in `net` gets the source's weights in its
-    leading channels and zeros in the rest; one with fewer keeps the source's leading channels (the source computing
-    with the dropped inputs at zero: a denoiser's noise map at level 0). Any other mismatch is an error naming the
-    tensor."""
-    own = net.state_dict()
-    if set(own) != set(weights):
-        missing, extra = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
-        raise ValueError(f"--model.init_from {source}: a different architecture (missing {missing[:3]}, unexpected {extra[:3]})")
-    grown = {}
-    for key, value in weights.items():
-        target = own[key]
-        if value.shape == target.shape:
-            grown[key] = value
-        elif value.dim() == target.dim() >= 2 and value.shape[0] == target.shape[0] and value.shape[2:] == target.shape[2:] \
-                and value.shape[1] < target.shape[1]:
-            grown[key] = torch.cat([value, value.new_zeros(value.shape[0], target.shape[1] - value.shape[1], *value.shape[2:])], 1)
-        elif value.dim() == target.dim() >= 2 and value.shape[0] == target.shape[0] and value.shape[2:] == target.shape[2:]:
-            grown[key] = value[:, : target.shape[1]]  # fewer inputs: the source as if the dropped ones were zero
-        else:
-            raise ValueError(f"--model.init_from {source}: {key} has shape {tuple(value.shape)}, this model {tuple(target.shape)}")
-    net.load_state_dict(grown)
 
 
 class EnhancementGAN(RestorationRules, AdversarialModule):
@@ -132,10 +96,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
 
     def on_fit_start(self) -> None:
         if self.init_from and self.trainer.ckpt_path is None:
-            weights = generator_weights(self.init_from)
-            load_grown(self.generator, weights, self.init_from)
-            if self.generator_ema is not None:
-                load_grown(self.generator_ema.module, weights, self.init_from)
+            warm_start(self, self.init_from)
         super().on_fit_start()
 
     def generate(self, batch: dict) -> Tensor:

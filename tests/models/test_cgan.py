@@ -114,3 +114,37 @@ def test_projected_and_pixel_discriminators_train_together(two_class_folder, tmp
     d_params = {id(p) for group in trainer.optimizers[1].param_groups for p in group["params"]}
     assert not any(id(p) in d_params for p in d.projected.features.parameters())
     assert all(id(p) in d_params for p in d.pixel.parameters())
+
+
+def test_warm_start_takes_a_trained_generator_and_a_fresh_discriminator_of_another_kind(two_class_folder, tmp_path):
+    """`init_from` seeds a new run's generator (and its EMA copy) with a trained one, so a new discriminator can be
+    tried on it; the D is new. A source trained on other classes is refused, naming the option."""
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    source = ConditionalGAN(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
+                            discriminator="fastgan")
+    trainer = quick_trainer(tmp_path / "a", max_epochs=1, limit_train_batches=2, limit_val_batches=0)
+    trainer.fit(source, datamodule=data)
+    path = tmp_path / "source.ckpt"
+    trainer.save_checkpoint(path)
+
+    seen = {}
+
+    class Recording(ConditionalGAN):
+        def on_fit_start(self):
+            super().on_fit_start()
+            seen["ema"] = {k: v.clone() for k, v in self.generator_ema.module.state_dict().items()}
+            seen["d_bn"] = any(isinstance(m, torch.nn.BatchNorm2d) for m in self.discriminator.modules())
+
+    model = Recording(latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8, generator="fastgan",
+                      discriminator="fastgan_bn", init_from=str(path))
+    quick_trainer(tmp_path / "b", max_epochs=1, limit_train_batches=1, limit_val_batches=0,
+                  enable_checkpointing=False).fit(model, datamodule=data)
+    torch.testing.assert_close(seen["ema"], source.inference_generator.state_dict())
+    assert seen["d_bn"]  # this run's discriminator (fastgan_bn), not the source's (fastgan)
+
+    other = ProductImageDataModule(root=str(two_class_folder), image_size=16, batch_size=8)
+    wrong = ConditionalGAN(classes=["apple", "pear"], latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8,
+                           generator="fastgan", discriminator="fastgan", init_from=str(path))
+    with pytest.raises(ValueError, match="init_from .*other classes"):
+        quick_trainer(tmp_path / "c", max_epochs=1, limit_train_batches=1, limit_val_batches=0,
+                      enable_checkpointing=False).fit(wrong, datamodule=other)
