@@ -210,6 +210,20 @@ def test_a_dim_photo_with_deep_blacks_is_left_alone_but_a_flat_or_dark_one_is_li
     assert (run(net, flat) - flat).abs().mean() > 0.005
 
 
+def test_a_soft_lit_photo_is_not_flat_and_a_photo_two_stops_dark_is_lifted_in_full():
+    """A wall under an overcast sky: darkest 1 % at 0.13, brightest at 0.68 (a span of 0.55, as 5 % of clean natural
+    photos): not flat, left alone (the first flatness ramp, 0.62 -> 0.50, opened it by half). A photo with white in
+    it taken two stops dark has its brightest 1 % at 0.54: fully open (a half-open gate half-lifts it)."""
+    soft = torch.linspace(0.12, 0.69, 80).view(1, 1, 1, 80).expand(1, 3, 80, 80).clone()
+    assert photo_gates(soft)[0, 1].item() == 0
+    assert (run(guarded_classic(1), soft) - soft).abs().max() < 1e-6
+    mean = soft.mean()
+    assert photo_gates(mean + 0.5 * (soft - mean))[0, 1].item() == 1
+    full_range = torch.linspace(0.0, 1.0, 80).view(1, 1, 1, 80).expand(1, 3, 80, 80).clone()
+    two_stops = under_light(full_range, (0.25, 0.25, 0.25))
+    assert photo_gates(two_stops)[0, 1].item() == 1
+
+
 def test_a_photo_of_one_colour_is_never_white_balanced_whatever_the_light():
     """A dark bird on a blue sky: every estimate of the light reads blue, and so would a blue cast; the spread of its
     colours, which a cast cannot change, says there is one colour only, so white balance stays shut."""
