@@ -51,6 +51,10 @@ COMPRESSED = 1.05  # blockiness above which a photo was lightly compressed (a ph
 MAX_UPSCALE = 4  # the shipped upscaler's factor; a photo needing more is enlarged x4 and says so
 NEW_CLIPPING = 0.1  # percentage points of pixels newly at white that make a tone result count as harm
 BACK_PROJECTION_DB = 30.0  # an upscaled result shrunk back must match the photo this well (PSNR), else bicubic
+# Back-projection steps after upscaling (Irani & Peleg 1991): what the result, shrunk back, misses of the photo is
+# enlarged and added, so its coarse content is the photo's. Grocery val (30 photos halved, JPEG 30, enlarged x2):
+# 0 / 1 / 3 steps gave 28.37 / 28.46 / 28.33 dB (more steps bring the JPEG's own errors back).
+BACK_PROJECTION_STEPS = 1
 DENOISE_GAIN = 2.0  # the denoiser gets this x the flattest areas' noise level after tone: those areas are often the
 # darkest, where brightened noise is weakest. Chosen on Grocery Store val (10 photos, -2 EV + a phone's noise):
 # 1.0 / 1.5 / 2.0 / 2.5 x gave 22.50 / 22.67 / 22.81 / 22.72 dB
@@ -292,12 +296,20 @@ class Fixer:
         out = self._run(restorer, x)
         if out.shape[1:] != size:
             out = F.interpolate(out[None], size=size, mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
-        back = F.interpolate(out[None], size=(height, width), mode="bicubic", antialias=True, align_corners=False)[0]
-        agreement = psnr(back.clamp(0, 1), x)
+        agreement = psnr(shrink(out, (height, width)), x)
         if agreement < BACK_PROJECTION_DB:
             return bicubic, Step("upscale", True, f"{why}; bicubic: {restorer.name} shrunk back matched the photo "
                                                    f"only to {agreement:.1f} dB")
-        return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo")
+        for _ in range(BACK_PROJECTION_STEPS):
+            missed = x - shrink(out, (height, width))
+            out = (out + F.interpolate(missed[None], size=size, mode="bicubic", align_corners=False)[0]).clamp(0, 1)
+        return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo, "
+                                          f"{BACK_PROJECTION_STEPS} back-projection step(s)")
+
+
+def shrink(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """(3, H, W) resized down to `size` with antialiased bicubic (how a photo is made small)."""
+    return F.interpolate(x[None], size=size, mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
 
 
 def file_quality(path) -> int | None:

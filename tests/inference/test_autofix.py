@@ -14,7 +14,7 @@ from lightning_gan.data.datamodule import SAMPLE_ROOT
 from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
 from lightning_gan.inference import Restorer, load_restorer
-from lightning_gan.inference.autofix import Fixer, make_plan, psnr
+from lightning_gan.inference.autofix import Fixer, make_plan, psnr, shrink
 
 
 def tensor(image: Image.Image) -> torch.Tensor:
@@ -107,6 +107,17 @@ def test_an_upscale_that_does_not_shrink_back_to_the_photo_falls_back_to_bicubic
     upscale = next(s for s in report.steps if s.stage == "upscale")
     assert fixed.shape == (3, 192, 192) and "bicubic" in upscale.why
     torch.testing.assert_close(fixed, F.interpolate(clean[None], size=(192, 192), mode="bicubic", align_corners=False)[0].clamp(0, 1))
+
+
+def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean):
+    """An upscaler slightly off in tone (within the agreement check) is pulled back: the result, shrunk to the
+    photo's size, is closer to the photo than the upscaler's own output."""
+    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": fake("keep", lambda x: x)}).fix(clean)
+    assert fixed.shape == (3, 192, 192) and "back-projection" in report.steps[-1].why
+    raw = F.interpolate(F.interpolate(0.96 * clean[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
+                        mode="bicubic", antialias=True, align_corners=False)[0]
+    assert psnr(shrink(fixed, clean.shape[1:]), clean) > psnr(shrink(raw, clean.shape[1:]), clean) + 3
 
 
 def test_a_stage_without_a_usable_model_is_skipped_and_says_why(clean):
