@@ -292,19 +292,24 @@ class Fixer:
         height, width = x.shape[1:]
         factor = min(MAX_UPSCALE, self.min_size / min(height, width))
         size = (round(height * factor), round(width * factor))
-        bicubic = F.interpolate(x[None], size=size, mode="bicubic", align_corners=False)[0].clamp(0, 1)
+        bicubic = enlarge(x, size).clamp(0, 1)
         out = self._run(restorer, x)
         if out.shape[1:] != size:
-            out = F.interpolate(out[None], size=size, mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
+            out = shrink(out, size)  # the model's x4 down to the size asked for (factor <= MAX_UPSCALE)
         agreement = psnr(shrink(out, (height, width)), x)
         if agreement < BACK_PROJECTION_DB:
             return bicubic, Step("upscale", True, f"{why}; bicubic: {restorer.name} shrunk back matched the photo "
                                                    f"only to {agreement:.1f} dB")
         for _ in range(BACK_PROJECTION_STEPS):
             missed = x - shrink(out, (height, width))
-            out = (out + F.interpolate(missed[None], size=size, mode="bicubic", align_corners=False)[0]).clamp(0, 1)
+            out = (out + enlarge(missed, size)).clamp(0, 1)
         return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo, "
                                           f"{BACK_PROJECTION_STEPS} back-projection step(s)")
+
+
+def enlarge(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """(3, H, W) resized up to `size` with bicubic (the classical enlargement)."""
+    return F.interpolate(x[None], size=size, mode="bicubic", align_corners=False)[0]
 
 
 def shrink(x: Tensor, size: tuple[int, int]) -> Tensor:
