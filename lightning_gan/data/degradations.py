@@ -286,6 +286,9 @@ class Preset:
 # The shipped `sr4x` trains on `real_sr4x_mix`: the heavy degradation for 60 % of the photos, the rest a clean bicubic
 # reduction (20 %) or one saved as a JPEG of quality 30-95 (20 %); evaluation draws the same way, seeded per photo.
 SMALL_FILES = dict(scale=4, real_share=0.6, clean_share=0.2, quality=(30, 95))
+# `sr2x` (a photo a little under the size a listing needs, most often a thumbnail JPEG): the heavy degradation for
+# 40 %, a clean bicubic halving for 20 %, and that halving saved as a JPEG of quality 20-95 for 40 %.
+SMALL_FILES_2X = dict(scale=2, real_share=0.4, clean_share=0.2, quality=(20, 95))
 
 PRESETS: dict[str, Preset] = {
     "lowlight": Preset((LOWLIGHT,)),
@@ -306,6 +309,7 @@ PRESETS: dict[str, Preset] = {
     "real": Preset((Step(real, dict(scale=1), dict(scale=1)),)),
     "real_sr4x": Preset((Step(real, dict(scale=4), dict(scale=4)),), scale=4),
     "real_sr4x_mix": Preset((Step(real_or_small_file, SMALL_FILES, SMALL_FILES),), scale=4),
+    "real_sr2x_mix": Preset((Step(real_or_small_file, SMALL_FILES_2X, SMALL_FILES_2X),), scale=2),
     "stains": Preset(mask=True),  # `degrade` draws the mask and fills it
     "large_holes": Preset(mask=True),
     "holes_and_stains": Preset(mask=True),  # each photo gets one of the two masks (HOLES_SHARE)

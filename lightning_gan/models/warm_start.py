@@ -25,12 +25,33 @@ def generator_weights(spec: str) -> dict[str, Tensor]:
     return generator_source(spec)[0]
 
 
+# Generator parts that depend on the upscaling factor (`ResNetGenerator`: the pixel-shuffle stages and the conv after
+# them). A source of another factor seeds only the rest; these start afresh (the tail at zero: bicubic), as EDSR
+# (Lim et al. CVPRW 2017) seeds its x4 model from its x2 one.
+UPSCALING_PARTS = ("up.", "tail.")
+
+
 def warm_start(model: nn.Module, spec: str, weights: dict[str, Tensor] | None = None) -> None:
-    """`model`'s generator and its EMA copy set to the generator of `spec` (`load_grown`'s rules)."""
-    weights = generator_weights(spec) if weights is None else weights
+    """`model`'s generator and its EMA copy set to the generator of `spec` (`load_grown`'s rules). A source that
+    upscales by another factor (`scale`) seeds everything but the upscaling parts (`UPSCALING_PARTS`)."""
+    if weights is None:
+        weights, theirs = generator_source(spec)
+        ours, source_scale = getattr(model.hparams, "scale", 1), getattr(theirs, "scale", 1)
+        if ours != source_scale:
+            weights = across_scales(model.generator.state_dict(), weights, spec, source_scale, ours)
     load_grown(model.generator, weights, spec)
     if getattr(model, "generator_ema", None) is not None:
         load_grown(model.generator_ema.module, weights, spec)
+
+
+def across_scales(own: dict[str, Tensor], weights: dict[str, Tensor], spec: str, source_scale: int, scale: int) -> dict[str, Tensor]:
+    """`weights` of a generator upscaling x`source_scale` made to fit one upscaling x`scale`: every part but the
+    upscaling ones from the source, those from `own` (the fresh model)."""
+    kept = {k: v for k, v in weights.items() if not k.startswith(UPSCALING_PARTS)}
+    if not kept or any(k not in own for k in kept):
+        raise ValueError(f"--model.init_from {spec}: a x{source_scale} generator of another architecture cannot seed a x{scale} one")
+    print(f"init_from {spec}: x{source_scale} -> x{scale}: body from {spec}, upscaling layers ({', '.join(UPSCALING_PARTS)}) fresh")
+    return {**{k: v for k, v in own.items() if k.startswith(UPSCALING_PARTS)}, **kept}
 
 
 def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:

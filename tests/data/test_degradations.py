@@ -9,7 +9,10 @@ import torch
 from lightning_gan.data.degradations import HOLES_SHARE, PRESETS, degrade, scale_of
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-RANDOM_PRESETS = [name for name in PRESETS if name not in ("grayscale", "downscale2", "downscale4", "none")]
+# Presets that draw per image (the small-file mixes are not: two images drawing the clean reduction come out the same;
+# their own tests count the kinds).
+RANDOM_PRESETS = [name for name in PRESETS if name not in ("grayscale", "downscale2", "downscale4", "none", "real_sr4x_mix",
+                                                           "real_sr2x_mix")]
 CHANGING_PRESETS = [name for name in PRESETS if name != "none"]
 
 
@@ -230,3 +233,18 @@ def test_real_sr4x_mix_gives_each_photo_one_kind_of_small_image(monkeypatch):
     compressed = ~real & ~plain
     assert 25 <= int(real.sum()) <= 47 and 5 <= int(plain.sum()) <= 20 and 5 <= int(compressed.sum()) <= 20
     assert not (out[compressed] == 0.5).flatten(1).all(1).any()  # a JPEG of the reduction, not the real-world branch
+
+
+def test_real_sr2x_mix_halves_each_photo_and_compresses_more_of_them_than_the_x4_mix(monkeypatch):
+    """`sr2x`'s inputs: real-world degradation, a clean halving, or that halving as a JPEG: about 40 / 20 / 40 %."""
+    import lightning_gan.data.real_world as real_world
+    from lightning_gan.data.degradations import downscale
+
+    monkeypatch.setattr(real_world, "real_world", lambda x, draw, scale: torch.full_like(x[..., ::scale, ::scale], 0.5))
+    clean = torch.rand(80, 3, 32, 32, generator=torch.Generator().manual_seed(4))
+    out = degrade(clean, "real_sr2x_mix", seeds=torch.arange(80)).image
+    assert out.shape == (80, 3, 16, 16)
+    real = (out == 0.5).flatten(1).all(1)
+    plain = (out - downscale(clean, None, 2).clamp(0, 1)).abs().flatten(1).amax(1) < 1e-6
+    compressed = ~real & ~plain
+    assert 20 <= int(real.sum()) <= 44 and 6 <= int(plain.sum()) <= 26 and 20 <= int(compressed.sum()) <= 44

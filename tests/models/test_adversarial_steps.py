@@ -231,6 +231,34 @@ def test_init_from_warm_starts_a_generator_with_a_grown_input(two_class_folder, 
         trainer.fit(wider, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="noise"))
 
 
+def test_init_from_a_model_of_another_upscaling_factor_seeds_the_body_and_starts_the_upscaling_afresh(two_class_folder, tmp_path):
+    """x4 -> x2 (EDSR's warm start across factors): head and body are the source's; the upscaling layers are new and
+    the zero tail makes the seeded model plain bicubic until it trains. A different body is still refused."""
+    import torch.nn.functional as F
+    from conftest import save_checkpoint
+
+    torch.manual_seed(0)
+    source = EAGAN(generator="edsr", width=8, blocks=1, scale=4, d_width=8, d_layers=2)
+    for p in source.generator_ema.module.parameters():
+        torch.nn.init.normal_(p, std=0.1)
+    checkpoint = save_checkpoint(source, tmp_path / "x4.ckpt")
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=2, init_from=str(checkpoint))
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=0, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False)
+    trainer.fit(model, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="downscale2"))
+    theirs, ours = source.generator_ema.module.state_dict(), model.generator_ema.module.state_dict()
+    for key in ("head.0.weight", "body.0.body.0.weight"):
+        torch.testing.assert_close(ours[key], theirs[key])
+    assert ours["up.0.weight"].shape == theirs["up.0.weight"].shape and not torch.equal(ours["up.0.weight"], theirs["up.0.weight"])
+    photo = torch.rand(1, 3, 12, 12) * 2 - 1
+    expected = F.interpolate(photo, scale_factor=2, mode="bicubic", align_corners=False)
+    torch.testing.assert_close(model.generator_ema.module(photo), expected)
+
+    deeper = EAGAN(generator="edsr", width=8, blocks=2, scale=2, init_from=str(checkpoint))
+    with pytest.raises(ValueError, match="init_from .*another architecture"):
+        trainer.fit(deeper, datamodule=ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="downscale2"))
+
+
 def test_init_from_a_noise_map_model_drops_the_map_as_if_it_were_zero():
     """A blind model warm-started from a noise-map model (dejpeg from denoise) computes what the source does at
     noise level 0."""
