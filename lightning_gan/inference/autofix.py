@@ -15,8 +15,8 @@ and says so, and a better model shipped under the same name is used without chan
    corrected: without a reference a warm scene and a cast look alike, and correcting casts harmed clean photos.
 3. `denoise`: at the noise level measured after tone (the analysis' level times the tone's gain, measured again on
    the toned photo rather than modelled), given to the noise-level-aware denoiser instead of its blind estimate.
-4. `upscale` (`sr4x`): last, when the short side is under `min_size`, so that no defect is enlarged; the x4 result is
-   resized to the size asked for.
+4. `upscale` (`sr2x` for enlargements by 2 or less when shipped, else `sr4x`): last, when the short side is under
+   `min_size`, so that no defect is enlarged; the model's result is resized to the size asked for.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ from lightning_gan.nets.tone import luma_of
 
 STAGES = ("dejpeg", "tone", "denoise", "upscale")
 MODELS = {"dejpeg": "dejpeg", "tone": "enhance", "denoise": "denoise", "upscale": "sr4x"}
+# Enlargements by 2 or less (a thumbnail to a listing's size) use the x2 model when it is shipped: trained on halved
+# photos, JPEG-saved ones among them, it repairs and enlarges at once; `sr4x` shrunk to x2 gained 0.6 dB less.
+UPSCALE_X2 = "sr2x"
 
 DARK = 0.60  # luma of the brightest 1 % under this: underexposed by about 1 EV or more (Kodak24 at -2 EV: 0.40-0.56;
 # clean Kodak24 photos 0.69-1.0, dim but intended ones among them: those are left alone)
@@ -194,20 +197,29 @@ class Fixer:
     scale = 1
     use_mask = False
 
-    def restorer(self, stage: str) -> Restorer | str:
-        """The stage's restorer, loaded on first use, or why there is none."""
-        if stage not in self._loaded:
-            spec = self.models[stage]
+    def restorer(self, stage: str, spec: str | Restorer | None = None) -> Restorer | str:
+        """The stage's restorer (or `spec`'s, for that stage), loaded on first use, or why there is none."""
+        spec = self.models[stage] if spec is None else spec
+        key = stage if spec is self.models[stage] else f"{stage}:{spec}"
+        if key not in self._loaded:
             if isinstance(spec, Restorer):
-                self._loaded[stage] = spec
-            elif spec in MODELS.values() and spec not in pretrained_names():
-                self._loaded[stage] = f"no `{spec}` model is shipped with this version"
+                self._loaded[key] = spec
+            elif spec in (*MODELS.values(), UPSCALE_X2) and spec not in pretrained_names():
+                self._loaded[key] = f"no `{spec}` model is shipped with this version"
             else:
                 try:
-                    self._loaded[stage] = load_restorer(spec, self.device, half=self.half)
+                    self._loaded[key] = load_restorer(spec, self.device, half=self.half)
                 except ModelError as error:
-                    self._loaded[stage] = str(error)
-        return self._loaded[stage]
+                    self._loaded[key] = str(error)
+        return self._loaded[key]
+
+    def upscaler(self, x: Tensor) -> str | Restorer:
+        """The model that enlarges (3, H, W) `x` to `min_size`: the x2 one for a factor of 2 or less when it is shipped
+        and no other upscaler was asked for, else the stage's."""
+        factor = self.min_size / min(x.shape[1:])
+        if self.models["upscale"] == MODELS["upscale"] and factor <= 2 and UPSCALE_X2 in pretrained_names():
+            return UPSCALE_X2
+        return self.models["upscale"]
 
     def __call__(self, photos: Tensor, mask: Tensor | None = None, tile: int | None = None, overlap: int | None = None) -> Tensor:
         """(B, 3, H, W) -> fixed photos (the Python API's restorer interface); photos that end at different sizes
@@ -235,7 +247,7 @@ class Fixer:
             if plan_only:
                 report.steps.append(Step(stage, False, why, planned=True))
                 continue
-            restorer = self.restorer(stage)
+            restorer = self.restorer(stage, self.upscaler(x) if stage == "upscale" else None)
             if isinstance(restorer, str):
                 report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
                 continue

@@ -120,6 +120,30 @@ def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean
     assert psnr(shrink(fixed, clean.shape[1:]), clean) > psnr(shrink(raw, clean.shape[1:]), clean) + 3
 
 
+def test_an_enlargement_by_two_or_less_uses_the_x2_model_when_it_is_shipped(clean, monkeypatch):
+    """x2 (96 -> 192) and x1.5 go to `sr2x`; x3 to `sr4x`; an upscaler the user named is used for every factor."""
+    import lightning_gan.inference.autofix as autofix
+
+    asked = []
+
+    def loader(spec, device, half=None):
+        asked.append(spec)
+        factor = 2 if spec == "sr2x" else 4
+        return Restorer(spec, lambda x, m: F.interpolate(x, scale_factor=factor, mode="bicubic", align_corners=False), factor, False)
+
+    monkeypatch.setattr(autofix, "pretrained_names", lambda: [*autofix.MODELS.values(), autofix.UPSCALE_X2])
+    monkeypatch.setattr(autofix, "load_restorer", loader)
+    keep = fake("keep", lambda x: x)
+    for min_size, expected in ((192, "sr2x"), (144, "sr2x"), (288, "sr4x")):
+        fixed, report = Fixer(min_size=min_size, models={"dejpeg": keep}).fix(clean)
+        assert fixed.shape == (3, min_size, min_size) and asked[-1] == expected and expected in report.steps[-1].why
+    Fixer(min_size=192, models={"dejpeg": keep, "upscale": "sr4x-clean"}).fix(clean)
+    assert asked[-1] == "sr4x-clean"
+    monkeypatch.setattr(autofix, "pretrained_names", lambda: list(autofix.MODELS.values()))  # no x2 model shipped
+    Fixer(min_size=192, models={"dejpeg": keep}).fix(clean)
+    assert asked[-1] == "sr4x"
+
+
 def test_a_stage_without_a_usable_model_is_skipped_and_says_why(clean):
     fixed, report = Fixer(min_size=192, models={"upscale": "no-such-model.ckpt", "dejpeg": fake("keep", lambda x: x)}).fix(clean)
     assert torch.equal(fixed, clean) and "no-such-model.ckpt" in report.steps[-1].why
