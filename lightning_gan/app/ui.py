@@ -34,7 +34,9 @@ from lightning_gan.inference.photos import process_files, restore_rgb, too_large
 Progress = Callable[[int, int], None] | None
 # task shown in the page -> (shipped model name(s), the degradation preset(s) a run of that task trains on)
 TASKS = {"enhance": ("enhance", "mixed"), "denoise": ("denoise", ("noise", "noise_mix", "camera_noise")),
-         "super-resolve x4": (("sr4x", "sr4x-clean"), ("real_sr4x", "downscale4")), "JPEG repair": ("dejpeg", ("jpeg", "jpeg_repair")),
+         "super-resolve x2": ("sr2x", ("real_sr2x_mix", "downscale2")),
+         "super-resolve x4": (("sr4x", "sr4x-clean"), ("real_sr4x", "real_sr4x_mix", "downscale4")),
+         "JPEG repair": ("dejpeg", ("jpeg", "jpeg_repair")),
          "colorize": ("colorize", "grayscale")}
 
 
