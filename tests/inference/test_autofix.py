@@ -112,12 +112,28 @@ def test_an_upscale_that_does_not_shrink_back_to_the_photo_falls_back_to_bicubic
 def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean):
     """An upscaler slightly off in tone (within the agreement check) is pulled back: the result, shrunk to the
     photo's size, is closer to the photo than the upscaler's own output."""
+    from lightning_gan.nets.io import gaussian_blur
+
+    photo = gaussian_blur(clean[None], 0.7)[0]  # the sample is a JPEG (its pixels read quality 88); this is not
+    assert not make_plan(photo).compressed
     dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
-    fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": fake("keep", lambda x: x)}).fix(clean)
+    fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": fake("keep", lambda x: x)}).fix(photo)
     assert fixed.shape == (3, 192, 192) and "back-projection" in report.steps[-1].why
-    raw = F.interpolate(F.interpolate(0.96 * clean[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
+    raw = F.interpolate(F.interpolate(0.96 * photo[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
                         mode="bicubic", antialias=True, align_corners=False)[0]
-    assert psnr(shrink(fixed, clean.shape[1:]), clean) > psnr(shrink(raw, clean.shape[1:]), clean) + 3
+    assert psnr(shrink(fixed, photo.shape[1:]), photo) > psnr(shrink(raw, photo.shape[1:]), photo) + 3
+
+
+def test_a_compressed_photo_is_not_back_projected(clean):
+    """Back-projection pulls the result onto the photo's pixels; a JPEG's pixels carry its errors, so an upscale of
+    a JPEG (quality from its file) is the upscaler's own output resized."""
+    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    keep = fake("keep", lambda x: x)
+    fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": keep}).fix(clean, quality=80)
+    raw = F.interpolate(F.interpolate(0.96 * clean[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
+                        mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
+    torch.testing.assert_close(fixed, raw)
+    assert "not back-projected" in report.steps[-1].why
 
 
 def test_an_enlargement_by_two_or_less_uses_the_x2_model_when_it_is_shipped(clean, monkeypatch):
