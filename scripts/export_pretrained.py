@@ -112,6 +112,8 @@ def ood_lines(ood: dict | None) -> list[str]:
         return jpeg_lines(ood)
     if "published" in ood:
         return denoise_lines(ood)
+    if "published_y_clean" in ood:
+        return sr_lines(ood)
     lines = []
     for key, title in OOD_TITLES.items():
         rows = ood[key]
@@ -121,6 +123,26 @@ def ood_lines(ood: dict | None) -> list[str]:
         for method, row in rows.items():
             cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def sr_lines(bench: dict) -> list[str]:
+    """`benchmarks/sr_bench.py`: Set14 clean and JPEG 40 with published figures, and studio shots on white."""
+    def name(row: str) -> str:
+        return "this model" if ".safetensors" in row or ".ckpt" in row else row
+
+    scale = bench["scale"]
+    lines = ["", f"Set14 ({bench['images']} images) x{scale}, Y PSNR (RGB PSNR), `benchmarks/sr_bench.py --scale {scale}`:",
+             "", "| method | clean | JPEG 40 after the downscale |", "|---|---|---|"]
+    for row, clean in bench["clean"].items():
+        jpeg = bench["jpeg40"][row]
+        lines.append(f"| {name(row)} | {clean['psnr_y']:.2f} ({clean['psnr']:.2f}) | "
+                     f"{jpeg['psnr_y']:.2f} ({jpeg['psnr']:.2f}) |")
+    for method, figure in bench["published_y_clean"].items():
+        lines.append(f"| {method}, published | {figure:.2f} | |")
+    for row, r in bench.get("studio", {}).items():
+        lines += ["", f"Studio shots on white / light grey, clean x{scale} ({name(row)}): Y PSNR {r['psnr_y']:.2f} dB, "
+                      f"background moved at most {r['background_shift_max']:.2f} grey levels."]
     return lines
 
 

@@ -26,3 +26,13 @@ def test_out_of_domain_tables():
     text = "\n".join(export_pretrained.ood_lines(ood))
     assert "| enhance | 41.00 | 33.50 | kodim17 |" in text and "| input | 12.80 |" in text
     assert export_pretrained.ood_lines(None) == []
+
+
+def test_super_resolution_tables():
+    bench = {"images": 14, "scale": 2, "published_y_clean": {"EDSR": 33.92},
+             "clean": {"bicubic": {"psnr_y": 30.56, "psnr": 28.51}, "run/best.ckpt": {"psnr_y": 32.45, "psnr": 30.09}},
+             "jpeg40": {"bicubic": {"psnr_y": 28.04, "psnr": 25.24}, "run/best.ckpt": {"psnr_y": 28.76, "psnr": 25.89}},
+             "studio": {"run/best.ckpt": {"psnr_y": 38.96, "background_shift_max": 0.14}}}
+    text = "\n".join(export_pretrained.ood_lines(bench))
+    assert "| this model | 32.45 (30.09) | 28.76 (25.89) |" in text and "| EDSR, published | 33.92 | |" in text
+    assert "x2" in text and "0.14 grey levels" in text
