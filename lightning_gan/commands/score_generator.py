@@ -8,8 +8,12 @@ one split (default test), at the generator's size, in the feature space of the s
 generator is conditional), GAN-test accuracy beside the classifier's accuracy on the real photos, intra-class
 diversity of `--per-class` samples against the real photos of each class (in classifier features, and as 1 - mean
 pairwise SSIM, AC-GAN's collapse measure), and SWD; beside them the floor: the same
-distances for real train photos in place of samples. Writes the JSON and a grid (one row per class,
-`--grid-classes` rows).
+distances for real train photos in place of samples. GAN-test is also given as a share of the classifier's
+accuracy on real photos (`gan_test_ratio`, overall and per class). Writes the JSON and a grid (one row per class:
+`--grid-classes` rows evenly spread or the classes named; `--grid-upscale sr4x-clean` for catalogue size).
+
+    lightning-gan score-generator --model grocery --data ../shared/data/grocery-store --grid grid.png \
+        --grid-classes Banana,Aubergine,Carrots,Pineapple,Milk,Apple --grid-upscale sr4x-clean
 """
 
 from __future__ import annotations
@@ -32,12 +36,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--classifier", type=Path, default=None, help="domain classifier .safetensors (default: shipped)")
     parser.add_argument("--out", type=Path, default=None, help="JSON to write (default: print only)")
     parser.add_argument("--grid", type=Path, default=None, help="PNG grid to write: one row per class")
-    parser.add_argument("--grid-classes", type=int, default=12, help="rows in the grid (classes evenly spread)")
+    parser.add_argument("--grid-classes", type=grid_classes, default=12,
+                        help="rows in the grid: a number (classes evenly spread) or class names, comma-separated")
+    parser.add_argument("--grid-upscale", metavar="MODEL", default=None,
+                        help="enlarge the grid's samples and photos with this super-resolution model (e.g. "
+                             "sr4x-clean: 64 px to 256 px, catalogue size)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", default=None, help="decode cache folder")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     parser.add_argument("--overwrite", action="store_true", help="replace existing --out / --grid files")
     return parser
+
+
+def grid_classes(text: str) -> int | list[str]:
+    if text.strip().isdigit():
+        return int(text)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows or class names, comma-separated")
+    return names
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -53,8 +70,17 @@ def run(args: argparse.Namespace) -> dict:
     from lightning_gan.evaluation.metrics import generation_metrics
     from lightning_gan.inference.generation import load_generator_model
 
+    from lightning_gan.inference.generation import upscaler
+
     device = resolve_device(args.device)
+    enlarge = upscaler(args.grid_upscale, device) if args.grid_upscale else None  # a bad name fails before any work
     model = load_generator_model(args.model, device)
+    if isinstance(args.grid_classes, list):  # named rows: checked before minutes of scoring
+        known = list(getattr(model, "classes", None) or [])
+        unknown = [n for n in args.grid_classes if n not in known]
+        if unknown:
+            raise ValueError(f"--grid-classes: {args.model} does not generate {', '.join(unknown)}"
+                             + (f"; its classes: {', '.join(known)}" if known else " (it is not conditional)"))
     classifier = load_domain_classifier(args.classifier, device)
     size = int(model.hparams.image_size)
     start = time.perf_counter()
@@ -75,7 +101,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.grid is not None:
         args.grid.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(args.grid) as temporary:
-            grid_of(samples, args.grid_classes).save(temporary, format="PNG")
+            grid_of(samples, args.grid_classes, enlarge=enlarge).save(temporary, format="PNG")
     return result
 
 

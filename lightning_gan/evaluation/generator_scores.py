@@ -66,6 +66,8 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         drawn = draw(model, labels, len(labels), seed + 1)
         drawn_cls = translate_labels(labels, model_classes, classifier)
         result["gan_test_accuracy"] = gan_test_accuracy(classifier, drawn, drawn_cls)
+        # GAN-test as a share of what the classifier manages on real photos: the bar is set in these units
+        result["gan_test_ratio"] = ratio(result["gan_test_accuracy"], result["classifier_accuracy_real"])
         fake_div = intra_class_diversity(classifier.features(drawn), drawn_cls)
         real_div = intra_class_diversity(classifier.features(real), real_cls)
         result["diversity_ratio"] = diversity_ratio(fake_div, real_div)
@@ -79,6 +81,8 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
                 "gan_test": round(gan_test_accuracy(classifier, drawn[own], drawn_cls[own]), 4),
                 # the classifier on this class's real photos: a per-class GAN-test bar is relative to it
                 "accuracy_real": round(gan_test_accuracy(classifier, real[own_real], real_cls[own_real]), 4)}
+            row = result["per_class"][classifier.classes[c]]
+            row["gan_test_ratio"] = round(ratio(row["gan_test"], row["accuracy_real"]), 4)
         samples = {"images": drawn, "labels": labels, "names": model_classes, "real": real.cpu(), "real_labels": gen_labels}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)
@@ -87,21 +91,42 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
     return result, samples
 
 
-def grid_of(samples: dict, rows: int, per_row: int = 8, real_per_row: int = 3):
-    """The sample grid as a PIL image, one row per class (evenly spread over the classes): its name, `per_row`
-    samples, then (after a gap) `real_per_row` real photos of the class from the scored split, for comparison."""
+def ratio(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else 0.0
+
+
+def grid_rows(samples: dict, rows: int | list[str]) -> torch.Tensor:
+    """The generator's class indices to show: `rows` classes evenly spread, or the classes named (in that order)."""
+    classes = samples["labels"].unique()
+    if isinstance(rows, int):
+        return classes[torch.linspace(0, len(classes) - 1, min(rows, len(classes))).round().long()]
+    names = samples["names"]
+    unknown = [n for n in rows if n not in names or names.index(n) not in classes.tolist()]
+    if unknown:
+        raise ValueError(f"--grid-classes: no samples of {', '.join(unknown)}; the scored classes are "
+                         f"{', '.join(names[c] for c in classes.tolist())}")
+    return torch.tensor([names.index(n) for n in rows])
+
+
+def grid_of(samples: dict, rows: int | list[str], per_row: int = 8, real_per_row: int = 3, enlarge=None):
+    """The sample grid as a PIL image, one row per class (`rows` classes evenly spread, or those named): its name,
+    `per_row` samples, then (after a gap) `real_per_row` real photos of the class from the scored split, for
+    comparison. `enlarge` (a super-resolution restorer) takes samples and photos alike to catalogue size."""
     from PIL import Image, ImageDraw
     from torchvision.transforms.functional import to_pil_image
 
+    from lightning_gan.inference.generation import enlarged
+
     images, labels = samples["images"], samples["labels"]
+    grow = (lambda batch: enlarged(batch, enlarge)) if enlarge is not None else (lambda batch: batch)
     if labels is None:
-        return to_pil_image(make_grid(images[: rows * per_row], nrow=per_row, padding=2, pad_value=1.0))
-    classes = labels.unique()
-    shown = classes[torch.linspace(0, len(classes) - 1, min(rows, len(classes))).round().long()]
-    fake = to_pil_image(make_grid(torch.cat([images[labels == c][:per_row] for c in shown]), nrow=per_row, padding=2, pad_value=1.0))
-    blanks = torch.ones_like(images[:1]).repeat(real_per_row, 1, 1, 1)  # for classes with fewer photos
+        return to_pil_image(make_grid(grow(images[: rows * per_row]), nrow=per_row, padding=2, pad_value=1.0))
+    shown = grid_rows(samples, rows)
+    fake = grow(torch.cat([images[labels == c][:per_row] for c in shown]))
+    fake = to_pil_image(make_grid(fake, nrow=per_row, padding=2, pad_value=1.0))
+    blanks = torch.ones_like(samples["real"][:1]).repeat(real_per_row, 1, 1, 1)  # for classes with fewer photos
     real = torch.cat([torch.cat([samples["real"][samples["real_labels"] == c], blanks])[:real_per_row] for c in shown])
-    real = to_pil_image(make_grid(real, nrow=real_per_row, padding=2, pad_value=1.0))
+    real = to_pil_image(make_grid(grow(real), nrow=real_per_row, padding=2, pad_value=1.0))
     margin, gap, row_height = 110, 16, fake.height // len(shown)
     sheet = Image.new("RGB", (margin + fake.width + gap + real.width, fake.height + 16), "white")
     sheet.paste(fake, (margin, 16))

@@ -101,3 +101,49 @@ def test_score_reports_ssim_diversity_zero_for_a_z_ignoring_generator(two_class_
     real, labels, classes = real_data(two_class_folder)
     result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
     assert result["ssim_diversity_ratio"] == pytest.approx(0.0, abs=1e-4)
+
+
+def test_gan_test_is_also_given_as_a_share_of_the_real_photos_accuracy(two_class_folder):
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(use_z=True)
+    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(two_class_folder)
+    result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    assert result["gan_test_ratio"] == result["gan_test_accuracy"] / result["classifier_accuracy_real"]
+    assert all(row["gan_test_ratio"] == 1.0 for row in result["per_class"].values())
+
+
+def test_the_grid_shows_the_classes_named_in_that_order_enlarged_by_the_upscaler(two_class_folder):
+    from lightning_gan.evaluation.generator_scores import grid_of, grid_rows
+
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(use_z=True)
+    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(two_class_folder)
+    _, samples = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    assert grid_rows(samples, ["red", "blue"]).tolist() == [1, 0]
+    with pytest.raises(ValueError, match="no samples of green"):
+        grid_rows(samples, ["red", "green"])
+
+    class Double:  # a stand-in x2 upscaler
+        scale = 2
+
+        def __call__(self, x):
+            return torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+
+    small, large = grid_of(samples, ["red"]), grid_of(samples, ["red"], enlarge=Double())
+    assert (small.height - 16, large.height - 16) == (16 + 4, 32 + 4)  # one row of 16 px tiles, then 32 px (2 px padding)
+    top = large.crop((110 + 2, 16 + 2, 110 + 34, 16 + 34)).getcolors()
+    assert max(top)[1][0] > max(top)[1][2]  # the first row is the red class
+
+
+def test_a_grid_class_the_generator_does_not_know_is_refused_before_scoring(two_class_folder, tmp_path, capsys):
+    from conftest import save_checkpoint
+
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    checkpoint = save_checkpoint(model, tmp_path / "g.ckpt")
+    with pytest.raises(SystemExit):
+        main(["score-generator", "--model", str(checkpoint), "--data", str(two_class_folder), "--grid-classes",
+              "red,Banana", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert "--grid-classes" in err and "Banana" in err and "blue, red" in err
