@@ -112,7 +112,7 @@ def grid_of(samples: dict, rows: int | list[str], per_row: int = 8, real_per_row
     """The sample grid as a PIL image, one row per class (`rows` classes evenly spread, or those named): its name,
     `per_row` samples, then (after a gap) `real_per_row` real photos of the class from the scored split, for
     comparison. `enlarge` (a super-resolution restorer) takes samples and photos alike to catalogue size."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
     from torchvision.transforms.functional import to_pil_image
 
     from lightning_gan.inference.generation import enlarged
@@ -127,13 +127,16 @@ def grid_of(samples: dict, rows: int | list[str], per_row: int = 8, real_per_row
     blanks = torch.ones_like(samples["real"][:1]).repeat(real_per_row, 1, 1, 1)  # for classes with fewer photos
     real = torch.cat([torch.cat([samples["real"][samples["real_labels"] == c], blanks])[:real_per_row] for c in shown])
     real = to_pil_image(make_grid(grow(real), nrow=real_per_row, padding=2, pad_value=1.0))
-    margin, gap, row_height = 110, 16, fake.height // len(shown)
-    sheet = Image.new("RGB", (margin + fake.width + gap + real.width, fake.height + 16), "white")
-    sheet.paste(fake, (margin, 16))
-    sheet.paste(real, (margin + fake.width + gap, 16))
+    row_height = fake.height // len(shown)
+    points = max(11, row_height // 10)  # class names readable beside 64 px and 256 px tiles alike
+    font = ImageFont.load_default(size=points)
+    margin, gap, top = 10 * points, 16, points + 6
+    sheet = Image.new("RGB", (margin + fake.width + gap + real.width, fake.height + top), "white")
+    sheet.paste(fake, (margin, top))
+    sheet.paste(real, (margin + fake.width + gap, top))
     draw = ImageDraw.Draw(sheet)
-    draw.text((margin + 4, 2), "generated", fill="black")
-    draw.text((margin + fake.width + gap + 4, 2), "real photos", fill="black")
+    draw.text((margin + 4, 2), "generated", fill="black", font=font)
+    draw.text((margin + fake.width + gap + 4, 2), "real photos", fill="black", font=font)
     for i, c in enumerate(shown.tolist()):
-        draw.text((4, 16 + i * row_height + row_height // 2 - 6), samples["names"][c], fill="black")
+        draw.text((4, top + i * row_height + row_height // 2 - points // 2), samples["names"][c], fill="black", font=font)
     return sheet
