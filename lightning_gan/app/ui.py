@@ -330,9 +330,14 @@ def _editor_image(value, max_pixels: int) -> np.ndarray:
     return array
 
 
-def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace) -> Result:
-    """`count` images from a DCGAN / cGAN checkpoint (`label` for cGAN), the same for the same seed."""
-    from lightning_gan.inference.generation import images, labels_for, save_png
+GENERATE_UPSCALER = "sr4x-clean"  # samples are clean renderings, not compressed photos: the clean-trained x4 model
+
+
+def generate_images(checkpoint: str, label: str | None, seed: int, count: int, models: Models, workspace: Workspace,
+                    upscale: bool = False) -> Result:
+    """`count` images from a DCGAN / cGAN checkpoint (`label` for cGAN), the same for the same seed; `upscale`:
+    each enlarged x4 by the shipped `sr4x-clean` (64 px samples to catalogue size), as `generate --upscale`."""
+    from lightning_gan.inference.generation import enlarged, images, labels_for, save_png
 
     if not checkpoint:
         return Result([], None, "No generator: the shipped `grocery` model is missing and no run has one (`make train EXP=cgan_generate`).")
@@ -343,6 +348,8 @@ def generate_images(checkpoint: str, label: str | None, seed: int, count: int, m
         if not callable(getattr(model, "render", None)):
             raise ModelError(f"{checkpoint} holds a {type(model).__name__}, not a generator (DCGAN, cGAN)")
         batch = images(model, int(count), int(seed), labels_for(model, label or None, int(count)), False)
+        if upscale:
+            batch = enlarged(batch, models.restorer(GENERATE_UPSCALER))
     except (ModelError, FileNotFoundError, ValueError) as error:
         return Result([], None, f"Cannot generate: {error}")
     folder = workspace.job()
@@ -408,8 +415,9 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
         result = repair_photo(editor, model, models, workspace, max_pixels)
         return (result.pairs[0] if result.pairs else None), result.archive, result.message
 
-    def generate_ui(checkpoint, label, seed, count):
-        result = generate_images(checkpoint, None if label == "(none)" else label, seed, count, models, workspace)
+    def generate_ui(checkpoint, label, seed, count, size):
+        result = generate_images(checkpoint, None if label == "(none)" else label, seed, count, models, workspace,
+                                 upscale=size != "as generated")
         return [after for _, after in result.pairs], result.archive, result.message
 
     def label_choices(checkpoint):
@@ -475,12 +483,14 @@ def build_app(runs_dir: Path = Path("runs"), max_megapixels: float = 40.0, devic
             with gr.Row():
                 seed = gr.Number(0, label="Seed", precision=0)
                 count = gr.Slider(1, 64, value=8, step=1, label="Count")
+                sizes = ["as generated"] + (["x4 (sr4x-clean)"] if GENERATE_UPSCALER in pretrained_names() else [])
+                size = gr.Radio(sizes, value=sizes[-1], label="Size (x4: 64 px samples to 256 px)")
             generate = gr.Button("Generate", variant="primary")
             generate_status = gr.Markdown()
             samples = gr.Gallery(label="Samples", columns=8)
             samples_zip = gr.File(label="Download (zip)")
             checkpoint.change(label_choices, checkpoint, label)
-            generate.click(generate_ui, [checkpoint, label, seed, count], [samples, samples_zip, generate_status])
+            generate.click(generate_ui, [checkpoint, label, seed, count, size], [samples, samples_zip, generate_status])
         with gr.Tab("Restyle"):
             with gr.Row():
                 style_files = gr.File(label="Store photos", file_count="multiple", file_types=sorted(IMAGE_SUFFIXES))

@@ -320,6 +320,9 @@ def test_generate_tab_offers_the_shipped_generator(tmp_path, workspace):
     assert models.generators()[:1] == ["grocery"]
     result = generate_images("grocery", "Banana", 0, 2, models, workspace)
     assert len(result.pairs) == 2 and "Generated 2" in result.message
+    large = generate_images("grocery", "Banana", 0, 1, models, workspace, upscale=True)
+    size = Image.open(result.pairs[0][1]).size
+    assert Image.open(large.pairs[0][1]).size == (4 * size[0], 4 * size[1])
 
 
 def fake_launch(monkeypatch) -> dict:
