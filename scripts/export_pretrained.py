@@ -41,7 +41,7 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
         "out_of_domain": json.loads(ood.read_text()) if ood else None,  # benchmarks/enhance_ood.py JSON
         "note": note,
     }
-    card = export_pretrained(ckpt, name, out_dir, facts)
+    card = export_pretrained(ckpt, name, out_dir, without_paths(facts, ckpt))
     if settings:  # inference settings the run did not have (e.g. jpeg_consistency), checked by building the model
         from lightning_gan.models.base import model_class
 
@@ -49,6 +49,19 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
         model_class(card["class_path"])(**card["hparams"])
         (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2))
     return card
+
+
+def without_paths(value, ckpt: Path):
+    """The card's facts with the checkpoint's path (a folder on the machine that trained it, e.g. /tmp/...) cut to
+    its file name, in values and keys alike: a shipped card names no folder of ours."""
+    folder = str(Path(ckpt).parent) + "/"
+    if isinstance(value, str):
+        return value.replace(folder, "")
+    if isinstance(value, dict):
+        return {without_paths(k, ckpt): without_paths(v, ckpt) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_paths(v, ckpt) for v in value]
+    return value
 
 
 def model_card() -> str:

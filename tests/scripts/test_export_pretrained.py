@@ -36,3 +36,19 @@ def test_super_resolution_tables():
     text = "\n".join(export_pretrained.ood_lines(bench))
     assert "| this model | 32.45 (30.09) | 28.76 (25.89) |" in text and "| EDSR, published | 33.92 | |" in text
     assert "x2" in text and "0.14 grey levels" in text
+
+
+def test_a_card_names_no_folder_of_the_machine_that_trained_it():
+    facts = {"training": {"checkpoint": "/tmp/cands/c4.ckpt"}, "test": {"rows": [{"method": "/tmp/cands/c4.ckpt"}]},
+             "out_of_domain": {"clean": {"/tmp/cands/c4.ckpt": {"psnr": 30.0}, "bicubic": {"psnr": 28.0}}}}
+    clean = export_pretrained.without_paths(facts, Path("/tmp/cands/c4.ckpt"))
+    assert clean["training"]["checkpoint"] == "c4.ckpt" and clean["test"]["rows"][0]["method"] == "c4.ckpt"
+    assert set(clean["out_of_domain"]["clean"]) == {"c4.ckpt", "bicubic"} and "/tmp" not in str(clean)
+
+
+def test_no_shipped_card_names_a_machine_folder():
+    from lightning_gan.inference.loading import PRETRAINED_DIR
+
+    for card in PRETRAINED_DIR.glob("*.json"):
+        text = card.read_text()
+        assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, card.name
