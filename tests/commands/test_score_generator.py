@@ -55,6 +55,15 @@ def real_data(folder):
     return resize(test.images, 16), test.labels, list(data.classes)
 
 
+def scored(folder, use_z: bool):
+    """The stand-in colour generator scored against the two-class folder: (result, samples)."""
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(use_z)
+    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(folder)
+    return score(model, classifier, real, labels, classes, per_class=8, seed=0)
+
+
 @pytest.mark.parametrize("use_z", [True, False])
 def test_score_flags_a_generator_that_ignores_z(two_class_folder, use_z):
     model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
@@ -95,20 +104,12 @@ def test_score_generator_command_writes_json_and_grid(two_class_folder, tmp_path
 
 
 def test_score_reports_ssim_diversity_zero_for_a_z_ignoring_generator(two_class_folder):
-    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
-    model.generator_ema.module = ColourGenerator(use_z=False)
-    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
-    real, labels, classes = real_data(two_class_folder)
-    result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    result, _ = scored(two_class_folder, use_z=False)
     assert result["ssim_diversity_ratio"] == pytest.approx(0.0, abs=1e-4)
 
 
 def test_gan_test_is_also_given_as_a_share_of_the_real_photos_accuracy(two_class_folder):
-    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
-    model.generator_ema.module = ColourGenerator(use_z=True)
-    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
-    real, labels, classes = real_data(two_class_folder)
-    result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    result, _ = scored(two_class_folder, use_z=True)
     assert result["gan_test_ratio"] == result["gan_test_accuracy"] / result["classifier_accuracy_real"]
     assert all(row["gan_test_ratio"] == 1.0 for row in result["per_class"].values())
 
@@ -116,11 +117,7 @@ def test_gan_test_is_also_given_as_a_share_of_the_real_photos_accuracy(two_class
 def test_the_grid_shows_the_classes_named_in_that_order_enlarged_by_the_upscaler(two_class_folder):
     from lightning_gan.evaluation.generator_scores import grid_of, grid_rows
 
-    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
-    model.generator_ema.module = ColourGenerator(use_z=True)
-    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
-    real, labels, classes = real_data(two_class_folder)
-    _, samples = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    _, samples = scored(two_class_folder, use_z=True)
     assert grid_rows(samples, ["red", "blue"]).tolist() == [1, 0]
     with pytest.raises(ValueError, match="no samples of green"):
         grid_rows(samples, ["red", "green"])
