@@ -15,6 +15,7 @@ from lightning_gan.data.degradations import degrade
 from lightning_gan.data.images import read_rgb, scan
 from lightning_gan.inference import Restorer, load_restorer
 from lightning_gan.inference.autofix import Fixer, make_plan, psnr, shrink
+from lightning_gan.nets.jpeg import estimate_quality, jpeg_consistent
 
 
 def tensor(image: Image.Image) -> torch.Tensor:
@@ -124,16 +125,47 @@ def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean
     assert psnr(shrink(fixed, photo.shape[1:]), photo) > psnr(shrink(raw, photo.shape[1:]), photo) + 3
 
 
-def test_a_compressed_photo_is_not_back_projected(clean):
-    """Back-projection pulls the result onto the photo's pixels; a JPEG's pixels carry its errors, so an upscale of
-    a JPEG (quality from its file) is the upscaler's own output resized."""
+def dull_x4(photo: torch.Tensor, size: int) -> torch.Tensor:
+    """What the `dull` upscaler below gives, resized to `size` as fix resizes it."""
+    return F.interpolate(F.interpolate(0.96 * photo[None] + 0.02, scale_factor=4, mode="nearest"), size=(size, size),
+                         mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
+
+
+def cells_missed(image: torch.Tensor, jpeg: torch.Tensor, quality: int) -> float:
+    """How far (mean 8-bit levels) `image` lies outside the luma quantisation cells of the JPEG `jpeg`."""
+    return float((jpeg_consistent(image[None], jpeg[None], quality)[0] - image).abs().mean() * 255)
+
+
+def test_a_jpeg_is_back_projected_onto_its_files_cells_not_onto_its_pixels(clean):
+    """A JPEG's pixels carry its errors, so its upscale is pulled only into what the file allows: shrunk back, the
+    result lies far nearer the file's quantisation cells than the upscaler's own output (the sample's pixels sit on
+    the grid of quality 88), and it is not the result of pulling onto the pixels."""
+    quality, score = estimate_quality(clean[None])
+    assert score < 0.75 and quality == 88
     dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
     keep = fake("keep", lambda x: x)
     fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": keep}).fix(clean, quality=80)
-    raw = F.interpolate(F.interpolate(0.96 * clean[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
-                        mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
-    torch.testing.assert_close(fixed, raw)
+    raw = dull_x4(clean, 192)
+    assert cells_missed(shrink(fixed, clean.shape[1:]), clean, 88) < 0.5 * cells_missed(shrink(raw, clean.shape[1:]), clean, 88)
+    onto_pixels = (raw + F.interpolate((clean - shrink(raw, clean.shape[1:]))[None], size=(192, 192), mode="bicubic",
+                                       align_corners=False)[0]).clamp(0, 1)
+    assert (fixed - onto_pixels).abs().max() > 1 / 255
+    assert "quantisation cells of its JPEG (quality 88)" in report.steps[-1].why
+
+
+def test_a_jpeg_resized_since_or_toned_first_is_not_back_projected(clean, dark_noisy):
+    """Off the file's grid (resized after saving) there are no cells to project onto, and after tone the values
+    are no longer the file's: the upscaler's own output, resized, is kept."""
+    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    keep = fake("keep", lambda x: x)
+    resized = F.interpolate(clean[None], size=(90, 90), mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
+    fixed, report = Fixer(min_size=180, models={"upscale": dull, "dejpeg": keep}).fix(resized, quality=80)
+    torch.testing.assert_close(fixed, dull_x4(resized, 180))
     assert "not back-projected" in report.steps[-1].why
+    brighter = fake("brighter", lambda x: (x * 1.6).clamp(0, 1))
+    models = {"upscale": dull, "dejpeg": keep, "tone": brighter, "denoise": keep}
+    fixed, report = Fixer(min_size=192, models=models).fix(dark_noisy, quality=80)
+    assert "tone" in report.done and "not back-projected" in report.steps[-1].why
 
 
 def test_an_enlargement_by_two_or_less_uses_the_x2_model_when_it_is_shipped(clean, monkeypatch):
