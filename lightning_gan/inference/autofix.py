@@ -123,6 +123,7 @@ class Plan:
     stages: list[tuple[str, str]]  # (stage, why), in the order they run
     notes: list[str]  # found but deliberately not acted on
     compressed: bool = False  # a JPEG (file quality or blocking): its pixels are not the scene's exactly
+    grid_quality: int | None = None  # the quality the pixels sit on the grid of (saved once, not resized since)
 
 
 def measure_noise(photo: Tensor, compressed: bool) -> tuple[float, str]:
@@ -143,9 +144,9 @@ def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = 
     """The stages a (3, H, W) photo in [0, 1] needs; `quality`: its JPEG file's quality when it came from one (else
     read from the pixels, `nets.jpeg.estimate_quality`, when they sit on a JPEG grid)."""
     found = analyse(photo)
-    if quality is None:  # no file: read it from the pixels when they sit on a JPEG grid
-        estimated, score = estimate_quality(photo[None])
-        quality = estimated if score < ON_GRID and estimated < 100 else None
+    estimated, score = estimate_quality(photo[None])
+    grid_quality = estimated if score < ON_GRID and estimated < 100 else None
+    quality = grid_quality if quality is None else quality  # no file: read it from the pixels
     found.jpeg_quality = quality
     compressed = quality is not None or found.blockiness > COMPRESSED
     noise, method = measure_noise(photo, compressed)
@@ -165,7 +166,7 @@ def make_plan(photo: Tensor, quality: int | None = None, min_size: int | None = 
         stages.append(("upscale", f"short side {short} px under --min-size {min_size}: x{factor:.2f}"))
         if min_size / short > MAX_UPSCALE:
             notes.append(f"x{min_size / short:.1f} needed for --min-size {min_size}; enlarged x{MAX_UPSCALE}, the most the model does")
-    return Plan(found, noise, method, stages, notes, compressed)
+    return Plan(found, noise, method, stages, notes, compressed, grid_quality)
 
 
 def psnr(a: Tensor, b: Tensor) -> float:
@@ -258,21 +259,11 @@ class Fixer:
             if isinstance(restorer, str):
                 report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
                 continue
-            extra = {"exact": not plan.compressed, "jpeg": self._file_cells(photo, report)} if stage == "upscale" else {}
+            extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)
             report.steps.append(step)
         report.size_out = (x.shape[2], x.shape[1])
         return x, report
-
-    @staticmethod
-    def _file_cells(photo: Tensor, report: FixReport) -> tuple[Tensor, int] | None:
-        """The photo's pixels and the quality they were saved at, when an upscale may be projected onto that file's
-        quantisation cells: they sit on a JPEG grid (saved once, not resized or cropped since) and no stage but
-        JPEG repair changed them (tone moves every value off the file's)."""
-        if any(stage != "dejpeg" for stage in report.done):
-            return None
-        quality, score = estimate_quality(photo[None])
-        return (photo, quality) if score < ON_GRID and quality < 100 else None
 
     def _run(self, restorer: Restorer, x: Tensor) -> Tensor:
         out = restorer(x[None], tile=self.tile, overlap=self.overlap)[0].cpu()
@@ -321,7 +312,7 @@ class Fixer:
     def _upscale(self, x: Tensor, restorer: Restorer, why: str, exact: bool = True,
                  jpeg: tuple[Tensor, int] | None = None) -> tuple[Tensor, Step]:
         """`exact`: the photo's pixels are the scene's (not a JPEG), so the result is back-projected onto them.
-        `jpeg`: the file's pixels and quality (`_file_cells`), onto whose quantisation cells a compressed photo's
+        `jpeg`: the file's pixels and quality (`file_cells`), onto whose quantisation cells a compressed photo's
         result is back-projected instead."""
         height, width = x.shape[1:]
         factor = min(MAX_UPSCALE, self.min_size / min(height, width))
@@ -343,6 +334,15 @@ class Fixer:
                      f"{steps} back-projection step(s) onto the quantisation cells of its JPEG (quality {jpeg[1]})" if jpeg
                      else "not back-projected onto a compressed photo")
         return out, Step("upscale", True, f"{why}; {restorer.name}, shrunk back {agreement:.1f} dB from the photo, {projected}")
+
+
+def file_cells(photo: Tensor, plan: Plan, report: FixReport) -> tuple[Tensor, int] | None:
+    """The photo's pixels and the quality they were saved at, when an upscale may be projected onto that file's
+    quantisation cells: they sit on a JPEG grid (saved once, not resized or cropped since) and no stage but JPEG
+    repair changed them (tone moves every value off the file's)."""
+    if plan.grid_quality is None or any(stage != "dejpeg" for stage in report.done):
+        return None
+    return photo, plan.grid_quality
 
 
 def enlarge(x: Tensor, size: tuple[int, int]) -> Tensor:

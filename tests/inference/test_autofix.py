@@ -117,12 +117,17 @@ def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean
 
     photo = gaussian_blur(clean[None], 0.7)[0]  # the sample is a JPEG (its pixels read quality 88); this is not
     assert not make_plan(photo).compressed
-    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    dull = dull_upscaler()
     fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": fake("keep", lambda x: x)}).fix(photo)
     assert fixed.shape == (3, 192, 192) and "back-projection" in report.steps[-1].why
     raw = F.interpolate(F.interpolate(0.96 * photo[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
                         mode="bicubic", antialias=True, align_corners=False)[0]
     assert psnr(shrink(fixed, photo.shape[1:]), photo) > psnr(shrink(raw, photo.shape[1:]), photo) + 3
+
+
+def dull_upscaler() -> Restorer:
+    """An x4 upscaler slightly off in tone (within fix's agreement check)."""
+    return Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
 
 
 def dull_x4(photo: torch.Tensor, size: int) -> torch.Tensor:
@@ -142,7 +147,7 @@ def test_a_jpeg_is_back_projected_onto_its_files_cells_not_onto_its_pixels(clean
     the grid of quality 88), and it is not the result of pulling onto the pixels."""
     quality, score = estimate_quality(clean[None])
     assert score < 0.75 and quality == 88
-    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    dull = dull_upscaler()
     keep = fake("keep", lambda x: x)
     fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": keep}).fix(clean, quality=80)
     raw = dull_x4(clean, 192)
@@ -156,7 +161,7 @@ def test_a_jpeg_is_back_projected_onto_its_files_cells_not_onto_its_pixels(clean
 def test_a_jpeg_resized_since_or_toned_first_is_not_back_projected(clean, dark_noisy):
     """Off the file's grid (resized after saving) there are no cells to project onto, and after tone the values
     are no longer the file's: the upscaler's own output, resized, is kept."""
-    dull = Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    dull = dull_upscaler()
     keep = fake("keep", lambda x: x)
     resized = F.interpolate(clean[None], size=(90, 90), mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
     fixed, report = Fixer(min_size=180, models={"upscale": dull, "dejpeg": keep}).fix(resized, quality=80)
