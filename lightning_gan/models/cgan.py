@@ -11,6 +11,8 @@ from lightning_gan.models.dcgan import DCGAN, discriminator_for
 from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.cgan import ProjectionDiscriminator
 from lightning_gan.nets.io import to_unit
+from lightning_gan.nets.projected import ClassJudge
+from lightning_gan.training.diffaugment import diff_augment
 from lightning_gan.training.losses import LossName
 
 
@@ -26,10 +28,16 @@ class ConditionalGAN(DCGAN):
         embed_dim: size of the class embedding joined to z.
         grid_classes: classes shown in the sample grid (one row each, evenly spread over all classes).
         adversarial_loss: hinge by default, the loss of the projection-discriminator paper.
+        class_weight: weight of the frozen classifier's cross-entropy on generated images against their classes
+            (`lightning_gan.nets.projected.ClassJudge`; the classifier is `feature_network`, the one a projected D
+            sees through, never the independent one that scores the generator); 0 = off. Every generator class
+            must be one of the classifier's.
     """
 
     def __init__(self, classes: list[str] | None = None, embed_dim: int = 32, grid_classes: int = 8,
-                 adversarial_loss: LossName = "hinge", **kwargs):
+                 adversarial_loss: LossName = "hinge", class_weight: float = 0.0, **kwargs):
+        if class_weight < 0:
+            raise ValueError(f"--model.class_weight must be >= 0, got {class_weight}")
         super().__init__(adversarial_loss=adversarial_loss, **kwargs)
 
     def build(self) -> None:
@@ -41,6 +49,7 @@ class ConditionalGAN(DCGAN):
         generator = noise_generator(hp.get("generator", "dcgan"), hp.latent_dim, hp.g_width, hp.image_size, n, hp.embed_dim)
         discriminator = discriminator_for(hp, n, lambda: ProjectionDiscriminator(n, hp.d_width, hp.image_size))
         self.set_networks(generator, discriminator)
+        self.class_judge = class_judge(hp) if hp.get("class_weight") else None
 
     def setup(self, stage: str) -> None:
         if self.generator is not None:
@@ -66,6 +75,14 @@ class ConditionalGAN(DCGAN):
     def _condition(self, labels: Tensor) -> tuple:
         return (labels.clamp_min(0),)
 
+    def g_loss(self, batch: dict, fake: Tensor) -> tuple[Tensor, dict]:
+        loss, logs = super().g_loss(batch, fake)
+        if getattr(self, "class_judge", None) is None:
+            return loss, logs
+        labels = batch.get("fake_label", batch["label"].clamp_min(0))
+        wrong = self.class_judge(diff_augment(fake, self.policy), labels)  # augmented like D's view: no pixel-exact trick
+        return loss + self.hparams.class_weight * wrong, {**logs, "g_class": wrong.detach()}
+
     @torch.no_grad()
     def render(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         """Latents to images in [0, 1]; `labels` (count,) picks each one's class (default: classes in turn)."""
@@ -86,3 +103,19 @@ class ConditionalGAN(DCGAN):
         known = batch["label"] >= 0
         if known.any():
             super()._evaluate({k: v[known] for k, v in batch.items()}, stage)
+
+
+def class_judge(hp) -> ClassJudge:
+    """The `feature_network` classifier (default: the shipped domain classifier) as a frozen judge of the
+    generator's classes, matched by name; a class it does not know is refused, naming the option."""
+    from pathlib import Path
+
+    from lightning_gan.evaluation.domain import load_domain_classifier
+
+    path = hp.get("feature_network")
+    classifier = load_domain_classifier(Path(path) if path else None)
+    missing = [c for c in hp.classes if c not in classifier.classes]
+    if missing:
+        raise ValueError(f"--model.class_weight: the classifier {path or 'shipped'} does not know the classes "
+                         f"{', '.join(missing)}; give --model.feature_network a classifier trained on them")
+    return ClassJudge(classifier.net, classifier.image_size, [classifier.classes.index(c) for c in hp.classes])

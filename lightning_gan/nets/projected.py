@@ -129,3 +129,33 @@ class EnsembleDiscriminator(nn.Module):
         pixel, reconstruction = out if reconstruct else (out, None)
         logits = torch.cat([pixel.expand(-1, seen.shape[1]), seen], dim=1)
         return (logits, reconstruction) if reconstruct else logits
+
+
+class ClassJudge(nn.Module):
+    """The trained classifier as a frozen judge of class (AC-GAN's auxiliary classifier loss, Odena et al., ICML 2017,
+    with the classifier pretrained and frozen instead of trained beside D): images in [-1, 1] and the generator's
+    class labels -> the cross-entropy of the classifier's prediction against those classes. Shape is what names a
+    product (a carrot is a long orange stick, not an orange ball); the classifier has learnt it, a GAN's D on a few
+    thousand shelf photos learns it slowly.
+
+    Args:
+        classifier: the trained classifier (frozen here, batch norm in eval mode).
+        input_size: its image side: other sizes are resized to it.
+        index: for each generator class, the classifier's index of the same class.
+    """
+
+    def __init__(self, classifier: ProductClassifier, input_size: int, index: list[int]):
+        super().__init__()
+        self.net = classifier
+        self.input_size = input_size
+        self.register_buffer("index", torch.tensor(index, dtype=torch.long), persistent=False)
+        self.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True) -> ClassJudge:
+        return super().train(False)
+
+    def forward(self, images: Tensor, labels: Tensor) -> Tensor:
+        if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
+            images = F.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
+        return F.cross_entropy(self.net((images + 1) / 2), self.index[labels])

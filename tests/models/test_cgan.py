@@ -148,3 +148,55 @@ def test_warm_start_takes_a_trained_generator_and_a_fresh_discriminator_of_anoth
     with pytest.raises(ValueError, match="init_from .*other classes"):
         quick_trainer(tmp_path / "c", max_epochs=1, limit_train_batches=1, limit_val_batches=0,
                       enable_checkpointing=False).fit(wrong, datamodule=other)
+
+
+def saved_classifier(folder, classes: list[str], image_size: int = 16):
+    """A small ProductClassifier with its card, as `train-classifier` writes one."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from lightning_gan.nets.classifier import ProductClassifier
+
+    torch.manual_seed(0)
+    net = ProductClassifier(len(classes), width=8)
+    path = folder / "judge.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    path.with_suffix(".json").write_text(json.dumps({"classes": classes, "width": 8, "blocks": 1, "image_size": image_size}))
+    return path, net.eval()
+
+
+def test_class_weight_adds_the_frozen_classifiers_cross_entropy_for_the_generated_classes(tmp_path):
+    """class_weight: G's loss grows by exactly weight x the classifier's cross-entropy on the samples against
+    their classes, matched by name (the classifier's order is not the generator's); the classifier never trains."""
+    import torch.nn.functional as F
+
+    path, net = saved_classifier(tmp_path, ["other", "red", "blue"])
+    common = dict(classes=["blue", "red"], latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8,
+                  diff_augment="", feature_network=str(path))
+    torch.manual_seed(1)
+    plain = ConditionalGAN(**common).eval()
+    torch.manual_seed(1)
+    judged = ConditionalGAN(class_weight=2.0, **common).eval()
+    judged.train()  # Lightning's fit mode: the judge must stay in eval mode (its batch norm is the classifier's)
+    assert not judged.class_judge.training and not any(p.requires_grad for p in judged.class_judge.parameters())
+    judged.eval()
+    fake = (torch.rand(4, 3, 16, 16) * 2 - 1).requires_grad_(True)
+    batch = {"clean": torch.rand(4, 3, 16, 16), "label": torch.tensor([0, 1, 1, 0])}
+    base, _ = plain.g_loss(batch, fake)
+    loss, logs = judged.g_loss(batch, fake)
+    with torch.no_grad():
+        expected = F.cross_entropy(net((fake + 1) / 2), torch.tensor([2, 1, 1, 2]))  # blue = 2, red = 1 there
+    assert logs["g_class"] == pytest.approx(expected.item(), rel=1e-5)
+    assert (loss - base).item() == pytest.approx(2.0 * expected.item(), rel=1e-4)
+    loss.backward()
+    assert fake.grad.abs().sum() > 0
+
+
+def test_class_weight_refuses_a_classifier_that_does_not_know_the_classes(tmp_path):
+    path, _ = saved_classifier(tmp_path, ["red", "green"])
+    with pytest.raises(ValueError, match=r"--model.class_weight: .*does not know the classes blue"):
+        ConditionalGAN(classes=["blue", "red"], latent_dim=8, g_width=8, d_width=8, image_size=16, grid_size=8,
+                       class_weight=1.0, feature_network=str(path))
+    with pytest.raises(ValueError, match="--model.class_weight must be >= 0"):
+        ConditionalGAN(classes=["blue", "red"], class_weight=-1.0)
