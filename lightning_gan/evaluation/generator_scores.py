@@ -82,7 +82,8 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
                 # the classifier on this class's real photos: a per-class GAN-test bar is relative to it
                 "accuracy_real": round(gan_test_accuracy(classifier, real[own_real], real_cls[own_real]), 4)}
             row = result["per_class"][classifier.classes[c]]
-            row["gan_test_ratio"] = round(ratio(row["gan_test"], row["accuracy_real"]), 4)
+            share = ratio(row["gan_test"], row["accuracy_real"])
+            row["gan_test_ratio"] = None if share is None else round(share, 4)
         samples = {"images": drawn, "labels": labels, "names": model_classes, "real": real.cpu(), "real_labels": gen_labels}
     else:
         fake_features, real_features = classifier.features(fake), classifier.features(real)
@@ -91,8 +92,10 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
     return result, samples
 
 
-def ratio(part: float, whole: float) -> float:
-    return part / whole if whole > 0 else 0.0
+def ratio(part: float, whole: float) -> float | None:
+    """part / whole; None when whole is 0 (e.g. a class none of whose real photos the classifier names: a share of
+    nothing is undefined, and reading it as 0 would call a generator that gets every sample right a failure)."""
+    return part / whole if whole > 0 else None
 
 
 def grid_rows(samples: dict, rows: int | list[str]) -> torch.Tensor:

@@ -114,6 +114,29 @@ def test_gan_test_is_also_given_as_a_share_of_the_real_photos_accuracy(two_class
     assert all(row["gan_test_ratio"] == 1.0 for row in result["per_class"].values())
 
 
+class PaleBlueOnly(ColourClassifier):
+    """Names 'blue' only for a paler blue than the folder's photos: every real blue photo is read as red, every
+    generated blue one (shade 0.7) as blue."""
+
+    def forward(self, images):
+        blue = images.mean(dim=(2, 3))[:, 2]
+        is_blue = (blue > 0.5) & (blue < 0.75)
+        return torch.stack([is_blue.float(), (~is_blue).float()], dim=1)
+
+
+def test_a_class_whose_real_photos_the_classifier_never_names_has_no_share_not_a_zero(two_class_folder):
+    """GAN-test / real accuracy is undefined when the real accuracy is 0: reported as None (it was 0.0, which called
+    a class whose samples were all named right a total failure)."""
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(use_z=False)
+    classifier = DomainClassifier(PaleBlueOnly().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(two_class_folder)
+    result, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    blue = result["per_class"]["blue"]
+    assert blue["accuracy_real"] == 0.0 and blue["gan_test"] == 1.0 and blue["gan_test_ratio"] is None
+    assert result["per_class"]["red"]["gan_test_ratio"] == 1.0
+
+
 def test_the_grid_shows_the_classes_named_in_that_order_enlarged_by_the_upscaler(two_class_folder):
     from lightning_gan.evaluation.generator_scores import grid_of, grid_rows
 
