@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from lightning_gan.models.dcgan import DCGAN, discriminator_for
+from lightning_gan.models.dcgan import DCGAN, discriminator_for, feature_classifier
 from lightning_gan.nets.builders import noise_generator
 from lightning_gan.nets.cgan import ProjectionDiscriminator
 from lightning_gan.nets.io import to_unit
@@ -108,14 +108,9 @@ class ConditionalGAN(DCGAN):
 def class_judge(hp) -> ClassJudge:
     """The `feature_network` classifier (default: the shipped domain classifier) as a frozen judge of the
     generator's classes, matched by name; a class it does not know is refused, naming the option."""
-    from pathlib import Path
-
-    from lightning_gan.evaluation.domain import load_domain_classifier
-
-    path = hp.get("feature_network")
-    classifier = load_domain_classifier(Path(path) if path else None)
+    classifier = feature_classifier(hp)
     missing = [c for c in hp.classes if c not in classifier.classes]
     if missing:
-        raise ValueError(f"--model.class_weight: the classifier {path or 'shipped'} does not know the classes "
+        raise ValueError(f"--model.class_weight: the classifier {hp.get('feature_network') or 'shipped'} does not know the classes "
                          f"{', '.join(missing)}; give --model.feature_network a classifier trained on them")
     return ClassJudge(classifier.net, classifier.image_size, [classifier.classes.index(c) for c in hp.classes])

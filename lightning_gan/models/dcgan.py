@@ -59,11 +59,16 @@ def projected_discriminator(hp, num_classes: int, kind: str | None = None) -> Pr
     (`feature_network`: a classifier .safetensors with its card; default the shipped one), else None."""
     if (kind or hp.get("discriminator")) != "projected":
         return None
+    classifier = feature_classifier(hp)
+    return ProjectedDiscriminator(classifier.net, classifier.image_size, num_classes, hp.d_width)
+
+
+def feature_classifier(hp):
+    """The trained classifier `hp.feature_network` names (.safetensors with its card; None = the shipped one)."""
     from lightning_gan.evaluation.domain import load_domain_classifier
 
     path = hp.get("feature_network")
-    classifier = load_domain_classifier(Path(path) if path else None)
-    return ProjectedDiscriminator(classifier.net, classifier.image_size, num_classes, hp.d_width)
+    return load_domain_classifier(Path(path) if path else None)
 
 
 class DCGAN(AdversarialModule):

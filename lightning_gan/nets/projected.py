@@ -37,15 +37,20 @@ class FrozenFeatures(nn.Module):
         return super().train(False)
 
     def forward(self, images: Tensor) -> list[Tensor]:
-        if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
-            images = F.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
-        h = images * 2  # [-1, 1] -> the classifier's input scale ((x01 - 0.5) / 0.25)
+        h = to_side(images, self.input_size) * 2  # [-1, 1] -> the classifier's input scale ((x01 - 0.5) / 0.25)
         features = []
         for index, layer in enumerate(self.layers):
             h = layer(h)
             if index in self.taps:
                 features.append(h)
         return features
+
+
+def to_side(images: Tensor, side: int) -> Tensor:
+    """Images resized (bilinear) to the classifier's square side, unless they have it already."""
+    if images.shape[-2:] == (side, side):
+        return images
+    return F.interpolate(images, size=(side, side), mode="bilinear", align_corners=False)
 
 
 def stage_ends(layers: nn.ModuleList) -> set[int]:
@@ -156,6 +161,4 @@ class ClassJudge(nn.Module):
         return super().train(False)
 
     def forward(self, images: Tensor, labels: Tensor) -> Tensor:
-        if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
-            images = F.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
-        return F.cross_entropy(self.net((images + 1) / 2), self.index[labels])
+        return F.cross_entropy(self.net((to_side(images, self.input_size) + 1) / 2), self.index[labels])

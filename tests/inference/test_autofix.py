@@ -120,20 +120,23 @@ def test_an_upscale_is_back_projected_so_that_it_shrinks_back_to_the_photo(clean
     dull = dull_upscaler()
     fixed, report = Fixer(min_size=192, models={"upscale": dull, "dejpeg": fake("keep", lambda x: x)}).fix(photo)
     assert fixed.shape == (3, 192, 192) and "back-projection" in report.steps[-1].why
-    raw = F.interpolate(F.interpolate(0.96 * photo[None] + 0.02, scale_factor=4, mode="nearest"), size=(192, 192),
-                        mode="bicubic", antialias=True, align_corners=False)[0]
+    raw = dull_x4(photo, 192)
     assert psnr(shrink(fixed, photo.shape[1:]), photo) > psnr(shrink(raw, photo.shape[1:]), photo) + 3
 
 
+def dull(x: torch.Tensor) -> torch.Tensor:
+    """x4 nearest enlargement slightly off in tone (within fix's agreement check)."""
+    return F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest")
+
+
 def dull_upscaler() -> Restorer:
-    """An x4 upscaler slightly off in tone (within fix's agreement check)."""
-    return Restorer("dull", lambda x, m: F.interpolate(0.96 * x + 0.02, scale_factor=4, mode="nearest"), 4, False)
+    return Restorer("dull", lambda x, m: dull(x), 4, False)
 
 
 def dull_x4(photo: torch.Tensor, size: int) -> torch.Tensor:
-    """What the `dull` upscaler below gives, resized to `size` as fix resizes it."""
-    return F.interpolate(F.interpolate(0.96 * photo[None] + 0.02, scale_factor=4, mode="nearest"), size=(size, size),
-                         mode="bicubic", antialias=True, align_corners=False)[0].clamp(0, 1)
+    """What the `dull` upscaler gives, resized to `size` as fix resizes it."""
+    return F.interpolate(dull(photo[None]), size=(size, size), mode="bicubic", antialias=True,
+                         align_corners=False)[0].clamp(0, 1)
 
 
 def cells_missed(image: torch.Tensor, jpeg: torch.Tensor, quality: int) -> float:
