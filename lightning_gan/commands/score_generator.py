@@ -68,9 +68,7 @@ def run(args: argparse.Namespace) -> dict:
     from lightning_gan.evaluation.domain import load_domain_classifier
     from lightning_gan.evaluation.generator_scores import grid_of, real_photos, score
     from lightning_gan.evaluation.metrics import generation_metrics
-    from lightning_gan.inference.generation import load_generator_model
-
-    from lightning_gan.inference.generation import upscaler
+    from lightning_gan.inference.generation import load_generator_model, upscaler
 
     device = resolve_device(args.device)
     enlarge = upscaler(args.grid_upscale, device) if args.grid_upscale else None  # a bad name fails before any work

@@ -265,8 +265,9 @@ def chroma_spread(unit: Tensor) -> Tensor:
 def photo_gates(unit: Tensor) -> Tensor:
     """(B, 2) how far a photo may be changed, measured on it (a thumbnail in [0, 1]), not learned: white balance
     (0 when its highlights are neutral, a sizeable light area is neutral (a studio background), the four estimates
-    of the light do not all see a cast (a warm scene is not a cast), or the photo is of one colour) and tone need (0 when its brightest 1 % reach
-    `EXPOSED[0]`, or when it is neither flat (`SPAN`) nor dark (`DIM`): a dim photo with deep blacks is as intended)."""
+    of the light do not all see a cast (a warm scene is not a cast), or the photo is of one colour) and tone need (0
+    when its brightest 1 % reach `EXPOSED[0]`, or when it is neither flat (`SPAN`) nor dark (`DIM`): a dim photo with
+    deep blacks is as intended)."""
     balance = torch.minimum(ramp(highlight_cast(unit), *CAST_OPEN), ramp(neutral_share(unit), *NEUTRAL_OPEN))
     balance = torch.minimum(balance, ramp(illuminant_angle(unit), *CAST_ANGLE))
     balance = torch.minimum(balance, ramp(chroma_spread(unit), *SPREAD_OPEN))

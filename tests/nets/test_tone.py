@@ -8,8 +8,16 @@ import pytest
 import torch
 
 from lightning_gan.inference import global_restorer
-from lightning_gan.nets.tone import (GuardedToneGenerator, ToneGenerator, apply_curves, chroma_spread, highlight_cast,
-                                    illuminant_angle, photo_gates, to_linear)
+from lightning_gan.nets.tone import (
+    GuardedToneGenerator,
+    ToneGenerator,
+    apply_curves,
+    chroma_spread,
+    highlight_cast,
+    illuminant_angle,
+    photo_gates,
+    to_linear,
+)
 
 
 def trained_like(seed: int = 0) -> ToneGenerator:
