@@ -23,7 +23,7 @@ import json
 import time
 from pathlib import Path
 
-from lightning_gan.files import TOOL_ERRORS, atomic_path, resolve_device, tool_error
+from lightning_gan.files import TOOL_ERRORS, atomic_path, check_number, resolve_device, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="enlarge the grid's samples and photos with this super-resolution model (e.g. "
                              "sr4x-clean: 64 px to 256 px, catalogue size)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--truncation", type=float, default=None, metavar="T",
+                        help="score samples drawn with the truncation trick at T, as `generate --truncation`")
     parser.add_argument("--cache-dir", default=None, help="decode cache folder")
     parser.add_argument("--device", default="auto", help="cpu, cuda, or auto")
     parser.add_argument("--overwrite", action="store_true", help="replace existing --out / --grid files")
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> dict:
             raise FileExistsError(f"{path} exists; use --overwrite or another name")
     if args.per_class < 2:
         raise ValueError(f"--per-class must be at least 2 (diversity needs pairs), got {args.per_class}")
+    check_number("--truncation", args.truncation, low=0.1)
     import torch
 
     from lightning_gan.evaluation.domain import load_domain_classifier
@@ -83,7 +86,8 @@ def run(args: argparse.Namespace) -> dict:
     size = int(model.hparams.image_size)
     start = time.perf_counter()
     real, labels, data_classes = real_photos(args.data, args.split, size, classifier.card.get("label", "coarse"), args.cache_dir)
-    result, samples = score(model, classifier, real.to(device), labels, data_classes, args.per_class, args.seed)
+    result, samples = score(model, classifier, real.to(device), labels, data_classes, args.per_class, args.seed,
+                            args.truncation)
     if args.split != "train":  # the floor: real train photos scored as if they were samples
         train, _, _ = real_photos(args.data, "train", size, classifier.card.get("label", "coarse"), args.cache_dir)
         pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(args.seed))[: len(real)]
@@ -91,7 +95,8 @@ def run(args: argparse.Namespace) -> dict:
         result["floor_train_photos"] = {"domain_fid": floor["fid"], "domain_kid": floor["kid"], "swd": floor["swd"],
                                         "images": len(pick)}
     result = {"model": str(args.model), "data": str(args.data), "split": args.split, "size": size,
-              "classifier": classifier.card.get("name"), "seconds": round(time.perf_counter() - start, 1), **result}
+              "classifier": classifier.card.get("name"), "truncation": args.truncation,
+              "seconds": round(time.perf_counter() - start, 1), **result}
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(args.out) as temporary:

@@ -36,16 +36,18 @@ def translate_labels(labels: torch.Tensor, names: list[str], classifier: DomainC
 
 
 @torch.no_grad()
-def draw(model, labels: torch.Tensor | None, count: int, seed: int, batch: int = 256) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(seed)
-    z = torch.randn(count, model.hparams.latent_dim, generator=generator)
+def draw(model, labels: torch.Tensor | None, count: int, seed: int, truncation: float | None = None,
+         batch: int = 256) -> torch.Tensor:
+    from lightning_gan.inference.generation import latents
+
+    z = latents(count, model.hparams.latent_dim, seed, truncation)
     out = [model.render(z[i:i + batch], None if labels is None else labels[i:i + batch]).cpu() for i in range(0, count, batch)]
     return torch.cat(out)
 
 
 def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: torch.Tensor, data_classes: list[str],
-          per_class: int, seed: int) -> tuple[dict, dict]:
-    """The scores, plus the per-class samples drawn for diversity (for the grid)."""
+          per_class: int, seed: int, truncation: float | None = None) -> tuple[dict, dict]:
+    """The scores, plus the per-class samples drawn for diversity (for the grid); `truncation` as in `generate`."""
     model_classes = list(getattr(model, "classes", None) or [])
     conditional = bool(model_classes)
     if conditional:  # the real photos' classes as the generator numbers them
@@ -54,7 +56,7 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
         gen_labels = to_model[torch.where(real_labels >= 0, real_labels, len(data_classes))]
         keep = gen_labels >= 0
         real, real_labels, gen_labels = real[keep], real_labels[keep], gen_labels[keep]
-    fake = draw(model, gen_labels if conditional else None, len(real), seed)
+    fake = draw(model, gen_labels if conditional else None, len(real), seed, truncation)
     scores, notes = generation_metrics(real, fake, ("swd", "fid", "kid"), feature_extractor=classifier.extractor())
     result = {"images": len(real), "domain_fid": scores["fid"], "domain_kid": scores["kid"], "swd": scores["swd"], "notes": notes}
     real_cls = translate_labels(real_labels, data_classes, classifier)
@@ -63,7 +65,7 @@ def score(model, classifier: DomainClassifier, real: torch.Tensor, real_labels: 
     if conditional:
         classes = sorted({int(c) for c in gen_labels.tolist()})
         labels = torch.tensor(classes).repeat_interleave(per_class)
-        drawn = draw(model, labels, len(labels), seed + 1)
+        drawn = draw(model, labels, len(labels), seed + 1, truncation)
         drawn_cls = translate_labels(labels, model_classes, classifier)
         result["gan_test_accuracy"] = gan_test_accuracy(classifier, drawn, drawn_cls)
         # GAN-test as a share of what the classifier manages on real photos: the bar is set in these units

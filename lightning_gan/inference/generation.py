@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 from torchvision.utils import save_image
 
-from lightning_gan.files import atomic_path
+from lightning_gan.files import atomic_path, check_number
 from lightning_gan.inference.loading import load_model_object
 from lightning_gan.inference.restorer import ModelError
 
@@ -41,15 +41,31 @@ def labels_for(model, label: str | None, count: int) -> Tensor | None:
     return torch.full((count,), model.label_of(label), dtype=torch.long)
 
 
-@torch.no_grad()
-def images(model, count: int, seed: int, labels: Tensor | None, interpolate: bool) -> Tensor:
-    """`count` images in [0, 1], deterministic for a seed."""
+def latents(count: int, dim: int, seed: int, truncation: float | None = None) -> Tensor:
+    """(count, dim) standard normal noise drawn on the CPU, the same for a seed. With `truncation` t, every value
+    outside [-t, t] is drawn again until none is (the truncation trick, Brock et al. ICLR 2019, section 3.1):
+    samples nearer the mode of what the generator learnt, more typical and less varied; t = 2 changes 5 % of the
+    values, t = 0.5 62 %."""
+    check_number("--truncation", truncation, low=0.1)
     generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(count, dim, generator=generator)
+    if truncation is not None:
+        outside = z.abs() > truncation
+        while outside.any():  # each round keeps a share erf(t / sqrt 2) of what it draws: a few rounds
+            z[outside] = torch.randn(int(outside.sum()), generator=generator)
+            outside = z.abs() > truncation
+    return z
+
+
+@torch.no_grad()
+def images(model, count: int, seed: int, labels: Tensor | None, interpolate: bool,
+           truncation: float | None = None) -> Tensor:
+    """`count` images in [0, 1], deterministic for a seed (and truncation: `latents`)."""
     if interpolate:
-        ends = torch.randn(2, model.hparams.latent_dim, generator=generator)
+        ends = latents(2, model.hparams.latent_dim, seed, truncation)
         z = slerp(ends[0], ends[1], torch.linspace(0, 1, count))
     else:
-        z = torch.randn(count, model.hparams.latent_dim, generator=generator)
+        z = latents(count, model.hparams.latent_dim, seed, truncation)
     return model.render(z, labels)
 
 

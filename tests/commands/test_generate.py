@@ -98,3 +98,35 @@ def test_upscale_enlarges_samples_to_catalogue_size_and_refuses_a_same_size_mode
     with pytest.raises(SystemExit):
         main(["generate", str(tmp_path / "x"), "--model", "grocery", "--upscale", "denoise"])
     assert "does not enlarge" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_truncated_noise_stays_within_the_bound_and_redraws_only_what_lies_beyond():
+    import torch
+
+    from lightning_gan.inference.generation import latents
+
+    plain = latents(64, 32, seed=3)
+    assert torch.equal(plain, torch.randn(64, 32, generator=torch.Generator().manual_seed(3)))  # seeds as before
+    cut = latents(64, 32, seed=3, truncation=0.7)
+    assert cut.abs().max() <= 0.7 and torch.equal(cut, latents(64, 32, seed=3, truncation=0.7))
+    inside = plain.abs() <= 0.7
+    assert torch.equal(cut[inside], plain[inside]) and not torch.equal(cut, plain)
+    with pytest.raises(ValueError, match="--truncation"):
+        latents(4, 8, seed=0, truncation=0.0)
+
+
+def test_truncation_gives_less_varied_samples_of_the_shipped_generator(tmp_path, capsys):
+    from lightning_gan.inference.generation import images, labels_for, load_generator_model
+
+    model = load_generator_model("grocery", "cpu")
+    labels = labels_for(model, "Apple", 24)
+
+    def spread(truncation):  # mean per-pixel standard deviation over the samples
+        return float(images(model, 24, 5, labels, False, truncation).std(dim=0).mean())
+
+    assert spread(0.5) < 0.9 * spread(None)
+    with pytest.raises(SystemExit):
+        main(["generate", str(tmp_path / "x"), "--model", "grocery", "--truncation", "-1"])
+    assert "--truncation" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    main(["generate", str(tmp_path / "t"), "--model", "grocery", "--label", "Apple", "-n", "2", "--truncation", "1"])
+    assert len(list((tmp_path / "t").glob("Apple_0_*.png"))) == 2

@@ -167,3 +167,14 @@ def test_a_grid_class_the_generator_does_not_know_is_refused_before_scoring(two_
               "red,Banana", "--device", "cpu"])
     err = capsys.readouterr().err
     assert "--grid-classes" in err and "Banana" in err and "blue, red" in err
+
+
+def test_truncated_samples_are_scored_as_less_varied(two_class_folder):
+    model = ConditionalGAN(classes=["blue", "red"], latent_dim=4, g_width=8, d_width=8, image_size=16, grid_size=4)
+    model.generator_ema.module = ColourGenerator(True)
+    classifier = DomainClassifier(ColourClassifier().eval(), ["blue", "red"], 16, {})
+    real, labels, classes = real_data(two_class_folder)
+    plain, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0)
+    cut, _ = score(model, classifier, real, labels, classes, per_class=8, seed=0, truncation=0.3)
+    assert cut["diversity_ratio"] < 0.5 * plain["diversity_ratio"]
+    assert cut["gan_test_accuracy"] == plain["gan_test_accuracy"] == 1.0
