@@ -36,6 +36,8 @@ class EAGAN(EnhancementGAN):
         width: generator width (for `tone`: of its parameter network).
         blocks: residual blocks (resnet, edsr, unshuffle, ffc), blocks at the bottom level (nafnet) or U-Net depth
             (unet); unused by `tone`.
+        level_blocks: `nafnet` only: blocks at each encoder and decoder level, times (1, 1, 2) and (1, 1, 1); a model
+            of 1 warm-starts one of 2 exactly (the added blocks start as the identity).
         knots: knots of each colour channel's curve (`tone`; the shared curve of `guarded_tone`).
         thumb: side of the thumbnail the `tone` / `guarded_tone` parameter network sees.
         tone_guards: `tone` only: wrap the operator in the photo-measured gates and the shoulder of `guarded_tone`
@@ -52,13 +54,13 @@ class EAGAN(EnhancementGAN):
     """
 
     def __init__(self, generator: RestorationKind = "resnet",
-                 width: int = 64, blocks: int = 8,
+                 width: int = 64, blocks: int = 8, level_blocks: int = 1,
                  knots: int = 17, thumb: int = 128, tone_guards: bool = False,
                  discriminator: Literal["patch", "global_local", "unet"] = "patch",
                  d_width: int = 64, d_layers: int = 3, spectral_norm: bool = False, ssim_weight: float = 10.0,
                  gradient_weight: float = 10.0, perceptual_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        net = eagan_generator(generator, self.in_channels, width, blocks, self.scale, knots, thumb, tone_guards)
+        net = eagan_generator(generator, self.in_channels, width, blocks, self.scale, knots, thumb, tone_guards, level_blocks)
         if discriminator == "global_local":
             critic = GlobalLocalDiscriminator(6, d_width, d_layers, spectral_norm)
         elif discriminator == "unet":

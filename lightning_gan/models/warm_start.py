@@ -54,16 +54,39 @@ def across_scales(own: dict[str, Tensor], weights: dict[str, Tensor], spec: str,
     return {**{k: v for k, v in own.items() if k.startswith(UPSCALING_PARTS)}, **kept}
 
 
+def identity_blocks_added(net: nn.Module, weights: dict[str, Tensor]) -> dict[str, str]:
+    """Keys of `net` (with their block's name) that `weights` lack because they belong to whole blocks the source
+    does not have (a deeper level), where the block starts as the identity (`starts_as_identity`: NAFNet's, whose
+    residual scales start at zero). Seeded with the source's blocks and these fresh ones, the deeper network
+    computes exactly what the source did (a function-preserving deepening, as Net2Net's, Chen et al. ICLR 2016),
+    then trains its new capacity."""
+    added = {}
+    for key in set(net.state_dict()) - set(weights):
+        parts = key.split(".")
+        for end in range(1, len(parts)):
+            block = ".".join(parts[:end])
+            if parts[end - 1].isdigit() and getattr(net.get_submodule(block), "starts_as_identity", False):
+                if not any(k.startswith(block + ".") for k in weights):
+                    added[key] = block
+                break
+    return added
+
+
 def load_grown(net: nn.Module, weights: dict[str, Tensor], source: str = "") -> None:
-    """Load `weights` into `net`; a tensor with more input channels (dim 1) in `net` gets the source's weights in its
-    leading channels and zeros in the rest; one with fewer keeps the source's leading channels (the source computing
+    """Load `weights` into `net`; blocks `net` has beyond the source's that start as the identity keep their fresh
+    values (`identity_blocks_added`); a tensor with more input channels (dim 1) in `net` gets the source's weights in
+    its leading channels and zeros in the rest; one with fewer keeps the source's leading channels (the source computing
     with the dropped inputs at zero: a denoiser's noise map at level 0). Any other mismatch is an error naming the
     tensor."""
     own = net.state_dict()
-    if set(own) != set(weights):
-        missing, extra = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
+    added = identity_blocks_added(net, weights)
+    if set(own) - set(added) != set(weights):
+        missing, extra = sorted(set(own) - set(added) - set(weights)), sorted(set(weights) - set(own))
         raise ValueError(f"--model.init_from {source}: a different architecture (missing {missing[:3]}, unexpected {extra[:3]})")
-    grown = {}
+    if added:
+        blocks = sorted(set(added.values()))
+        print(f"init_from {source}: {len(blocks)} block(s) the source lacks start as the identity ({blocks[0]}, ...)")
+    grown = {key: own[key] for key in added}
     for key, value in weights.items():
         target = own[key]
         if value.shape == target.shape:

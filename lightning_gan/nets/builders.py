@@ -21,12 +21,15 @@ RestorationKind = Literal["resnet", "edsr", "unshuffle", "nafnet", "unet", "tone
 
 
 def eagan_generator(generator: RestorationKind = "resnet", in_channels: int = 3, width: int = 64, blocks: int = 8,
-                    scale: int = 1, knots: int = 17, thumb: int = 128, tone_guards: bool = False) -> nn.Module:
+                    scale: int = 1, knots: int = 17, thumb: int = 128, tone_guards: bool = False,
+                    level_blocks: int = 1) -> nn.Module:
     """EAGAN's generator of kind `generator` (the choices are documented on `lightning_gan.models.eagan.EAGAN`)."""
     if generator not in ("resnet", "edsr") and scale != 1:
         raise ValueError(f"--model.generator {generator} does not upsample; use resnet or edsr for --model.scale > 1")
     if generator in ("tone", "guarded_tone") and in_channels != 3:
         raise ValueError("--model.generator tone changes colour and tone only; it cannot inpaint or denoise (use resnet or unet)")
+    if level_blocks != 1 and generator != "nafnet":
+        raise ValueError(f"--model.level_blocks is for --model.generator nafnet, not {generator}")
     if generator == "unet":
         return UNetGenerator(in_channels, width, blocks)
     if generator == "tone":
@@ -38,7 +41,7 @@ def eagan_generator(generator: RestorationKind = "resnet", in_channels: int = 3,
     if generator == "unshuffle":
         return UnshuffleResNet(in_channels, width, blocks)
     if generator == "nafnet":
-        return NAFNet(in_channels, width, blocks)
+        return NAFNet(in_channels, width, blocks, level_blocks)
     if generator in ("resnet", "edsr"):
         return ResNetGenerator(in_channels, width, blocks, scale, norm=generator == "resnet")
     raise ValueError(f"--model.generator {generator!r} is unknown")

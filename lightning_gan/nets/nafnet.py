@@ -48,6 +48,8 @@ class NAFBlock(nn.Module):
     """Two residual branches, each scaled by a per-channel factor that starts at zero: (norm, 1x1 expand x2,
     depthwise 3x3, gate, channel attention, 1x1) and (norm, 1x1 expand x2, gate, 1x1)."""
 
+    starts_as_identity = True  # both residual scales start at zero: a warm start may add such blocks (load_grown)
+
     def __init__(self, channels: int):
         super().__init__()
         c = channels
@@ -73,22 +75,27 @@ class NAFNet(nn.Module):
         in_channels: the photo's 3 channels, plus a noise-level map when the model has one.
         width: channels of the first level (half resolution), doubled at each level below.
         blocks: blocks at the bottom level (1/16 of the photo's side).
+        level_blocks: multiplies the blocks of every encoder and decoder level (`ENCODER`, `DECODER`); NAFNet's own
+            denoiser has two at each of its upper levels. Extra blocks start as the identity, so a model of 1 can
+            seed one of 2 exactly (`lightning_gan.models.warm_start.load_grown`).
     """
 
-    def __init__(self, in_channels: int = 4, width: int = 32, blocks: int = 4):
+    def __init__(self, in_channels: int = 4, width: int = 32, blocks: int = 4, level_blocks: int = 1):
         super().__init__()
+        if level_blocks < 1:
+            raise ValueError(f"--model.level_blocks must be at least 1, got {level_blocks}")
         self.head = nn.Conv2d(4 * in_channels, width, 3, padding=1)
         self.encoders, self.downs, self.decoders, self.ups = nn.ModuleList(), nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
         c = width
         for count in ENCODER:
-            self.encoders.append(nn.Sequential(*[NAFBlock(c) for _ in range(count)]))
+            self.encoders.append(nn.Sequential(*[NAFBlock(c) for _ in range(count * level_blocks)]))
             self.downs.append(nn.Conv2d(c, 2 * c, 2, stride=2))
             c *= 2
         self.middle = nn.Sequential(*[NAFBlock(c) for _ in range(blocks)])
         for count in DECODER:
             self.ups.append(nn.Sequential(nn.Conv2d(c, 2 * c, 1, bias=False), nn.PixelShuffle(2)))
             c //= 2
-            self.decoders.append(nn.Sequential(*[NAFBlock(c) for _ in range(count)]))
+            self.decoders.append(nn.Sequential(*[NAFBlock(c) for _ in range(count * level_blocks)]))
         self.tail = nn.Conv2d(width, 3 * 4, 3, padding=1)
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)

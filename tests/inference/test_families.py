@@ -110,3 +110,10 @@ def test_noise_floor_returns_clean_photos_unchanged_and_still_denoises_noisy_one
     assert torch.equal(both[0], clean[0]) and not torch.allclose(both[1], noisy[0], atol=1e-3)
     restorer.set_noise_level(5 / 255)
     assert not torch.equal(restorer(clean), clean)
+
+
+def test_a_card_with_deeper_nafnet_levels_builds_the_network_it_was_trained_as():
+    hparams = dict(card("denoise")["hparams"], level_blocks=2)
+    net = FAMILIES["lightning_gan.models.eagan.EAGAN"](hparams).inference_generator
+    assert [len(e) for e in net.encoders] == [2, 2, 4] and [len(d) for d in net.decoders] == [2, 2, 2]
+    assert net.state_dict().keys() == EAGAN(**hparams).inference_generator.state_dict().keys()

@@ -327,3 +327,27 @@ def test_a_fidelity_only_stage_never_steps_or_reads_the_discriminator(two_class_
     assert not changed(d_before, snapshot(model.discriminator))
     assert not any(calls), "the discriminator ran in a training step"
     assert "train/g_adv" not in trainer.logged_metrics and torch.isfinite(trainer.logged_metrics["train/g_l1"])
+
+
+def test_a_deeper_nafnet_warm_started_from_a_shallower_one_computes_what_it_did():
+    """level_blocks 2 seeded from 1 (and 6 bottom blocks from 4): the added NAFNet blocks start as the identity, so the
+    deeper model is the source until it trains. A deeper EDSR (blocks that do not start as the identity) is refused,
+    and so is a shallower target."""
+    from lightning_gan.models.warm_start import load_grown
+
+    torch.manual_seed(0)
+    source = EAGAN(generator="nafnet", width=8, blocks=1, d_width=8, d_layers=2)
+    for p in source.generator.parameters():
+        torch.nn.init.normal_(p, std=0.1)  # not the identity
+    deeper = EAGAN(generator="nafnet", width=8, blocks=3, level_blocks=2, d_width=8, d_layers=2)
+    assert len(deeper.generator.encoders[2]) == 4 and len(deeper.generator.decoders[0]) == 2
+    load_grown(deeper.generator, source.generator.state_dict(), "source")
+    photo = torch.rand(1, 3, 32, 32) * 2 - 1
+    torch.testing.assert_close(deeper.generator(photo), source.generator(photo))
+    assert not torch.equal(source.generator(photo), photo)
+    with pytest.raises(ValueError, match="another architecture|different architecture"):
+        load_grown(source.generator, deeper.generator.state_dict(), "deeper")
+    with pytest.raises(ValueError, match="different architecture"):
+        load_grown(EAGAN(generator="edsr", width=8, blocks=2).generator, EAGAN(generator="edsr", width=8, blocks=1).generator.state_dict())
+    with pytest.raises(ValueError, match="level_blocks is for --model.generator nafnet"):
+        EAGAN(generator="edsr", width=8, blocks=1, level_blocks=2)
