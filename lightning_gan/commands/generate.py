@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lightning_gan.files import TOOL_ERRORS, check_number, resolve_device, tool_error
+from lightning_gan.files import TOOL_ERRORS, resolve_device, tool_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError(f"--count must be at least 1, got {args.count}")
-    check_number("--truncation", args.truncation, low=0.1)
     from torchvision.utils import make_grid
 
     from lightning_gan.inference.generation import enlarged, images, labels_for, load_generator_model, save_png, upscaler

@@ -16,6 +16,7 @@ from lightning_gan.evaluation.domain import (
     ssim_diversity_ratio,
 )
 from lightning_gan.evaluation.metrics import generation_metrics
+from lightning_gan.inference.generation import latents
 
 
 def real_photos(data: str, split: str, size: int, label: str, cache_dir: str | None):
@@ -38,8 +39,6 @@ def translate_labels(labels: torch.Tensor, names: list[str], classifier: DomainC
 @torch.no_grad()
 def draw(model, labels: torch.Tensor | None, count: int, seed: int, truncation: float | None = None,
          batch: int = 256) -> torch.Tensor:
-    from lightning_gan.inference.generation import latents
-
     z = latents(count, model.hparams.latent_dim, seed, truncation)
     out = [model.render(z[i:i + batch], None if labels is None else labels[i:i + batch]).cpu() for i in range(0, count, batch)]
     return torch.cat(out)
