@@ -9,6 +9,9 @@ Two protocols:
 - `gray`: the PNG's luma saved as a grayscale JPEG (the protocol of the published LIVE1 / Classic5 tables: ARCNN,
   Dong et al. ICCV 2015; FBCNN, Jiang et al. ICCV 2021), the model run on it as a gray RGB photo, PSNR of its luma.
   Kodak24 is not LIVE1: compare the gain over the JPEG, not the absolute figures.
+- `clean` (do no harm): the PNGs as they are (no JPEG: off every quantisation grid, so the network's output is all
+  there is) and `--studio N` seeded studio shots on white / light grey (`lightning_gan.data.studio`): PSNR of the
+  output against the input (mean and worst), and for the studio shots how far the background moved (8-bit levels).
 Prints Markdown tables; `--sheets` writes dejpeg_kodak_q20.jpg and dejpeg_kodak_q40.jpg (JPEG / model / original, the
 most detailed 160 px window of each photo at 1:1, then enlarged 2x so that blocking is visible).
 """
@@ -28,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
+from lightning_gan.data.studio import seeded_studio_shots
 from lightning_gan.inference import load_restorer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -54,7 +58,7 @@ def luma(x: torch.Tensor) -> torch.Tensor:
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(10 * torch.log10(1 / F.mse_loss(a, b).clamp_min(1e-12)))
+    return float(10 * torch.log10(1 / F.mse_loss(a, b).clamp_min(1e-10)))
 
 
 def quantised(x: torch.Tensor) -> torch.Tensor:
@@ -87,11 +91,34 @@ def sheet(rows: list[list[torch.Tensor]], names: list[str], path: Path, titles: 
     canvas.save(path, quality=95)
 
 
+def clean_rows(model, photos: list, shots: list) -> dict:
+    """Do no harm: clean photos in, PSNR of the output against them; the studio shots' largest background shift."""
+    kodak = {name: psnr(quantised(model(tensor(image))), tensor(image)) for name, image in photos}
+    studio, shifts = {}, []
+    for name, shot, background in shots:
+        shot = quantised(shot)
+        out = quantised(model(shot))
+        studio[name] = psnr(out, shot)
+        change = (out - shot) * 255
+        shifts.append(max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3)))
+    summary = {}
+    for key, values in (("kodak", kodak), ("studio", studio)):
+        if values:
+            worst = min(values, key=values.get)
+            summary[key] = {"mean": statistics.fmean(values.values()), "worst": values[worst], "worst_photo": worst}
+    if shifts:
+        summary["studio"]["background_shift_max"] = max(shifts)
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="dejpeg", help="shipped name, exported .safetensors or checkpoint")
     parser.add_argument("--kodak", type=Path, default=SHARED / "benchmarks" / "Kodak24")
     parser.add_argument("--limit", type=int, default=None, help="first N photos only (a quick look)")
+    parser.add_argument("--natural", type=Path, default=SHARED / "natural-photos", help="studio shots are made from these")
+    parser.add_argument("--studio", type=int, default=12, help="studio shots for the do-no-harm check (0: none)")
+    parser.add_argument("--clean-only", action="store_true", help="only the do-no-harm protocol")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--sheets", type=Path, help="folder for dejpeg_kodak_q20.jpg / _q40.jpg")
     args = parser.parse_args(argv)
@@ -102,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = [(p.stem, Image.open(p).convert("RGB")) for p in sorted(args.kodak.glob("*.png"))[: args.limit]]
     results: dict = {"model": args.model, "colour": {}, "gray": {}}
     seconds, pixels = 0.0, 0
-    for quality in QUALITIES:
+    for quality in () if args.clean_only else QUALITIES:
         scores = {k: [] for k in ("jpeg_rgb", "model_rgb", "jpeg_y", "model_y")}
         rows, names = [], []
         for name, image in photos:
@@ -121,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sheets and quality in (20, 40):
             sheet(rows, names, args.sheets / f"dejpeg_kodak_q{quality}.jpg",
                   [f"JPEG quality {quality}", args.model, "original"])
-    for quality in QUALITIES[:4]:
+    for quality in () if args.clean_only else QUALITIES[:4]:
         jpeg_y, model_y = [], []
         for _, image in photos:
             gray = image.convert("L")
@@ -129,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             jpeg_y.append(psnr(luma(jpeg), luma(clean)))
             model_y.append(psnr(luma(quantised(model(jpeg))), luma(clean)))
         results["gray"][quality] = {"jpeg_y": statistics.fmean(jpeg_y), "model_y": statistics.fmean(model_y)}
-    results["seconds_per_megapixel"] = seconds / (pixels / 1e6)
+    results["seconds_per_megapixel"] = seconds / max(pixels / 1e6, 1e-9)
+    shots = seeded_studio_shots(args.natural, args.studio) if args.studio and args.natural.is_dir() else []
+    results["clean"] = clean_rows(model, photos, shots)
 
     print(f"## Kodak24 ({len(photos)} photos), colour JPEG (Pillow, 4:2:0): PSNR against the PNG, `{args.model}`")
     print("| quality | JPEG RGB | model RGB | gain | JPEG Y | model Y | gain Y |\n|---|---|---|---|---|---|---|")
@@ -143,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {q} | {r['jpeg_y']:.2f} | {r['model_y']:.2f} | {r['model_y'] - r['jpeg_y']:+.2f} | "
               f"{jpeg} / {arcnn} / {fbcnn} ({arcnn - jpeg:+.2f} / {fbcnn - jpeg:+.2f}) |")
     print(f"\n{results['seconds_per_megapixel']:.2f} s per megapixel (this machine, {torch.get_num_threads()} threads)")
+    print("\n## Do no harm: clean photos in, PSNR of the output against them (100 dB = returned exactly)")
+    print("| set | mean | worst | background shift (levels) |\n|---|---|---|---|")
+    for key, row in results["clean"].items():
+        shift = f"{row['background_shift_max']:.2f}" if "background_shift_max" in row else ""
+        print(f"| {key} | {row['mean']:.2f} | {row['worst']:.2f} ({row['worst_photo']}) | {shift} |")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))
