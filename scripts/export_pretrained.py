@@ -73,8 +73,8 @@ def model_card() -> str:
         t = card["training"]
         hp = card["hparams"]
         tone = hp.get("generator") in ("tone", "guarded_tone")
-        keys = ("generator", "width", "knots", "thumb", "tone_guards") if tone else ("generator", "width", "blocks")
-        shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
+        keys = ("generator", "width", "knots", "thumb", "tone_guards") if tone else ("generator", "width", "blocks", "level_blocks")
+        shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp and (k != "level_blocks" or hp.get("generator") == "nafnet"))
         if card.get("generation"):
             shape = ", ".join(f"{k}={hp[k]}" for k in ("generator", "discriminator", "g_width", "latent_dim", "image_size") if k in hp)
             shape += f", {len(hp.get('classes') or [])} classes" if hp.get("classes") else ""
@@ -190,6 +190,11 @@ def jpeg_lines(bench: dict) -> list[str]:
     for quality, r in bench["colour"].items():
         lines.append(f"| {quality} | {r['jpeg_rgb']:.2f} | {r['model_rgb']:.2f} | {r['model_rgb'] - r['jpeg_rgb']:+.2f} | "
                      f"{r['jpeg_y']:.2f} | {r['model_y']:.2f} |")
+    titles = {"kodak": "Kodak24 PNGs (never compressed)", "studio": "studio shots on white / light grey"}
+    for key, r in bench.get("clean", {}).items():
+        shift = f", background moved at most {r['background_shift_max']:.2f} grey levels" if "background_shift_max" in r else ""
+        lines += ["", f"Do no harm, {titles.get(key, key)} in: mean {r['mean']:.2f} dB, worst {r['worst']:.2f} dB "
+                      f"({r['worst_photo']}) against themselves (100 = returned exactly){shift}."]
     return lines
 
 

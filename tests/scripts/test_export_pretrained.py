@@ -52,3 +52,13 @@ def test_no_shipped_card_names_a_machine_folder():
     for card in PRETRAINED_DIR.glob("*.json"):
         text = card.read_text()
         assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, card.name
+
+
+def test_jpeg_tables_carry_the_do_no_harm_rows():
+    bench = {"colour": {"20": {"jpeg_rgb": 29.02, "model_rgb": 30.24, "jpeg_y": 30.20, "model_y": 31.23}},
+             "clean": {"kodak": {"mean": 59.34, "worst": 48.10, "worst_photo": "kodim18"},
+                       "studio": {"mean": 67.82, "worst": 63.87, "worst_photo": "51084", "background_shift_max": 0.01}}}
+    text = "\n".join(export_pretrained.ood_lines(bench))
+    assert "| 20 | 29.02 | 30.24 | +1.22 |" in text
+    assert "Kodak24 PNGs (never compressed) in: mean 59.34 dB, worst 48.10 dB (kodim18)" in text
+    assert "studio shots on white / light grey in: mean 67.82 dB" in text and "0.01 grey levels" in text
