@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from lightning_gan.data.studio import seeded_studio_shots
+from lightning_gan.data.studio import background_shift, seeded_studio_shots
 from lightning_gan.inference import load_restorer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -99,8 +99,7 @@ def clean_rows(model, photos: list, shots: list) -> dict:
         shot = quantised(shot)
         out = quantised(model(shot))
         studio[name] = psnr(out, shot)
-        change = (out - shot) * 255
-        shifts.append(max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3)))
+        shifts.append(background_shift(out, shot, background))
     summary = {}
     for key, values in (("kodak", kodak), ("studio", studio)):
         if values:

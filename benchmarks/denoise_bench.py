@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 from lightning_gan.data.images import read_rgb, to_tensor
-from lightning_gan.data.studio import seeded_studio_shots
+from lightning_gan.data.studio import background_shift, seeded_studio_shots
 from lightning_gan.evaluation.scores import texture_scores
 from lightning_gan.inference import load_restorer
 from lightning_gan.inference.autofix import psnr  # identical images: 100 dB, as evaluate
@@ -144,8 +144,7 @@ def studio_rows(specs: list[str], shots: list) -> dict[str, dict]:
             shot = quantised(shot)
             out = quantised(restorer(shot))
             values.append(psnr(out, shot))
-            change = (out - shot) * 255
-            shifts.append(max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3)))
+            shifts.append(background_shift(out, shot, background))
         rows[spec] = {"mean": statistics.fmean(values), "worst": min(values), "background_shift_max": max(shifts)}
     return rows
 

@@ -100,7 +100,7 @@ def summary(values: list[float]) -> dict:
 
 def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
     """`fix` on clean studio shots and clean shelf photos: PSNR against themselves (untouched = 100 dB)."""
-    from lightning_gan.data.studio import seeded_studio_shots
+    from lightning_gan.data.studio import background_shift, seeded_studio_shots
     from lightning_gan.inference.autofix import file_quality
 
     out: dict = {}
@@ -108,8 +108,7 @@ def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
         rows, shifts = {}, []
         for name, shot, background in seeded_studio_shots(natural, 30):
             fixed, report = fixer.fix(shot[0])
-            change = (fixed - shot[0]) * 255
-            shifts.append(max(float(change[c][background[0, 0]].mean().abs()) for c in range(3)))
+            shifts.append(background_shift(fixed[None], shot, background))
             rows[name] = {"psnr": 100.0 if torch.equal(fixed, shot[0]) else min(100.0, psnr(fixed, shot[0])),
                           "done": report.done}
         out["studio"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),

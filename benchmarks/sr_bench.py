@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from lightning_gan.data.studio import seeded_studio_shots
+from lightning_gan.data.studio import background_shift, seeded_studio_shots
 from lightning_gan.evaluation.scores import luma
 from lightning_gan.inference import load_restorer
 from lightning_gan.inference.loading import baseline_restorer
@@ -98,8 +98,7 @@ def studio_rows(methods: dict, shots: list, scale: int = 4) -> dict[str, dict]:
             target = tensor(hr)
             out = (method(tensor(low_resolution(hr, "clean", scale))).clamp(0, 1) * 255).round() / 255
             values.append(scores(out, target, scale)["psnr_y"])
-            change = (out - target) * 255
-            shifts.append(max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3)))
+            shifts.append(background_shift(out, target, background))
         rows[name] = {"psnr_y": float(np.mean(values)), "background_shift_max": max(shifts)}
     return rows
 

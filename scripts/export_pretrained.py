@@ -73,8 +73,8 @@ def model_card() -> str:
         t = card["training"]
         hp = card["hparams"]
         tone = hp.get("generator") in ("tone", "guarded_tone")
-        keys = ("generator", "width", "knots", "thumb", "tone_guards") if tone else ("generator", "width", "blocks", "level_blocks")
-        keys = keys if hp.get("generator") == "nafnet" else tuple(k for k in keys if k != "level_blocks")  # NAFNet's only
+        keys = ("generator", "width", "knots", "thumb", "tone_guards") if tone else ("generator", "width", "blocks")
+        keys += ("level_blocks",) if hp.get("generator") == "nafnet" else ()  # only NAFNet bodies have levels
         shape = ", ".join(f"{k}={hp[k]}" for k in (*keys, "scale", "use_mask", "noise_map", "discriminator") if k in hp)
         if card.get("generation"):
             shape = ", ".join(f"{k}={hp[k]}" for k in ("generator", "discriminator", "g_width", "latent_dim", "image_size") if k in hp)

@@ -83,3 +83,10 @@ def seeded_studio_shots(folder: Path, count: int, size: int = STUDIO_SIZE) -> li
         background = cutout(Draw(1, photo.device, seeds), size, size) == 0
         shots.append((path.stem, shot, background))
     return shots
+
+
+def background_shift(out: Tensor, shot: Tensor, background: Tensor) -> float:
+    """How far a result moved a studio shot's seamless background: the largest per-channel mean change over the
+    background mask, in 8-bit levels. out, shot (1, 3, H, W) in [0, 1]; background (1, 1, H, W) bool."""
+    change = (out - shot) * 255
+    return max(abs(float(change[:, c][background[:, 0]].mean())) for c in range(3))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from lightning_gan.data.degradations import Draw
-from lightning_gan.data.studio import cutout, some_studio_shots, studio_shot
+from lightning_gan.data.studio import background_shift, cutout, some_studio_shots, studio_shot
 
 
 def photos(n: int = 4, size: int = 64) -> torch.Tensor:
@@ -44,3 +44,14 @@ def test_share_of_studio_shots_in_training():
     changed = (some_studio_shots(x, 0.3) != x).flatten(1).any(dim=1).float().mean()
     assert 0.18 < changed < 0.42
     assert (some_studio_shots(x, 1.0) != x).flatten(1).any(dim=1).all()
+
+
+def test_background_shift_reads_the_background_only_in_levels():
+    shot = torch.full((1, 3, 8, 8), 0.5)
+    background = torch.zeros(1, 1, 8, 8, dtype=torch.bool)
+    background[..., :4, :] = True
+    moved = shot.clone()
+    moved[:, 1, :4] += 2 / 255  # green up 2 levels on the background
+    moved[:, 0, 4:] += 0.5  # a big change on the product is not the background's
+    assert abs(background_shift(moved, shot, background) - 2.0) < 1e-4
+    assert background_shift(shot, shot, background) == 0.0
