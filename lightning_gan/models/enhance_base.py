@@ -17,6 +17,10 @@ from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (esti
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
 
+def _layout(x: Tensor) -> torch.memory_format:
+    return torch.channels_last if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+
+
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
     """Bicubic resize to `size` (no-op when already there): puts a low-resolution input beside its target."""
     if tuple(image.shape[-2:]) == tuple(size):
@@ -61,6 +65,10 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
             a shipped model name, an exported .safetensors, or a checkpoint. A tensor whose input channels grew (the
             head conv, when a noise map or mask channel is added) keeps the source's weights in its leading channels
             and zeros in the new ones, so the warm-started generator computes exactly what the source did.
+        input_model: a shipped model name or exported file that every degraded input (training, validation, test)
+            goes through first, frozen and never saved with this model: the stage before this one in a cascade
+            (`dejpeg` before `sr2x` in `fix`), so the model learns the inputs it will be given there. Inference
+            does not run it; the caller does (`fix` repairs a JPEG before enlarging it).
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
@@ -68,9 +76,10 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
-                 jpeg_consistency: bool = False, **kwargs):
+                 jpeg_consistency: bool = False, input_model: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.init_from, self.jpeg_consistency = init_from, jpeg_consistency
+        self.init_from, self.jpeg_consistency, self.input_model = init_from, jpeg_consistency, input_model
+        self._input_restorer: list = []  # the loaded input model; kept out of the state dict and the optimizers
         self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
         self._lpips: list = []  # LPIPS network when monitored; kept out of the state dict
         if monitor == "val/lpips":
@@ -98,6 +107,21 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
         if self.init_from and self.trainer.ckpt_path is None:
             warm_start(self, self.init_from)
         super().on_fit_start()
+
+    def through_input_model(self, batch: dict) -> dict:
+        """The batch with its degraded images passed through `input_model` (loaded on first use), or as it is."""
+        if self.input_model is None:
+            return batch
+        degraded = batch["degraded"]
+        if not self._input_restorer:
+            from lightning_gan.inference.loading import load_restorer  # inference imports models: load late
+
+            self._input_restorer.append(load_restorer(self.input_model, degraded.device, half=False))
+        restored = self._input_restorer[0](degraded.float(), tile=max(degraded.shape[-2:]))
+        return {**batch, "degraded": restored.to(degraded.dtype).contiguous(memory_format=_layout(degraded))}
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        return super().training_step(self.through_input_model(batch), batch_idx)
 
     def generate(self, batch: dict) -> Tensor:
         return self.generator(self.network_input(batch["degraded"], batch.get("mask")))
@@ -150,6 +174,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
         self._log_fidelity("test")
 
     def _evaluate(self, batch: dict, batch_idx: int, stage: str) -> None:
+        batch = self.through_input_model(batch)
         clean = batch["clean"]
         enhanced = self.enhance(batch["degraded"], batch.get("mask"))
         if enhanced.shape != clean.shape:

@@ -351,3 +351,31 @@ def test_a_deeper_nafnet_warm_started_from_a_shallower_one_computes_what_it_did(
         load_grown(EAGAN(generator="edsr", width=8, blocks=2).generator, EAGAN(generator="edsr", width=8, blocks=1).generator.state_dict())
     with pytest.raises(ValueError, match="level_blocks is for --model.generator nafnet"):
         EAGAN(generator="edsr", width=8, blocks=1, level_blocks=2)
+
+
+def test_input_model_feeds_the_generator_what_the_stage_before_it_makes_and_is_not_saved(two_class_folder, tmp_path):
+    """`input_model` (a cascade's earlier stage, frozen): training and validation batches reach the generator through
+    it; it adds nothing to the state dict or the optimizers, and a missing model is named."""
+    from conftest import save_checkpoint
+
+    torch.manual_seed(0)
+    before = EAGAN(width=8, blocks=1, d_width=8, d_layers=2)
+    torch.nn.init.normal_(before.generator_ema.module.tail.weight, std=0.1)  # not the identity
+    checkpoint = save_checkpoint(before, tmp_path / "before.ckpt")
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8, d_layers=2, input_model=str(checkpoint))
+    keys = set(model.state_dict())
+    seen = []
+    original = model.generate
+    model.generate = lambda batch: seen.append(batch["degraded"].clone()) or original(batch)
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=1, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, num_sanity_val_steps=0)
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="downscale2", batch_size=2)
+    trainer.fit(model, datamodule=data)
+    assert seen and set(model.state_dict()) == keys
+    batch = {"degraded": torch.rand(2, 3, 8, 8), "clean": torch.rand(2, 3, 16, 16)}
+    torch.testing.assert_close(model.through_input_model(batch)["degraded"], before.eval().enhance(batch["degraded"]))
+    assert not torch.allclose(model.through_input_model(batch)["degraded"], batch["degraded"], atol=1e-3)
+
+    missing = EAGAN(width=8, blocks=1, input_model=str(tmp_path / "nowhere.safetensors"))
+    with pytest.raises(ValueError, match="nowhere.safetensors"):
+        missing.through_input_model(batch)
