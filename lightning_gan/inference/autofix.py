@@ -259,6 +259,9 @@ class Fixer:
             if isinstance(restorer, str):
                 report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
                 continue
+            if stage == "upscale" and "dejpeg" in report.done and restorer.before is not None \
+                    and restorer.before.name == self.restorer("dejpeg").name:
+                restorer = restorer.alone()  # an upscaler trained behind JPEG repair: the repair is not done twice
             extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)
             report.steps.append(step)

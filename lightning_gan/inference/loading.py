@@ -59,9 +59,12 @@ def _from_module(name: str, model, device: torch.device, strength: float = 1.0, 
     if strength < 0:
         raise ModelError(f"--strength must be >= 0, got {strength}")
     try:
-        return make(name, device, strength, half)
+        restorer = make(name, device, strength, half)
     except ValueError as error:
         raise ModelError(str(error)) from error
+    if getattr(model, "input_model", None):  # trained behind an earlier stage: run it first, as in training
+        restorer.before = load_restorer(model.input_model, device, half=half)
+    return restorer
 
 
 def load_checkpoint_model(path: Path):

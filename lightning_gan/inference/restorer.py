@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +48,13 @@ class Restorer:
     # Applied to the whole result after tiling: (input, result) -> result, e.g. JPEG consistency (nets.jpeg), which
     # needs the 8 x 8 grid of the whole photo.
     finish: Callable[[Tensor, Tensor], Tensor] | None = None
+    # A cascade's earlier stage the model was trained behind (`input_model`, e.g. `dejpeg` before `sr2x`): run on
+    # the input first, so the model gets what it learned from. `alone()` drops it for a caller that ran it already.
+    before: Restorer | None = None
+
+    def alone(self) -> Restorer:
+        """This restorer without its earlier stage (`before`)."""
+        return replace(self, before=None)
 
     @torch.no_grad()
     def __call__(self, degraded: Tensor, mask: Tensor | None = None, tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
@@ -55,6 +62,8 @@ class Restorer:
             raise ModelError(f"{self.name} inpaints: give it a mask (white = area to fill)")
         if mask is not None and mask.shape[-2:] != degraded.shape[-2:]:
             raise ModelError(f"mask size {tuple(mask.shape[-2:])} differs from the image size {tuple(degraded.shape[-2:])}")
+        if self.before is not None:
+            degraded = self.before(degraded, tile=tile, overlap=overlap)
         degraded = degraded.to(self.device)
         mask = mask.to(self.device) if mask is not None else None
         if mask is not None and self.working_size and max(degraded.shape[-2:]) > self.working_size:

@@ -65,6 +65,26 @@ def test_a_small_jpeg_gets_repair_then_upscale_to_the_size_asked_for(clean):
     assert fixed.shape == (3, 96, 96)
 
 
+def test_an_upscaler_trained_behind_jpeg_repair_is_not_given_the_repair_twice(clean):
+    """An upscaler with an earlier stage (`Restorer.before`, a model trained with `input_model`) runs it itself
+    when fix did not repair the photo, and runs alone after fix's own `dejpeg`."""
+    calls = []
+    counted = fake("dejpeg", lambda x: calls.append(1) or x)
+    up = Restorer("up", lambda x, m: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), 2, False,
+                  before=counted)
+    buffer = io.BytesIO()
+    Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).resize((48, 48)).save(
+        buffer, "JPEG", quality=30)
+    small = tensor(Image.open(buffer))
+    smooth = fake("dejpeg", lambda x: F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1))
+    _, report = Fixer(min_size=96, models={"dejpeg": smooth, "upscale": up}).fix(small, quality=30)
+    assert report.done == ["dejpeg", "upscale"] and calls == []
+    png = F.interpolate(clean[None], size=(48, 48), mode="bilinear", antialias=True, align_corners=False)[0]
+    assert not make_plan(png).compressed
+    _, report = Fixer(min_size=96, models={"dejpeg": smooth, "upscale": up}).fix(png)
+    assert report.done == ["upscale"] and calls == [1]
+
+
 def test_a_high_quality_jpeg_and_a_large_photo_are_left_alone(clean):
     assert make_plan(clean, quality=95, min_size=96).stages == []
 

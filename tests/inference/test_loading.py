@@ -43,3 +43,24 @@ def test_an_exported_safetensors_loads_like_its_shipped_name(tmp_path):
     (tmp_path / "mine.json").unlink()
     with pytest.raises(ModelError, match="no card mine.json beside it"):
         load_model_object(str(tmp_path / "mine.safetensors"))
+
+
+def test_a_model_trained_behind_an_earlier_stage_runs_it_first(tmp_path):
+    """`input_model` in training -> the loaded restorer runs that model on the input before its own network, as the
+    model was trained; `alone()` is the network by itself."""
+    import torch
+    from conftest import save_checkpoint
+
+    from lightning_gan.models.eagan import EAGAN
+
+    torch.manual_seed(0)
+    before = EAGAN(width=8, blocks=1, d_width=8, d_layers=2)
+    torch.nn.init.normal_(before.generator_ema.module.tail.weight, std=0.1)  # not the identity
+    first = save_checkpoint(before, tmp_path / "first.ckpt")
+    second = save_checkpoint(EAGAN(generator="edsr", width=8, blocks=1, scale=2, input_model=str(first)),
+                             tmp_path / "second.ckpt")
+    photo = torch.rand(1, 3, 16, 16)
+    cascade = load_restorer(str(second))
+    assert cascade.before is not None and cascade.alone().before is None
+    torch.testing.assert_close(cascade(photo), cascade.alone()(load_restorer(str(first))(photo)))
+    assert not torch.allclose(cascade(photo), cascade.alone()(photo), atol=1e-3)
