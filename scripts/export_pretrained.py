@@ -82,6 +82,7 @@ def model_card() -> str:
         what = f"degradation: `{card['degradation']}`; data" if card.get("degradation") else "data"
         lines += [f"## `{card['name']}`", "",
                   f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
+                  *([f"- runs `{hp['input_model']}` on its input first (it was trained behind it)"] if hp.get("input_model") else []),
                   f"- {what}: {t['data']}, {t['split']}, {t['crops']}",
                   f"- training: {t['epochs']} epochs, {t['generator_steps']} generator steps, {t['minutes']} min on {t['hardware']}",
                   *([f"- training mix: {t['data']} plus " + ", ".join(f"{Path(k).name} ({v:.0%} of draws)" for k, v in t["mix"].items())]
