@@ -12,6 +12,9 @@ Three sets:
   high-pass standard deviation there). Under 1: the noise rose less than the brightness.
 - `small_jpeg`: Kodak24 halved (bicubic, antialiased) and saved as JPEG quality 30, then `fix --min-size 500` (back
   to 500 px) against bicubic enlargement of the JPEG.
+  Where the decibels go (`breakdown`, per photo and mean): at the small size the JPEG and `dejpeg`'s repair against
+  the clean halving; at full size bicubic of the repair, the x2 upscaler alone on the repair and on the clean
+  halving (the ceiling if the repair were perfect), and bicubic of the clean halving.
 - `do_no_harm`: clean photos of other kinds, PSNR of `fix`'s output against the photo: 30 studio shots on white or
   light grey made from the natural photos (`benchmarks/enhance_ood.py`'s seeded set; the largest shift of the
   background's mean colour too, in 8-bit levels) and every 25th Grocery Store test photo (shelf photos, JPEG files:
@@ -98,6 +101,19 @@ def summary(values: list[float]) -> dict:
     return {"mean": statistics.fmean(values), "median": statistics.median(values), "worst": min(values)}
 
 
+def breakdown(half: torch.Tensor, jpeg: torch.Tensor, x: torch.Tensor, repair, upscale) -> dict:
+    """PSNR of each piece of the small-JPEG path (see the module docstring): small-size rows against the clean
+    halving `half`, full-size rows against the original `x`."""
+    def bicubic(small: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(small[None], size=x.shape[1:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
+
+    with torch.no_grad():
+        repaired = repair(jpeg[None])[0].cpu()
+        return {"small_jpeg": psnr(jpeg, half), "small_repaired": psnr(repaired, half),
+                "bicubic_of_repaired": psnr(bicubic(repaired), x), "upscaler_on_repaired": psnr(upscale(repaired[None])[0].cpu(), x),
+                "bicubic_of_clean_half": psnr(bicubic(half), x), "upscaler_on_clean_half": psnr(upscale(half[None])[0].cpu(), x)}
+
+
 def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
     """`fix` on clean studio shots and clean shelf photos: PSNR against themselves (untouched = 100 dB)."""
     from lightning_gan.data.studio import background_shift, seeded_studio_shots
@@ -170,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     dark = {k: statistics.fmean(v) for k, v in table.items()}
     dark_lift = {k: statistics.fmean(v) for k, v in lifts.items()}
 
-    small_rows, small = [], {"bicubic": [], "fix": []}
+    small_rows, small, pieces = [], {"bicubic": [], "fix": []}, []
+    repair, upscale = load_restorer("dejpeg"), load_restorer("sr2x").alone()  # what fix runs on these photos
     for name, x, image in photos:
         half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
         buffer = io.BytesIO()
@@ -185,12 +202,17 @@ def main(argv: list[str] | None = None) -> int:
         small["bicubic"].append(psnr(bicubic, x))
         small["fix"].append(psnr(fixed, x))
         small_rows.append((name, [bicubic, fixed, x], plan_text(report)))
-        results["small_jpeg"][name] = {"bicubic": small["bicubic"][-1], "fix": small["fix"][-1], "report": report.as_dict()}
+        half_x = torch.from_numpy(np.asarray(half).copy()).permute(2, 0, 1).float() / 255
+        pieces.append(breakdown(half_x, small_x, x, repair, upscale))
+        results["small_jpeg"][name] = {"bicubic": small["bicubic"][-1], "fix": small["fix"][-1], "report": report.as_dict(),
+                                       "breakdown": pieces[-1]}
     small_mean = {k: statistics.fmean(v) for k, v in small.items()}
+    small_pieces = {k: statistics.fmean(p[k] for p in pieces) for k in pieces[0]} if pieces else {}
 
     harm = do_no_harm(fixer, args.natural, args.grocery)
     results["do_no_harm"] = harm
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
+                          "small_jpeg_breakdown": small_pieces,
                           "do_no_harm": {k: v["summary"] for k, v in harm.items()}}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
     print(f"mean {clean['mean']:.2f} dB, median {clean['median']:.2f}, worst {clean['worst']:.2f}, untouched {untouched}")
@@ -200,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {k} | {v:.2f} | {dark_lift[k]:.2f} |" if k in dark_lift else f"| {k} | {v:.2f} | |")
     print("\n## Kodak24 halved, JPEG quality 30, back to 500 px: PSNR against the original")
     print(f"| bicubic | {small_mean['bicubic']:.2f} |\n| fix --min-size 500 | {small_mean['fix']:.2f} |")
+    print("\nwhere the decibels go (small: against the clean halving; full: against the original):")
+    print("| piece | PSNR |\n|---|---|")
+    for k, v in small_pieces.items():
+        print(f"| {k} | {v:.2f} |")
     print("\n## Do no harm: clean photos of other kinds, fix against the photo itself")
     print("| set | photos | mean PSNR | worst | untouched | largest background shift |\n|---|---|---|---|---|---|")
     for key, part in harm.items():
