@@ -122,8 +122,9 @@ class ImageRestoration(RestorationRules):
 
     def __init__(self, generator: nn.Module, hparams: dict, scale: int = 1, use_mask: bool = False,
                  prefill_holes: bool = True, noise_map: bool = False, noise_estimator: str = "haar",
-                 noise_floor: float = 0.0, jpeg_consistency: bool = False):
+                 noise_floor: float = 0.0, jpeg_consistency: bool = False, input_model: str | None = None):
         self.inference_generator, self.hparams = generator.requires_grad_(False), SimpleNamespace(**hparams)
+        self.input_model = input_model  # the earlier stage it was trained behind; its restorer runs it first
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
         self.noise_estimator, self.noise_floor = noise_estimator, noise_floor
         self.jpeg_consistency = jpeg_consistency

@@ -64,3 +64,9 @@ def test_a_model_trained_behind_an_earlier_stage_runs_it_first(tmp_path):
     assert cascade.before is not None and cascade.alone().before is None
     torch.testing.assert_close(cascade(photo), cascade.alone()(load_restorer(str(first))(photo)))
     assert not torch.allclose(cascade(photo), cascade.alone()(photo), atol=1e-3)
+
+    from lightning_gan.inference.loading import export_pretrained
+
+    export_pretrained(second, "second", tmp_path, {})  # a shipped card loads without Lightning: the same cascade
+    shipped = load_restorer(str(tmp_path / "second.safetensors"))
+    assert shipped.before is not None and shipped.before.name == str(first)
