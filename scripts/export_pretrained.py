@@ -52,11 +52,13 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
 
 
 def without_paths(value, ckpt: Path):
-    """The card's facts with the checkpoint's path (a folder on the machine that trained it, e.g. /tmp/...) cut to
-    its file name, in values and keys alike: a shipped card names no folder of ours."""
+    """The card's facts with the checkpoint's path (a folder on the machine that trained it, e.g. /tmp/...) and any
+    other absolute path (an evaluation's picture) cut to the file name, in values and keys alike: a shipped card names
+    no folder of ours."""
     folder = str(Path(ckpt).parent) + "/"
     if isinstance(value, str):
-        return value.replace(folder, "")
+        value = value.replace(folder, "")
+        return Path(value).name if value.startswith("/") and " " not in value else value
     if isinstance(value, dict):
         return {without_paths(k, ckpt): without_paths(v, ckpt) for k, v in value.items()}
     if isinstance(value, list):

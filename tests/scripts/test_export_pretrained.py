@@ -39,10 +39,12 @@ def test_super_resolution_tables():
 
 
 def test_a_card_names_no_folder_of_the_machine_that_trained_it():
-    facts = {"training": {"checkpoint": "/tmp/cands/c4.ckpt"}, "test": {"rows": [{"method": "/tmp/cands/c4.ckpt"}]},
+    facts = {"training": {"checkpoint": "/tmp/cands/c4.ckpt"}, "test": {"rows": [{"method": "/tmp/cands/c4.ckpt"}],
+                                                                        "cases": {"png": "/work/scores/worst_best.png"}},
              "out_of_domain": {"clean": {"/tmp/cands/c4.ckpt": {"psnr": 30.0}, "bicubic": {"psnr": 28.0}}}}
     clean = export_pretrained.without_paths(facts, Path("/tmp/cands/c4.ckpt"))
     assert clean["training"]["checkpoint"] == "c4.ckpt" and clean["test"]["rows"][0]["method"] == "c4.ckpt"
+    assert clean["test"]["cases"]["png"] == "worst_best.png"
     assert set(clean["out_of_domain"]["clean"]) == {"c4.ckpt", "bicubic"} and "/tmp" not in str(clean)
 
 
