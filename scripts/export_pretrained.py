@@ -34,8 +34,8 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
             # more training folders and their shares of the draws, studio shots, photos left clean
             **{k: data[k] for k in ("mix", "studio_share", "clean_share") if data.get(k)},
         },
-        "test": json.loads(results[0].read_text()) if results else None,
-        "more_tests": [json.loads(r.read_text()) for r in results[1:]],  # other presets, e.g. camera_noise
+        "test": summary_of(results[0]) if results else None,
+        "more_tests": [summary_of(r) for r in results[1:]],  # other presets, e.g. camera_noise
         "do_no_harm": json.loads(harm.read_text()) if harm else None,
         "generation": json.loads(scores.read_text()) if scores else None,  # a generator's score-generator JSON
         "out_of_domain": json.loads(ood.read_text()) if ood else None,  # benchmarks/enhance_ood.py JSON
@@ -49,6 +49,13 @@ def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: fl
         model_class(card["class_path"])(**card["hparams"])
         (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2))
     return card
+
+
+def summary_of(results: Path) -> dict:
+    """An evaluation's JSON without its per-photo scores (they stay in the evaluation's file, not in the card)."""
+    result = json.loads(results.read_text())
+    result.pop("photos", None)
+    return result
 
 
 def without_paths(value, ckpt: Path):

@@ -4,8 +4,9 @@
 
 Whole images (not crops), each degraded with the preset's fixed evaluation setting and its own seed. PSNR and SSIM
 on RGB in [0, 1]; for super-resolution also on the Y channel (BT.601) with a border of `scale` pixels cropped, the
-protocol of the SR papers; LPIPS when its backbone weights are in the torch hub cache. Writes a JSON file, prints a
-Markdown table, and saves a PNG of the worst and best case of the first model.
+protocol of the SR papers; LPIPS when its backbone weights are in the torch hub cache. Writes a JSON file (with each
+photo's PSNR by method, `photos`, Y for super-resolution: which photos a change moved), prints a Markdown table, and
+saves a PNG of the worst and best case of the first model.
 
 `--degradation none` feeds the clean photos themselves: the do-no-harm check (a good photo should come out nearly
 unchanged). `--no-reference` needs no clean photos at all, for a shop's own pictures: per method the mean luma change,

@@ -170,6 +170,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     texture = scale == 1 and args.degradation not in MASK_PRESETS  # same-size repair: was the texture kept?
     megapixels = 0.0  # of the degraded inputs each method processed
     cases = []  # (psnr of the first method, degraded, output, clean)
+    photos: dict[str, dict[str, float]] = {}  # photo -> method -> PSNR (Y for super-resolution): what a change moved
     skipped = []
     for index, record in enumerate(tqdm(records, desc="evaluate", unit="img")):
         clean = read_photo(record.path, device, skipped)
@@ -193,6 +194,7 @@ def evaluate(args: argparse.Namespace) -> dict:
             seconds[method.name] += time.perf_counter() - start
             row = scores(output, clean, scale, lpips, degraded.mask, texture)
             totals[method.name].append(row)
+            photos.setdefault(record.path.name, {})[method.name] = round(row.get("psnr_y", row["psnr"]), 3)
             if number == 0:
                 cases.append((row["psnr"], degraded.image.cpu(), output.cpu(), clean.cpu(), str(record.path)))
     if not cases:
@@ -209,7 +211,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     return {
         "data": str(args.data or SAMPLE_ROOT), "split": args.split, "degradation": args.degradation, "scale": scale,
         "every": args.every, "eval_seed": args.eval_seed, "device": device, "lpips": lpips_note or "computed",
-        "skipped": skipped, "rows": rows, "_cases": cases,
+        "skipped": skipped, "rows": rows, "photos": photos, "_cases": cases,
     }
 
 

@@ -166,6 +166,9 @@ def test_evaluate_writes_json_table_and_picture(tmp_path, capsys):
     assert set(methods) == {"median_filter", "gaussian_filter", "input"}
     assert all(row["images"] == 3 for row in result["rows"])
     assert methods["gaussian_filter"]["psnr"] > methods["input"]["psnr"]
+    photos = result["photos"]  # each photo's score by method: which photos a change moved
+    assert len(photos) == 3 and all(set(scores) == {"median_filter", "gaussian_filter"} for scores in photos.values())
+    assert sum(s["gaussian_filter"] for s in photos.values()) / 3 == pytest.approx(methods["gaussian_filter"]["psnr"], abs=1e-2)
     assert "| gaussian_filter |" in capsys.readouterr().out
     assert (tmp_path / "res_worst_best.png").is_file()
     with pytest.raises(SystemExit):  # the JSON exists: no silent overwrite
