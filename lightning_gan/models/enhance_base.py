@@ -17,10 +17,6 @@ from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (esti
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
 
-def _layout(x: Tensor) -> torch.memory_format:
-    return torch.channels_last if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
-
-
 def enlarge(image: Tensor, size: tuple[int, int]) -> Tensor:
     """Bicubic resize to `size` (no-op when already there): puts a low-resolution input beside its target."""
     if tuple(image.shape[-2:]) == tuple(size):
@@ -67,8 +63,8 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
             and zeros in the new ones, so the warm-started generator computes exactly what the source did.
         input_model: a shipped model name or exported file that every degraded input (training, validation, test)
             goes through first, frozen and never saved with this model: the stage before this one in a cascade
-            (`dejpeg` before `sr2x` in `fix`), so the model learns the inputs it will be given there. Inference
-            does not run it; the caller does (`fix` repairs a JPEG before enlarging it).
+            (`dejpeg` before `sr2x` in `fix`), so the model learns the inputs it will be given there. The loaded
+            model runs it first too (`Restorer.before`); `fix`, which repairs a JPEG itself, runs the model alone.
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
@@ -118,7 +114,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
 
             self._input_restorer.append(load_restorer(self.input_model, degraded.device, half=False))
         restored = self._input_restorer[0](degraded.float(), tile=max(degraded.shape[-2:]))
-        return {**batch, "degraded": restored.to(degraded.dtype).contiguous(memory_format=_layout(degraded))}
+        return {**batch, "degraded": restored.to(degraded.dtype)}  # training_step sets the memory format after this
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         return super().training_step(self.through_input_model(batch), batch_idx)
