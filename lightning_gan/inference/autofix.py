@@ -251,22 +251,38 @@ class Fixer:
                  "notes": plan.notes}
         report = FixReport(found, size_in=(photo.shape[2], photo.shape[1]))
         x = photo
+        planned = [stage for stage, _ in plan.stages]
         for stage, why in plan.stages:
             if plan_only:
                 report.steps.append(Step(stage, False, why, planned=True))
                 continue
             restorer = self.restorer(stage, self.upscaler(x) if stage == "upscale" else None)
+            if stage == "dejpeg" and "upscale" in planned:  # a repair trained with the upscaler repairs what it enlarges
+                own = self.repair_of(self.restorer("upscale", self.upscaler(x)))
+                restorer = own if own is not None and own.name != self.dejpeg_name else restorer
             if isinstance(restorer, str):
                 report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
                 continue
-            if stage == "upscale" and "dejpeg" in report.done and restorer.before is not None \
-                    and restorer.before.name == self.restorer("dejpeg").name:
+            if stage == "upscale" and "dejpeg" in report.done and self.repair_of(restorer) is not None:
                 restorer = restorer.alone()  # an upscaler trained behind JPEG repair: the repair is not done twice
             extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)
             report.steps.append(step)
         report.size_out = (x.shape[2], x.shape[1])
         return x, report
+
+    def repair_of(self, upscaler: Restorer | str) -> Restorer | None:
+        """The JPEG repair `upscaler` was trained behind (its `before`): the `dejpeg` stage's model, or a copy of it
+        trained with the upscaler (named `upscaler/dejpeg`), which then repairs the photos it will enlarge."""
+        before, dejpeg = getattr(upscaler, "before", None), self.dejpeg_name
+        if before is None or not (before.name == dejpeg or before.name.endswith(f"/{dejpeg}")):
+            return None
+        return before
+
+    @property
+    def dejpeg_name(self) -> str:
+        spec = self.models["dejpeg"]
+        return spec.name if isinstance(spec, Restorer) else spec
 
     def _run(self, restorer: Restorer, x: Tensor) -> Tensor:
         out = restorer(x[None], tile=self.tile, overlap=self.overlap)[0].cpu()
@@ -277,6 +293,8 @@ class Fixer:
     def _dejpeg(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
         out = self._run(restorer, x)
         before, after = blockiness(x), blockiness(out)
+        if "/" in restorer.name:  # the upscaler's own repair
+            why = f"{why}; with {restorer.name}"
         if after > max(before, 1.05):
             return x, Step("dejpeg", False, f"{why}; undone: blocking rose {before:.2f} -> {after:.2f}")
         return out, Step("dejpeg", True, f"{why}; blocking {before:.2f} -> {after:.2f}")

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from lightning_gan.inference.baselines import diffusion_fill
 from lightning_gan.inference.restorer import INPAINT_WORKING_SIZE, Restorer, fast_inference, global_restorer
 from lightning_gan.nets.builders import eagan_generator, encoder_decoder_generator, noise_generator
+from lightning_gan.nets.cascade import Cascade
 from lightning_gan.nets.io import NOISE_ESTIMATORS, ImageToImage, NoiseToImage, noise_level_map, pad_to_multiple, to_signed, to_unit
 
 
@@ -61,12 +62,20 @@ class RestorationRules:
     def restorer(self, name: str, device: torch.device, strength: float = 1.0, half: bool = False) -> Restorer:
         """Whole photos in, restored photos out (`lightning_gan.inference.Restorer`: tiling, working size): this
         model's EMA generator, fused for inference, with padding to the generator's size multiple, the hole's
-        prefill, and pixels outside the mask kept exactly."""
+        prefill, and pixels outside the mask kept exactly. A `Cascade` runs as its second stage's restorer with the
+        first stage's as `before`, named `name/input_model`."""
         if strength != 1.0 and not self.noise_map:
             raise ValueError(f"--strength needs a noise-level-aware model (trained with --model.noise_map true); {name} is not")
         self.to(device).eval()
         self.noise_strength = strength
         network = self.inference_generator
+        if isinstance(network, Cascade):
+            restorer = self._restorer(name, network.second, device, half)
+            restorer.before = stage_restorer(f"{name}/{self.input_model}", network.first, device, half)
+            return restorer
+        return self._restorer(name, network, device, half)
+
+    def _restorer(self, name: str, network: nn.Module, device: torch.device, half: bool) -> Restorer:
         if getattr(network, "global_operator", False):
             return global_restorer(name, network, device)
         multiple = getattr(network, "size_multiple", 1)  # e.g. the encoder-decoder needs sides divisible by 4
@@ -116,15 +125,27 @@ class RestorationRules:
         return module, tuple(inputs), names, ["restored"], True
 
 
+def stage_restorer(name: str, network: nn.Module, device: torch.device, half: bool = False) -> Restorer:
+    """A plain photo-to-photo network ([-1, 1] in and out, any size) as a restorer: a cascade's first stage."""
+    dtype = torch.float16 if half else torch.float32
+    generator = fast_inference(network).to(device, dtype)
+
+    def run(x: Tensor, m: Tensor | None) -> Tensor:
+        return to_unit(generator(to_signed(x.contiguous(memory_format=torch.channels_last)).to(dtype)).float())
+
+    return Restorer(name, run, 1, False, device)
+
 
 class ImageRestoration(RestorationRules):
     """A restoration model for inference: its generator and the rules above, nothing for training."""
 
     def __init__(self, generator: nn.Module, hparams: dict, scale: int = 1, use_mask: bool = False,
                  prefill_holes: bool = True, noise_map: bool = False, noise_estimator: str = "haar",
-                 noise_floor: float = 0.0, jpeg_consistency: bool = False, input_model: str | None = None):
+                 noise_floor: float = 0.0, jpeg_consistency: bool = False, input_model: str | None = None,
+                 train_input_model: bool = False):
         self.inference_generator, self.hparams = generator.requires_grad_(False), SimpleNamespace(**hparams)
         self.input_model = input_model  # the earlier stage it was trained behind; its restorer runs it first
+        self.train_input_model = train_input_model  # that stage trained with it: its weights are in this model
         self.scale, self.use_mask, self.prefill_holes, self.noise_map = scale, use_mask, prefill_holes, noise_map
         self.noise_estimator, self.noise_floor = noise_estimator, noise_floor
         self.jpeg_consistency = jpeg_consistency
@@ -198,6 +219,10 @@ def eagan(hparams: dict) -> ImageRestoration:
     settings = restoration_settings(hparams)
     channels = 3 + int(settings.get("use_mask", False)) + int(settings.get("noise_map", False))
     net = eagan_generator(**known(eagan_generator, hparams, in_channels=channels))
+    if settings.get("train_input_model"):  # the earlier stage's architecture from its card; the weights are ours
+        from lightning_gan.inference.loading import network_of  # loading imports the families: load late
+
+        net = Cascade(network_of(settings["input_model"]), net)
     return ImageRestoration(net, hparams, **settings)
 
 

@@ -62,7 +62,7 @@ def _from_module(name: str, model, device: torch.device, strength: float = 1.0, 
         restorer = make(name, device, strength, half)
     except ValueError as error:
         raise ModelError(str(error)) from error
-    if getattr(model, "input_model", None):  # trained behind an earlier stage: run it first, as in training
+    if getattr(model, "input_model", None) and restorer.before is None:  # trained behind a frozen earlier stage
         restorer.before = load_restorer(model.input_model, device, half=half)
     return restorer
 
@@ -165,6 +165,20 @@ def load_model_object(spec: str):
         return load_checkpoint_model(path)
     raise ModelError(f"--model {spec!r} is neither a checkpoint file, an exported .safetensors model nor a shipped "
                      f"model ({', '.join(pretrained_names()) or 'none'})")
+
+
+def network_of(spec: str):
+    """The generator network `spec` describes, its weights not loaded when it is a card (a shipped name or an exported
+    file): the architecture of a cascade's earlier stage, whose weights come with the cascade."""
+    path = PRETRAINED_DIR / f"{spec}.json" if spec in pretrained_names() else Path(spec).with_suffix(".json")
+    if Path(spec).suffix == ".safetensors" or spec in pretrained_names():
+        try:
+            card = json.loads(path.read_text())
+            return card_builder(card["class_path"])(dict(card["hparams"])).inference_generator
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ModelError(f"{path}: not a usable model card ({first_line(error)})") from error
+    with torch.device("cpu"):  # a checkpoint is loaded whole, also while a card is sized on the meta device
+        return load_model_object(spec).inference_generator
 
 
 def load_restorer(spec: str, device: str | torch.device = "cpu", strength: float = 1.0, half: bool | None = None) -> Restorer:

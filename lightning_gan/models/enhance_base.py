@@ -12,7 +12,8 @@ from torchvision.utils import make_grid
 from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.inference.families import RestorationRules
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.models.warm_start import generator_weights, load_grown, warm_start  # noqa: F401  (old import path)
+from lightning_gan.models.warm_start import generator_weights, load_grown, trainable_generator, warm_start  # noqa: F401
+from lightning_gan.nets.cascade import Cascade
 from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (estimate_noise: its old import path)
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1
 
@@ -65,6 +66,10 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
             goes through first, frozen and never saved with this model: the stage before this one in a cascade
             (`dejpeg` before `sr2x` in `fix`), so the model learns the inputs it will be given there. The loaded
             model runs it first too (`Restorer.before`); `fix`, which repairs a JPEG itself, runs the model alone.
+        train_input_model: train `input_model`'s network together with this one instead of keeping it frozen (a
+            `Cascade`, end to end: the final output's loss reaches the earlier stage, so the repair keeps what the
+            upscaler needs). Its fine-tuned weights are saved with this model and are the earlier stage it runs when
+            loaded; the shipped `input_model` gives only its starting weights (and the card its architecture).
     """
 
     def __init__(self, scale: int = 1, use_mask: bool = False, prefill_holes: bool = True, noise_map: bool = False,
@@ -72,9 +77,13 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
                  hole_weight: float = 0.0, adversarial_weight: float = 1.0, feature_matching_weight: float = 0.0,
                  grid_images: int = 8,
                  monitor: Literal["val/psnr", "val/ssim", "val/lpips"] = "val/psnr", init_from: str | None = None,
-                 jpeg_consistency: bool = False, input_model: str | None = None, **kwargs):
+                 jpeg_consistency: bool = False, input_model: str | None = None, train_input_model: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
+        if train_input_model and not input_model:
+            raise ValueError("--model.train_input_model needs --model.input_model (the stage to train with this model)")
         self.init_from, self.jpeg_consistency, self.input_model = init_from, jpeg_consistency, input_model
+        self.train_input_model = train_input_model
         self._input_restorer: list = []  # the loaded input model; kept out of the state dict and the optimizers
         self.monitor = (monitor, "min" if monitor == "val/lpips" else "max")
         self._lpips: list = []  # LPIPS network when monitored; kept out of the state dict
@@ -94,6 +103,8 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
         self.val_input = fidelity_metrics("_input")
 
     def set_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
+        if self.train_input_model:
+            generator = Cascade(trainable_generator(self.input_model), generator)
         if self.feature_matching_weight and not hasattr(discriminator, "features"):
             raise ValueError("--model.feature_matching_weight needs a discriminator with features (patch), "
                              f"not {type(discriminator).__name__}")
@@ -106,7 +117,7 @@ class EnhancementGAN(RestorationRules, AdversarialModule):
 
     def through_input_model(self, batch: dict) -> dict:
         """The batch with its degraded images passed through `input_model` (loaded on first use), or as it is."""
-        if self.input_model is None:
+        if self.input_model is None or self.train_input_model:  # a trained earlier stage is in the generator
             return batch
         degraded = batch["degraded"]
         if not self._input_restorer:

@@ -38,10 +38,39 @@ def warm_start(model: nn.Module, spec: str, weights: dict[str, Tensor] | None = 
         weights, theirs = generator_source(spec)
         ours, source_scale = getattr(model.hparams, "scale", 1), getattr(theirs, "scale", 1)
         if ours != source_scale:
-            weights = across_scales(model.generator.state_dict(), weights, spec, source_scale, ours)
-    load_grown(model.generator, weights, spec)
+            weights = across_scales(seeded(model.generator, weights).state_dict(), weights, spec, source_scale, ours)
+    load_grown(seeded(model.generator, weights), weights, spec)
     if getattr(model, "generator_ema", None) is not None:
-        load_grown(model.generator_ema.module, weights, spec)
+        load_grown(seeded(model.generator_ema.module, weights), weights, spec)
+
+
+def seeded(net: nn.Module, weights: dict[str, Tensor]) -> nn.Module:
+    """The part of `net` that `weights` seed: a cascade's second stage from a single generator (its first stage
+    already holds the shipped earlier stage's weights), else the whole network."""
+    from lightning_gan.nets.cascade import Cascade
+
+    if isinstance(net, Cascade) and not any(k.startswith(("first.", "second.")) for k in weights):
+        return net.second
+    return net
+
+
+def trainable_generator(spec: str) -> nn.Module:
+    """A copy of the inference generator of `spec` (shipped name, exported file or checkpoint) to train further as
+    the first stage of a `Cascade`: a plain photo-to-photo network (no upscaling, mask or noise map)."""
+    import copy
+
+    from lightning_gan.inference.loading import load_model_object
+    from lightning_gan.inference.restorer import ModelError
+
+    try:
+        model = load_model_object(spec)
+    except (ModelError, OSError, KeyError) as error:
+        raise ValueError(f"--model.input_model {spec}: {error}") from error
+    settings = vars(model.hparams) if not isinstance(model.hparams, dict) else model.hparams
+    if settings.get("scale", 1) != 1 or settings.get("use_mask") or settings.get("noise_map"):
+        raise ValueError(f"--model.train_input_model: {spec} is not a plain photo-to-photo model (scale 1, no mask, "
+                         "no noise map)")
+    return copy.deepcopy(model.inference_generator).float().requires_grad_(True)
 
 
 def across_scales(own: dict[str, Tensor], weights: dict[str, Tensor], spec: str, source_scale: int, scale: int) -> dict[str, Tensor]:

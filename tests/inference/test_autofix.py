@@ -85,6 +85,26 @@ def test_an_upscaler_trained_behind_jpeg_repair_is_not_given_the_repair_twice(cl
     assert report.done == ["upscale"] and calls == [1]
 
 
+def test_a_repair_trained_with_the_upscaler_repairs_the_photos_it_enlarges(clean):
+    """An upscaler whose earlier stage was trained with it (`Cascade`: its `before` is named `up/dejpeg`) has that
+    stage run as fix's `dejpeg` step, once, instead of the shipped repair; photos that are not enlarged keep it."""
+    calls, shipped = [], []
+    own = fake("up/dejpeg", lambda x: calls.append(1) or x)
+    up = Restorer("up", lambda x, m: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), 2, False,
+                  before=own)
+    repair = fake("dejpeg", lambda x: shipped.append(1) or x)
+    buffer = io.BytesIO()
+    Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).resize((48, 48)).save(
+        buffer, "JPEG", quality=30)
+    small = tensor(Image.open(buffer))
+    fixer = Fixer(min_size=96, models={"dejpeg": repair, "upscale": up})
+    fixed, report = fixer.fix(small, quality=30)
+    assert report.done == ["dejpeg", "upscale"] and calls == [1] and shipped == []
+    assert "up/dejpeg" in report.steps[0].why and fixed.shape == (3, 96, 96)
+    _, report = Fixer(min_size=48, models={"dejpeg": repair, "upscale": up}).fix(small, quality=30)
+    assert report.done == ["dejpeg"] and shipped == [1] and calls == [1]
+
+
 def test_a_high_quality_jpeg_and_a_large_photo_are_left_alone(clean):
     assert make_plan(clean, quality=95, min_size=96).stages == []
 

@@ -70,3 +70,31 @@ def test_a_model_trained_behind_an_earlier_stage_runs_it_first(tmp_path):
     export_pretrained(second, "second", tmp_path, {})  # a shipped card loads without Lightning: the same cascade
     shipped = load_restorer(str(tmp_path / "second.safetensors"))
     assert shipped.before is not None and shipped.before.name == str(first)
+
+
+def test_a_cascade_trained_end_to_end_runs_its_own_earlier_stage(tmp_path):
+    """`train_input_model` -> the loaded restorer's `before` is the fine-tuned first stage saved with the model (named
+    `model/input_model`), not the shipped input model; from a checkpoint and from an exported card alike."""
+    import torch
+    from conftest import save_checkpoint
+
+    from lightning_gan.inference.loading import export_pretrained
+    from lightning_gan.models.eagan import EAGAN
+    from lightning_gan.nets.io import to_signed, to_unit
+
+    torch.manual_seed(0)
+    first = save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, d_layers=2), tmp_path / "first.ckpt")
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=2, input_model=str(first), train_input_model=True)
+    tuned = model.generator_ema.module.first
+    torch.nn.init.normal_(tuned.tail.weight, std=0.1)  # as if fine-tuned: no longer the shipped first stage
+    second = save_checkpoint(model, tmp_path / "second.ckpt")
+    photo = torch.rand(1, 3, 16, 16)
+    for spec in (str(second), str(tmp_path / "second.safetensors")):
+        if spec.endswith(".safetensors"):
+            export_pretrained(second, "second", tmp_path, {})
+        cascade = load_restorer(spec)
+        assert cascade.before.name == f"{spec}/{first}"
+        torch.testing.assert_close(cascade.before(photo), to_unit(tuned.eval()(to_signed(photo))).clamp(0, 1),
+                                   atol=2e-3, rtol=0)  # fp16 weights in the card
+        assert not torch.allclose(cascade.before(photo), load_restorer(str(first))(photo), atol=1e-3)
+        torch.testing.assert_close(cascade(photo), cascade.alone()(cascade.before(photo)))

@@ -379,3 +379,56 @@ def test_input_model_feeds_the_generator_what_the_stage_before_it_makes_and_is_n
     missing = EAGAN(width=8, blocks=1, input_model=str(tmp_path / "nowhere.safetensors"))
     with pytest.raises(ValueError, match="nowhere.safetensors"):
         missing.through_input_model(batch)
+
+
+def test_train_input_model_trains_the_earlier_stage_with_the_model_and_saves_it(two_class_folder, tmp_path):
+    """`train_input_model`: the generator is a `Cascade` whose first stage starts as the input model's network, is
+    optimised with the rest (its weights move and are in the state dict), and a warm start from a single generator
+    seeds the second stage only; without `input_model` it is refused."""
+    from conftest import save_checkpoint
+
+    from lightning_gan.nets.cascade import Cascade
+    from lightning_gan.nets.io import to_signed, to_unit
+
+    torch.manual_seed(0)
+    before = EAGAN(width=8, blocks=1, d_width=8, d_layers=2)
+    torch.nn.init.normal_(before.generator_ema.module.tail.weight, std=0.1)  # not the identity
+    first = save_checkpoint(before, tmp_path / "before.ckpt")
+    seed = save_checkpoint(EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8), tmp_path / "seed.ckpt")
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8, d_layers=2, input_model=str(first),
+                  train_input_model=True, init_from=str(seed), adversarial_weight=0.0)
+    assert isinstance(model.generator, Cascade)
+    photo = torch.rand(1, 3, 8, 8)
+    torch.testing.assert_close(to_unit(model.generator.first.eval()(to_signed(photo))), before.eval().enhance(photo))
+    start = {k: v.clone() for k, v in model.generator.state_dict().items()}
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=0, logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, num_sanity_val_steps=0)
+    data = ProductImageDataModule(root=str(two_class_folder), image_size=16, degradation="downscale2", batch_size=2)
+    trainer.fit(model, datamodule=data)
+    seeded = EAGAN.load_from_checkpoint(seed, weights_only=True).generator.state_dict()
+    assert any(k.startswith("generator.first.") for k in model.state_dict())
+    assert not torch.equal(model.generator.first.tail.weight, start["first.tail.weight"])  # trained
+    assert not torch.equal(model.generator.second.tail.weight, seeded["tail.weight"])
+    batch = {"degraded": torch.rand(2, 3, 8, 8)}
+    assert model.through_input_model(batch) is batch  # the stage runs inside the generator, not before it
+
+    with pytest.raises(ValueError, match="train_input_model needs --model.input_model"):
+        EAGAN(width=8, blocks=1, train_input_model=True)
+
+
+def test_warm_start_seeds_a_cascades_second_stage_from_a_single_generator(tmp_path):
+    from conftest import save_checkpoint
+
+    from lightning_gan.models.warm_start import warm_start
+
+    torch.manual_seed(0)
+    first = save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, d_layers=2), tmp_path / "first.ckpt")
+    single = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8)
+    torch.nn.init.normal_(single.generator_ema.module.tail.weight, std=0.1)
+    source = save_checkpoint(single, tmp_path / "single.ckpt")
+    model = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8, input_model=str(first), train_input_model=True)
+    kept = model.generator.first.tail.weight.clone()
+    warm_start(model, str(source))
+    torch.testing.assert_close(model.generator.second.tail.weight, single.generator_ema.module.tail.weight)
+    torch.testing.assert_close(model.generator_ema.module.second.tail.weight, single.generator_ema.module.tail.weight)
+    assert torch.equal(model.generator.first.tail.weight, kept)
