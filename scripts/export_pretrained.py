@@ -18,6 +18,13 @@ import torch
 from lightning_gan.inference import PRETRAINED_DIR, export_pretrained
 
 
+def earlier_stage(hp: dict) -> str:
+    """The card line of a model trained behind an earlier stage (`input_model`), frozen or trained with it."""
+    if hp.get("train_input_model"):
+        return f"- runs its own `{hp['input_model']}` on its input first (that stage fine-tuned with it, end to end, and saved with it)"
+    return f"- runs `{hp['input_model']}` on its input first (it was trained behind it)"
+
+
 def export(ckpt: Path, name: str, results: list[Path] | Path | None, minutes: float, hardware: str, note: str,
            harm: Path | None = None, out_dir: Path = PRETRAINED_DIR, scores: Path | None = None,
            ood: Path | None = None, settings: dict | None = None) -> dict:
@@ -91,7 +98,7 @@ def model_card() -> str:
         what = f"degradation: `{card['degradation']}`; data" if card.get("degradation") else "data"
         lines += [f"## `{card['name']}`", "",
                   f"- model: {card['class_path'].rsplit('.', 1)[-1]} ({shape})",
-                  *([f"- runs `{hp['input_model']}` on its input first (it was trained behind it)"] if hp.get("input_model") else []),
+                  *([earlier_stage(hp)] if hp.get("input_model") else []),
                   f"- {what}: {t['data']}, {t['split']}, {t['crops']}",
                   f"- training: {t['epochs']} epochs, {t['generator_steps']} generator steps, {t['minutes']} min on {t['hardware']}",
                   *([f"- training mix: {t['data']} plus " + ", ".join(f"{Path(k).name} ({v:.0%} of draws)" for k, v in t["mix"].items())]

@@ -64,3 +64,10 @@ def test_jpeg_tables_carry_the_do_no_harm_rows():
     assert "| 20 | 29.02 | 30.24 | +1.22 |" in text
     assert "Kodak24 PNGs (never compressed) in: mean 59.34 dB, worst 48.10 dB (kodim18)" in text
     assert "studio shots on white / light grey in: mean 67.82 dB" in text and "0.01 grey levels" in text
+
+
+def test_the_card_says_which_earlier_stage_a_model_runs():
+    frozen = export_pretrained.earlier_stage({"input_model": "dejpeg"})
+    trained = export_pretrained.earlier_stage({"input_model": "dejpeg", "train_input_model": True})
+    assert "`dejpeg`" in frozen and "trained behind it" in frozen
+    assert "its own `dejpeg`" in trained and "saved with it" in trained
