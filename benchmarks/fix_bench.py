@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     dark_lift = {k: statistics.fmean(v) for k, v in lifts.items()}
 
     small_rows, small, pieces = [], {"bicubic": [], "fix": []}, []
-    repair, upscale = load_restorer("dejpeg"), load_restorer("sr2x").alone()  # what fix runs on these photos
+    upscaler = load_restorer("sr2x")  # what fix runs on these photos: the upscaler's own repair when it has one
+    repair, upscale = upscaler.before or load_restorer("dejpeg"), upscaler.alone()
     for name, x, image in photos:
         half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
         buffer = io.BytesIO()
