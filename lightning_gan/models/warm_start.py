@@ -33,9 +33,13 @@ UPSCALING_PARTS = ("up.", "tail.")
 
 def warm_start(model: nn.Module, spec: str, weights: dict[str, Tensor] | None = None) -> None:
     """`model`'s generator and its EMA copy set to the generator of `spec` (`load_grown`'s rules). A source that
-    upscales by another factor (`scale`) seeds everything but the upscaling parts (`UPSCALING_PARTS`)."""
+    upscales by another factor (`scale`) seeds everything but the upscaling parts (`UPSCALING_PARTS`); a cascade
+    seeds a single generator with its second stage, a single generator seeds a cascade's second stage."""
+    theirs = None
     if weights is None:
         weights, theirs = generator_source(spec)
+    weights = cascade_part(model.generator, weights)
+    if theirs is not None:
         ours, source_scale = getattr(model.hparams, "scale", 1), getattr(theirs, "scale", 1)
         if ours != source_scale:
             weights = across_scales(seeded(model.generator, weights).state_dict(), weights, spec, source_scale, ours)
@@ -44,12 +48,26 @@ def warm_start(model: nn.Module, spec: str, weights: dict[str, Tensor] | None = 
         load_grown(seeded(model.generator_ema.module, weights), weights, spec)
 
 
+def is_cascade(weights: dict[str, Tensor]) -> bool:
+    return any(k.startswith(("first.", "second.")) for k in weights)
+
+
+def cascade_part(net: nn.Module, weights: dict[str, Tensor]) -> dict[str, Tensor]:
+    """A cascade's weights seed a single generator with their second stage (the model; its earlier stage is not
+    part of a single generator): `init_from sr2x` is the upscaler. Other weights as they are."""
+    from lightning_gan.nets.cascade import Cascade
+
+    if isinstance(net, Cascade) or not is_cascade(weights):
+        return weights
+    return {k.removeprefix("second."): v for k, v in weights.items() if k.startswith("second.")}
+
+
 def seeded(net: nn.Module, weights: dict[str, Tensor]) -> nn.Module:
     """The part of `net` that `weights` seed: a cascade's second stage from a single generator (its first stage
     already holds the shipped earlier stage's weights), else the whole network."""
     from lightning_gan.nets.cascade import Cascade
 
-    if isinstance(net, Cascade) and not any(k.startswith(("first.", "second.")) for k in weights):
+    if isinstance(net, Cascade) and not is_cascade(weights):
         return net.second
     return net
 

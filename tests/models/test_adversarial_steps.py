@@ -432,3 +432,20 @@ def test_warm_start_seeds_a_cascades_second_stage_from_a_single_generator(tmp_pa
     torch.testing.assert_close(model.generator.second.tail.weight, single.generator_ema.module.tail.weight)
     torch.testing.assert_close(model.generator_ema.module.second.tail.weight, single.generator_ema.module.tail.weight)
     assert torch.equal(model.generator.first.tail.weight, kept)
+
+
+def test_a_cascade_seeds_a_single_generator_with_its_second_stage(tmp_path):
+    """`init_from` a model trained end to end with its earlier stage (the shipped `sr2x`): a single generator of the
+    second stage's architecture gets the second stage's weights."""
+    from conftest import save_checkpoint
+
+    from lightning_gan.models.warm_start import warm_start
+
+    torch.manual_seed(0)
+    first = save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, d_layers=2), tmp_path / "first.ckpt")
+    cascade = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8, input_model=str(first), train_input_model=True)
+    torch.nn.init.normal_(cascade.generator_ema.module.second.tail.weight, std=0.1)
+    source = save_checkpoint(cascade, tmp_path / "cascade.ckpt")
+    single = EAGAN(generator="edsr", width=8, blocks=1, scale=2, d_width=8)
+    warm_start(single, str(source))
+    torch.testing.assert_close(single.generator.tail.weight, cascade.generator_ema.module.second.tail.weight)
