@@ -71,6 +71,15 @@ def detailed_window(x: torch.Tensor, side: int) -> tuple[int, int]:
     return (index // energy.shape[-1]) * (side // 4), (index % energy.shape[-1]) * (side // 4)
 
 
+def column_title(spec: str, width: int = 128) -> str:
+    """A model spec as a sheet's column title that fits `width` px (the default font: about 6 px a character): a model
+    file by its folder and stem, cut from the left when still too long."""
+    path = Path(spec)
+    name = f"{path.parent.name}/{path.stem}" if path.suffix in (".safetensors", ".ckpt") else spec
+    chars = max(4, width // 6)
+    return name if len(name) <= chars else ".." + name[-(chars - 2):]
+
+
 def sheet(rows: list[list[torch.Tensor]], titles: list[str], path: Path, side: int = 128) -> None:
     cells = []
     for row in rows:
@@ -80,7 +89,7 @@ def sheet(rows: list[list[torch.Tensor]], titles: list[str], path: Path, side: i
     canvas = Image.new("RGB", (len(titles) * (side + 4), 18 + len(rows) * (side + 4)), "white")
     draw = ImageDraw.Draw(canvas)
     for j, title in enumerate(titles):
-        draw.text((j * (side + 4) + 2, 3), title, fill="black")
+        draw.text((j * (side + 4) + 2, 3), column_title(title, side), fill="black")
     for i, row in enumerate(cells):
         for j, cell in enumerate(row):
             canvas.paste(Image.fromarray(cell), (j * (side + 4), 18 + i * (side + 4)))
