@@ -259,7 +259,8 @@ class Fixer:
             restorer = self.restorer(stage, self.upscaler(x) if stage == "upscale" else None)
             if stage == "dejpeg" and "upscale" in planned:  # a repair trained with the upscaler repairs what it enlarges
                 own = self.repair_of(self.restorer("upscale", self.upscaler(x)))
-                restorer = own if own is not None and own.name != self.dejpeg_name else restorer
+                if own is not None and own.name != self.dejpeg_name:
+                    restorer, why = own, f"{why}; with {own.name}"
             if isinstance(restorer, str):
                 report.steps.append(Step(stage, False, f"{why}; skipped: {restorer}"))
                 continue
@@ -293,8 +294,6 @@ class Fixer:
     def _dejpeg(self, x: Tensor, restorer: Restorer, why: str) -> tuple[Tensor, Step]:
         out = self._run(restorer, x)
         before, after = blockiness(x), blockiness(out)
-        if "/" in restorer.name:  # the upscaler's own repair
-            why = f"{why}; with {restorer.name}"
         if after > max(before, 1.05):
             return x, Step("dejpeg", False, f"{why}; undone: blocking rose {before:.2f} -> {after:.2f}")
         return out, Step("dejpeg", True, f"{why}; blocking {before:.2f} -> {after:.2f}")
