@@ -119,15 +119,23 @@ def check_weights(weights: dict[str, Tensor], expected: dict[str, Tensor], sourc
             raise ModelError(f"{source}: {key} holds NaN or infinite values")
 
 
+def read_card(card_path: Path) -> tuple:
+    """What builds a card's model and its hyper-parameters; an unreadable card is one ModelError naming it."""
+    try:
+        card = json.loads(card_path.read_text())
+        return card_builder(card["class_path"]), dict(card["hparams"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ModelError(f"{card_path}: not a usable model card ({first_line(error)})") from error
+
+
 def load_pretrained_model(name: str, folder: Path = PRETRAINED_DIR):
     """A shipped model: fp16 generator weights (safetensors) plus the model's hyper-parameters (JSON card). A broken
     card or weights file is one ModelError naming it."""
     from safetensors.torch import load_file
 
     card_path, weights_path = folder / f"{name}.json", folder / f"{name}.safetensors"
+    build, hparams = read_card(card_path)
     try:
-        card = json.loads(card_path.read_text())
-        build, hparams = card_builder(card["class_path"]), dict(card["hparams"])
         with torch.device("meta"):  # the card's model built without memory: its size is checked before it is real
             shapes = {k: tuple(v.shape) for k, v in build(hparams).inference_generator.state_dict().items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -170,13 +178,10 @@ def load_model_object(spec: str):
 def network_of(spec: str):
     """The generator network `spec` describes, its weights not loaded when it is a card (a shipped name or an exported
     file): the architecture of a cascade's earlier stage, whose weights come with the cascade."""
-    path = PRETRAINED_DIR / f"{spec}.json" if spec in pretrained_names() else Path(spec).with_suffix(".json")
-    if Path(spec).suffix == ".safetensors" or spec in pretrained_names():
-        try:
-            card = json.loads(path.read_text())
-            return card_builder(card["class_path"])(dict(card["hparams"])).inference_generator
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ModelError(f"{path}: not a usable model card ({first_line(error)})") from error
+    if spec in pretrained_names() or Path(spec).suffix == ".safetensors":
+        card = PRETRAINED_DIR / f"{spec}.json" if spec in pretrained_names() else Path(spec).with_suffix(".json")
+        build, hparams = read_card(card)
+        return build(hparams).inference_generator
     with torch.device("cpu"):  # a checkpoint is loaded whole, also while a card is sized on the meta device
         return load_model_object(spec).inference_generator
 

@@ -12,7 +12,7 @@ from torchvision.utils import make_grid
 from lightning_gan.evaluation.metrics import fidelity_metrics, lpips_metric
 from lightning_gan.inference.families import RestorationRules
 from lightning_gan.models.base import AdversarialModule
-from lightning_gan.models.warm_start import generator_weights, load_grown, trainable_generator, warm_start  # noqa: F401
+from lightning_gan.models.warm_start import generator_weights, load_grown, trainable_generator, warm_start  # noqa: F401  (the first two: old import path)
 from lightning_gan.nets.cascade import Cascade
 from lightning_gan.nets.io import estimate_noise, to_signed  # noqa: F401  (estimate_noise: its old import path)
 from lightning_gan.training.losses import feature_matching_loss, weighted_l1

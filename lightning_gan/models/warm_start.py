@@ -38,38 +38,28 @@ def warm_start(model: nn.Module, spec: str, weights: dict[str, Tensor] | None = 
     theirs = None
     if weights is None:
         weights, theirs = generator_source(spec)
-    weights = cascade_part(model.generator, weights)
+    target, weights = cascade_fit(model.generator, weights)
     if theirs is not None:
         ours, source_scale = getattr(model.hparams, "scale", 1), getattr(theirs, "scale", 1)
         if ours != source_scale:
-            weights = across_scales(seeded(model.generator, weights).state_dict(), weights, spec, source_scale, ours)
-    load_grown(seeded(model.generator, weights), weights, spec)
+            weights = across_scales(target.state_dict(), weights, spec, source_scale, ours)
+    load_grown(target, weights, spec)
     if getattr(model, "generator_ema", None) is not None:
-        load_grown(seeded(model.generator_ema.module, weights), weights, spec)
+        load_grown(cascade_fit(model.generator_ema.module, weights)[0], weights, spec)
 
 
-def is_cascade(weights: dict[str, Tensor]) -> bool:
-    return any(k.startswith(("first.", "second.")) for k in weights)
-
-
-def cascade_part(net: nn.Module, weights: dict[str, Tensor]) -> dict[str, Tensor]:
-    """A cascade's weights seed a single generator with their second stage (the model; its earlier stage is not
-    part of a single generator): `init_from sr2x` is the upscaler. Other weights as they are."""
+def cascade_fit(net: nn.Module, weights: dict[str, Tensor]) -> tuple[nn.Module, dict[str, Tensor]]:
+    """The part of `net` that `weights` seed, and the weights for it: a single generator seeds a cascade's second
+    stage (its first stage already holds the earlier stage's weights); a cascade seeds a single generator with its
+    second stage (`init_from sr2x` is the upscaler); otherwise the whole network, as they are."""
     from lightning_gan.nets.cascade import Cascade
 
-    if isinstance(net, Cascade) or not is_cascade(weights):
-        return weights
-    return {k.removeprefix("second."): v for k, v in weights.items() if k.startswith("second.")}
-
-
-def seeded(net: nn.Module, weights: dict[str, Tensor]) -> nn.Module:
-    """The part of `net` that `weights` seed: a cascade's second stage from a single generator (its first stage
-    already holds the shipped earlier stage's weights), else the whole network."""
-    from lightning_gan.nets.cascade import Cascade
-
-    if isinstance(net, Cascade) and not is_cascade(weights):
-        return net.second
-    return net
+    is_cascade = any(k.startswith(("first.", "second.")) for k in weights)
+    if isinstance(net, Cascade) and not is_cascade:
+        return net.second, weights
+    if is_cascade and not isinstance(net, Cascade):
+        return net, {k.removeprefix("second."): v for k, v in weights.items() if k.startswith("second.")}
+    return net, weights
 
 
 def trainable_generator(spec: str) -> nn.Module:
