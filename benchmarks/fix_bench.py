@@ -187,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     dark_lift = {k: statistics.fmean(v) for k, v in lifts.items()}
 
     small_rows, small, pieces = [], {"bicubic": [], "fix": []}, []
-    upscaler = load_restorer("sr2x")  # what fix runs on these photos: the upscaler's own repair when it has one
-    repair, upscale = upscaler.before or load_restorer("dejpeg"), upscaler.alone()
+    upscaler = None  # what fix runs on these photos (`Fixer.upscaler`), with its own repair when it has one
     for name, x, image in photos:
         half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
         buffer = io.BytesIO()
@@ -204,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         small["fix"].append(psnr(fixed, x))
         small_rows.append((name, [bicubic, fixed, x], plan_text(report)))
         half_x = torch.from_numpy(np.asarray(half).copy()).permute(2, 0, 1).float() / 255
+        if upscaler is None:
+            upscaler = load_restorer(fixer_500.upscaler(small_x, quality))
+            repair, upscale = upscaler.before or load_restorer("dejpeg"), upscaler.alone()
+            print(f"breakdown with {upscaler.name} (repair: {repair.name})", file=sys.stderr)
         pieces.append(breakdown(half_x, small_x, x, repair, upscale))
         results["small_jpeg"][name] = {"bicubic": small["bicubic"][-1], "fix": small["fix"][-1], "report": report.as_dict(),
                                        "breakdown": pieces[-1]}
@@ -213,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     harm = do_no_harm(fixer, args.natural, args.grocery)
     results["do_no_harm"] = harm
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
-                          "small_jpeg_breakdown": small_pieces,
+                          "small_jpeg_breakdown": small_pieces, "small_jpeg_upscaler": upscaler.name if upscaler else None,
                           "do_no_harm": {k: v["summary"] for k, v in harm.items()}}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
     print(f"mean {clean['mean']:.2f} dB, median {clean['median']:.2f}, worst {clean['worst']:.2f}, untouched {untouched}")

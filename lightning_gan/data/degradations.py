@@ -289,6 +289,9 @@ SMALL_FILES = dict(scale=4, real_share=0.6, clean_share=0.2, quality=(30, 95))
 # `sr2x` (a photo a little under the size a listing needs, most often a thumbnail JPEG): the heavy degradation for
 # 40 %, a clean bicubic halving for 20 %, and that halving saved as a JPEG of quality 20-95 for 40 %.
 SMALL_FILES_2X = dict(scale=2, real_share=0.4, clean_share=0.2, quality=(20, 95))
+# `sr2x-jpeg` (what `fix` enlarges when the file is a JPEG saved at 90 or less and not resized since): a clean
+# halving saved as a JPEG of quality 20-90, every photo; 90 is where fix stops repairing a JPEG before enlarging it.
+JPEG_FILES_2X = dict(scale=2, real_share=0.0, clean_share=0.0, quality=(20, 90))
 
 PRESETS: dict[str, Preset] = {
     "lowlight": Preset((LOWLIGHT,)),
@@ -310,6 +313,7 @@ PRESETS: dict[str, Preset] = {
     "real_sr4x": Preset((Step(real, dict(scale=4), dict(scale=4)),), scale=4),
     "real_sr4x_mix": Preset((Step(real_or_small_file, SMALL_FILES, SMALL_FILES),), scale=4),
     "real_sr2x_mix": Preset((Step(real_or_small_file, SMALL_FILES_2X, SMALL_FILES_2X),), scale=2),
+    "jpeg_sr2x": Preset((Step(real_or_small_file, JPEG_FILES_2X, JPEG_FILES_2X),), scale=2),
     "stains": Preset(mask=True),  # `degrade` draws the mask and fills it
     "large_holes": Preset(mask=True),
     "holes_and_stains": Preset(mask=True),  # each photo gets one of the two masks (HOLES_SHARE)

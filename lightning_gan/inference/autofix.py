@@ -15,7 +15,8 @@ and says so, and a better model shipped under the same name is used without chan
    corrected: without a reference a warm scene and a cast look alike, and correcting casts harmed clean photos.
 3. `denoise`: at the noise level measured after tone (the analysis' level times the tone's gain, measured again on
    the toned photo rather than modelled), given to the noise-level-aware denoiser instead of its blind estimate.
-4. `upscale` (`sr2x` for enlargements by 2 or less when shipped, else `sr4x`): last, when the short side is under
+4. `upscale` (for enlargements by 2 or less `sr2x-jpeg` for a JPEG of quality 90 or less and `sr2x` for other
+   photos, each when shipped; else `sr4x`): last, when the short side is under
    `min_size`, so that no defect is enlarged; the model's result is resized to the size asked for and
    back-projected onto the photo (uncompressed) or onto its JPEG file's quantisation cells (`BACK_PROJECTION_STEPS`).
 """
@@ -40,6 +41,9 @@ MODELS = {"dejpeg": "dejpeg", "tone": "enhance", "denoise": "denoise", "upscale"
 # Enlargements by 2 or less (a thumbnail to a listing's size) use the x2 model when it is shipped: trained on halved
 # photos, JPEG-saved ones among them, it repairs and enlarges at once; `sr4x` shrunk to x2 gained 0.6 dB less.
 UPSCALE_X2 = "sr2x"
+# A JPEG saved at JPEG_QUALITY_ENLARGED or less goes to the x2 model trained on such files alone when it is shipped
+# (`sr2x`'s own mix spends 60 % of its training on other inputs): Kodak24 halved + JPEG 30, docs/results.md.
+UPSCALE_X2_JPEG = "sr2x-jpeg"
 
 DARK = 0.60  # luma of the brightest 1 % under this: underexposed by about 1 EV or more (Kodak24 at -2 EV: 0.40-0.56;
 # clean Kodak24 photos 0.69-1.0, dim but intended ones among them: those are left alone)
@@ -212,7 +216,7 @@ class Fixer:
         if key not in self._loaded:
             if isinstance(spec, Restorer):
                 self._loaded[key] = spec
-            elif spec in (*MODELS.values(), UPSCALE_X2) and spec not in pretrained_names():
+            elif spec in (*MODELS.values(), UPSCALE_X2, UPSCALE_X2_JPEG) and spec not in pretrained_names():
                 self._loaded[key] = f"no `{spec}` model is shipped with this version"
             else:
                 try:
@@ -221,13 +225,16 @@ class Fixer:
                     self._loaded[key] = str(error)
         return self._loaded[key]
 
-    def upscaler(self, x: Tensor) -> str | Restorer:
-        """The model that enlarges (3, H, W) `x` to `min_size`: the x2 one for a factor of 2 or less when it is shipped
-        and no other upscaler was asked for, else the stage's."""
-        factor = self.min_size / min(x.shape[1:])
-        if self.models["upscale"] == MODELS["upscale"] and factor <= 2 and UPSCALE_X2 in pretrained_names():
-            return UPSCALE_X2
-        return self.models["upscale"]
+    def upscaler(self, x: Tensor, quality: int | None = None) -> str | Restorer:
+        """The model that enlarges (3, H, W) `x` to `min_size`, when no other upscaler was asked for: for a factor of
+        2 or less the x2 one trained on JPEGs when `x` is a JPEG of `quality` JPEG_QUALITY_ENLARGED or less, else the
+        x2 one, each when it is shipped; else the stage's."""
+        if self.models["upscale"] != MODELS["upscale"] or not self.min_size or self.min_size / min(x.shape[1:]) > 2:
+            return self.models["upscale"]
+        shipped = pretrained_names()
+        if quality is not None and quality <= JPEG_QUALITY_ENLARGED and UPSCALE_X2_JPEG in shipped:
+            return UPSCALE_X2_JPEG
+        return UPSCALE_X2 if UPSCALE_X2 in shipped else self.models["upscale"]
 
     def __call__(self, photos: Tensor, mask: Tensor | None = None, tile: int | None = None, overlap: int | None = None) -> Tensor:
         """(B, 3, H, W) -> fixed photos (the Python API's restorer interface); photos that end at different sizes
@@ -256,9 +263,10 @@ class Fixer:
             if plan_only:
                 report.steps.append(Step(stage, False, why, planned=True))
                 continue
-            restorer = self.restorer(stage, self.upscaler(x) if stage == "upscale" else None)
+            upscaler = self.upscaler(x, plan.findings.jpeg_quality)
+            restorer = self.restorer(stage, upscaler if stage == "upscale" else None)
             if stage == "dejpeg" and "upscale" in planned:  # a repair trained with the upscaler repairs what it enlarges
-                own = self.repair_of(self.restorer("upscale", self.upscaler(x)))
+                own = self.repair_of(self.restorer("upscale", upscaler))
                 if own is not None and own.name != self.dejpeg_name:
                     restorer, why = own, f"{why}; with {own.name}"
             if isinstance(restorer, str):

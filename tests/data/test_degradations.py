@@ -5,6 +5,7 @@ from __future__ import annotations
 import kornia
 import pytest
 import torch
+import torch.nn.functional as F
 
 from lightning_gan.data.degradations import HOLES_SHARE, PRESETS, degrade, scale_of
 
@@ -12,7 +13,7 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 # Presets that draw per image (the small-file mixes are not: two images drawing the clean reduction come out the same;
 # their own tests count the kinds).
 RANDOM_PRESETS = [name for name in PRESETS if name not in ("grayscale", "downscale2", "downscale4", "none", "real_sr4x_mix",
-                                                           "real_sr2x_mix")]
+                                                           "real_sr2x_mix", "jpeg_sr2x")]
 CHANGING_PRESETS = [name for name in PRESETS if name != "none"]
 
 
@@ -248,3 +249,21 @@ def test_real_sr2x_mix_halves_each_photo_and_compresses_more_of_them_than_the_x4
     plain = (out - downscale(clean, None, 2).clamp(0, 1)).abs().flatten(1).amax(1) < 1e-6
     compressed = ~real & ~plain
     assert 20 <= int(real.sum()) <= 44 and 6 <= int(plain.sum()) <= 26 and 20 <= int(compressed.sum()) <= 44
+
+
+def test_jpeg_sr2x_halves_every_photo_and_saves_it_as_a_jpeg_of_quality_20_to_90(monkeypatch):
+    """`sr2x-jpeg`'s inputs: always the clean halving as a JPEG, never the real-world branch or a clean halving; its
+    pixels sit on the grid of a quality in 20-90 (read back with `nets.jpeg.estimate_quality`)."""
+    import lightning_gan.data.real_world as real_world
+    from lightning_gan.data.degradations import downscale
+    from lightning_gan.nets.jpeg import ON_GRID, estimate_quality
+
+    monkeypatch.setattr(real_world, "real_world", lambda x, draw, scale: torch.full_like(x[..., ::scale, ::scale], 0.5))
+    smooth = F.interpolate(torch.rand(24, 3, 16, 16, generator=torch.Generator().manual_seed(5)), size=(128, 128),
+                           mode="bicubic", align_corners=False).clamp(0, 1)
+    out = degrade(smooth, "jpeg_sr2x", seeds=torch.arange(24)).image
+    assert out.shape == (24, 3, 64, 64)
+    assert not (out == 0.5).flatten(1).all(1).any()
+    assert ((out - downscale(smooth, None, 2).clamp(0, 1)).abs().flatten(1).amax(1) > 1 / 255).all()
+    read = [estimate_quality(photo[None]) for photo in out[:8]]
+    assert all(score < ON_GRID and 15 <= quality <= 95 for quality, score in read), read

@@ -240,6 +240,35 @@ def test_an_enlargement_by_two_or_less_uses_the_x2_model_when_it_is_shipped(clea
     assert asked[-1] == "sr4x"
 
 
+def test_a_jpeg_of_quality_90_or_less_is_enlarged_by_the_x2_model_trained_on_jpegs(clean, monkeypatch):
+    """`sr2x-jpeg`, when shipped, takes the JPEGs that fix repairs before enlarging (quality <= 90); a PNG, a JPEG
+    saved at 95 and any enlargement over x2 keep their models; without it shipped, JPEGs go to `sr2x`."""
+    import lightning_gan.inference.autofix as autofix
+
+    asked = []
+
+    def loader(spec, device, half=None):
+        asked.append(spec)
+        factor = 2 if spec.startswith("sr2x") else 4
+        return Restorer(spec, lambda x, m: F.interpolate(x, scale_factor=factor, mode="bicubic", align_corners=False), factor, False)
+
+    shipped = [*autofix.MODELS.values(), autofix.UPSCALE_X2, autofix.UPSCALE_X2_JPEG]
+    monkeypatch.setattr(autofix, "pretrained_names", lambda: shipped)
+    monkeypatch.setattr(autofix, "load_restorer", loader)
+    keep = fake("keep", lambda x: x)
+    # the sample photo is a JPEG file (read from its pixels when no quality is given); resized, it is on no grid
+    off_grid = F.interpolate(clean[None], size=(90, 90), mode="bilinear", antialias=True, align_corners=False)[0].clamp(0, 1)
+    for photo, quality, min_size, expected in ((clean, 30, 192, "sr2x-jpeg"), (clean, 90, 192, "sr2x-jpeg"),
+                                               (clean, None, 192, "sr2x-jpeg"), (clean, 95, 192, "sr2x"),
+                                               (off_grid, None, 180, "sr2x"), (clean, 30, 288, "sr4x")):
+        fixed, report = Fixer(min_size=min_size, models={"dejpeg": keep}).fix(photo, quality=quality)
+        assert fixed.shape == (3, min_size, min_size) and asked[-1] == expected, (quality, min_size, asked)
+        assert expected in report.steps[-1].why
+    shipped.remove(autofix.UPSCALE_X2_JPEG)
+    Fixer(min_size=192, models={"dejpeg": keep}).fix(clean, quality=30)
+    assert asked[-1] == "sr2x"
+
+
 def test_a_stage_without_a_usable_model_is_skipped_and_says_why(clean):
     fixed, report = Fixer(min_size=192, models={"upscale": "no-such-model.ckpt", "dejpeg": fake("keep", lambda x: x)}).fix(clean)
     assert torch.equal(fixed, clean) and "no-such-model.ckpt" in report.steps[-1].why
