@@ -15,6 +15,8 @@ Three sets:
   Where the decibels go (`breakdown`, per photo and mean): at the small size the JPEG and `dejpeg`'s repair against
   the clean halving; at full size bicubic of the repair, the x2 upscaler alone on the repair and on the clean
   halving (the ceiling if the repair were perfect), and bicubic of the clean halving.
+- `studio_thumbnails`: the same 30 studio shots halved and saved as JPEG quality 85, `fix` back to full size against
+  bicubic: PSNR and the largest shift of the background (where a JPEG upscaler meets white).
 - `do_no_harm`: clean photos of other kinds, PSNR of `fix`'s output against the photo: 30 studio shots on white or
   light grey made from the natural photos (`benchmarks/enhance_ood.py`'s seeded set; the largest shift of the
   background's mean colour too, in 8-bit levels) and every 25th Grocery Store test photo (shelf photos, JPEG files:
@@ -129,6 +131,7 @@ def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
                           "done": report.done}
         out["studio"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),
                          "untouched": sum(r["psnr"] >= 100 for r in rows.values()), "background_shift": round(max(shifts), 2)}}
+        out["studio_thumbnails"] = studio_thumbnails(natural)
     if grocery.is_dir():
         rows = {}
         for path in sorted((grocery / "test").rglob("*.jpg"))[::25]:
@@ -139,6 +142,31 @@ def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
         out["grocery_test"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),
                                "untouched": sum(r["psnr"] >= 100 for r in rows.values())}}
     return out
+
+
+def studio_thumbnails(natural: Path, quality: int = 85) -> dict:
+    """The same studio shots halved and saved as a JPEG of `quality` (a shop's thumbnail: its studio JPEGs are
+    80-88), then `fix --min-size` back to full size, against bicubic: RGB PSNR against the shot and how far the white
+    or grey background moved (8-bit levels), so a model that enlarges JPEGs is checked where white must stay white."""
+    from lightning_gan.data.studio import STUDIO_SIZE, background_shift, seeded_studio_shots
+
+    fixer = Fixer(min_size=STUDIO_SIZE)
+    rows, upscalers = {}, set()
+    for name, shot, background in seeded_studio_shots(natural, 30):
+        image = Image.fromarray((shot[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+        half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
+        buffer = io.BytesIO()
+        half.save(buffer, "JPEG", quality=quality)
+        small = torch.from_numpy(np.asarray(Image.open(buffer).convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+        upscalers.add(str(fixer.upscaler(small, quality)))
+        fixed, _ = fixer.fix(small, quality=quality)
+        bicubic = F.interpolate(small[None], size=shot.shape[-2:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
+        rows[name] = {k: {"psnr": psnr(v, shot[0]), "background_shift": background_shift(v[None], shot, background)}
+                      for k, v in (("bicubic", bicubic), ("fix", fixed))}
+    return {"photos": rows, "quality": quality, "upscaler": sorted(upscalers),
+            "summary": {k: {"psnr": statistics.fmean(r[k]["psnr"] for r in rows.values()),
+                            "background_shift": max(r[k]["background_shift"] for r in rows.values())}
+                        for k in ("bicubic", "fix")}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     results["do_no_harm"] = harm
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
                           "small_jpeg_breakdown": small_pieces, "small_jpeg_upscaler": upscaler.name if upscaler else None,
-                          "do_no_harm": {k: v["summary"] for k, v in harm.items()}}
+                          "do_no_harm": {k: v["summary"] for k, v in harm.items()}}  # studio_thumbnails: a dict of methods
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
     print(f"mean {clean['mean']:.2f} dB, median {clean['median']:.2f}, worst {clean['worst']:.2f}, untouched {untouched}")
     print("\n## Kodak24 -2 EV + camera noise (seeded): PSNR against the original, noise lift (<= 0.7 wanted)")
@@ -232,9 +260,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {k} | {v:.2f} |")
     print("\n## Do no harm: clean photos of other kinds, fix against the photo itself")
     print("| set | photos | mean PSNR | worst | untouched | largest background shift |\n|---|---|---|---|---|---|")
+    thumbnails = harm.pop("studio_thumbnails", None)
     for key, part in harm.items():
         r = part["summary"]
         print(f"| {key} | {r['photos']} | {r['mean']:.2f} | {r['worst']:.2f} | {r['untouched']} | {r.get('background_shift', '')} |")
+    if thumbnails:
+        print(f"\n## Studio shots halved, JPEG quality {thumbnails['quality']}, fix back to full size "
+              f"({', '.join(thumbnails['upscaler'])}): against the shot")
+        print("| method | PSNR | largest background shift (levels) |\n|---|---|---|")
+        for k, r in thumbnails["summary"].items():
+            print(f"| {k} | {r['psnr']:.2f} | {r['background_shift']:.2f} |")
+        results["do_no_harm"]["studio_thumbnails"] = thumbnails
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))
