@@ -99,6 +99,15 @@ def plan_text(report) -> str:
     return report.summary() + " | " + "; ".join(f"{s.stage}: {s.why}" for s in report.steps)
 
 
+def halved_jpeg(image: Image.Image, quality: int) -> tuple[Image.Image, torch.Tensor]:
+    """`image` halved (antialiased bicubic) and that halving saved as a JPEG of `quality`, decoded: (the halving,
+    the JPEG as (3, H/2, W/2) in [0, 1])."""
+    half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
+    buffer = io.BytesIO()
+    half.save(buffer, "JPEG", quality=quality)
+    return half, torch.from_numpy(np.asarray(Image.open(buffer).convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+
+
 def summary(values: list[float]) -> dict:
     return {"mean": statistics.fmean(values), "median": statistics.median(values), "worst": min(values)}
 
@@ -131,7 +140,6 @@ def do_no_harm(fixer: Fixer, natural: Path, grocery: Path) -> dict:
                           "done": report.done}
         out["studio"] = {"photos": rows, "summary": {**summary([r["psnr"] for r in rows.values()]), "photos": len(rows),
                          "untouched": sum(r["psnr"] >= 100 for r in rows.values()), "background_shift": round(max(shifts), 2)}}
-        out["studio_thumbnails"] = studio_thumbnails(natural)
     if grocery.is_dir():
         rows = {}
         for path in sorted((grocery / "test").rglob("*.jpg"))[::25]:
@@ -153,11 +161,7 @@ def studio_thumbnails(natural: Path, quality: int = 85) -> dict:
     fixer = Fixer(min_size=STUDIO_SIZE)
     rows, upscalers = {}, set()
     for name, shot, background in seeded_studio_shots(natural, 30):
-        image = Image.fromarray((shot[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
-        half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
-        buffer = io.BytesIO()
-        half.save(buffer, "JPEG", quality=quality)
-        small = torch.from_numpy(np.asarray(Image.open(buffer).convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+        _, small = halved_jpeg(to_pil(shot[0]), quality)
         upscalers.add(str(fixer.upscaler(small, quality)))
         fixed, _ = fixer.fix(small, quality=quality)
         bicubic = F.interpolate(small[None], size=shot.shape[-2:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
@@ -217,12 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     small_rows, small, pieces = [], {"bicubic": [], "fix": []}, []
     upscaler = None  # what fix runs on these photos (`Fixer.upscaler`), with its own repair when it has one
     for name, x, image in photos:
-        half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
-        buffer = io.BytesIO()
-        half.save(buffer, "JPEG", quality=30)
-        jpeg = Image.open(buffer)
         quality = 30
-        small_x = torch.from_numpy(np.asarray(jpeg.convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+        half, small_x = halved_jpeg(image, quality)
         bicubic = F.interpolate(small_x[None], size=x.shape[1:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
         fixed, report = fixer_500.fix(small_x, quality=quality)
         if fixed.shape != x.shape:
@@ -243,9 +243,12 @@ def main(argv: list[str] | None = None) -> int:
 
     harm = do_no_harm(fixer, args.natural, args.grocery)
     results["do_no_harm"] = harm
+    thumbnails = studio_thumbnails(args.natural) if args.natural.is_dir() else None
+    results["studio_thumbnails"] = thumbnails
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
                           "small_jpeg_breakdown": small_pieces, "small_jpeg_upscaler": upscaler.name if upscaler else None,
-                          "do_no_harm": {k: v["summary"] for k, v in harm.items()}}  # studio_thumbnails: a dict of methods
+                          "do_no_harm": {k: v["summary"] for k, v in harm.items()},
+                          "studio_thumbnails": thumbnails["summary"] if thumbnails else None}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
     print(f"mean {clean['mean']:.2f} dB, median {clean['median']:.2f}, worst {clean['worst']:.2f}, untouched {untouched}")
     print("\n## Kodak24 -2 EV + camera noise (seeded): PSNR against the original, noise lift (<= 0.7 wanted)")
@@ -260,7 +263,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {k} | {v:.2f} |")
     print("\n## Do no harm: clean photos of other kinds, fix against the photo itself")
     print("| set | photos | mean PSNR | worst | untouched | largest background shift |\n|---|---|---|---|---|---|")
-    thumbnails = harm.pop("studio_thumbnails", None)
     for key, part in harm.items():
         r = part["summary"]
         print(f"| {key} | {r['photos']} | {r['mean']:.2f} | {r['worst']:.2f} | {r['untouched']} | {r.get('background_shift', '')} |")
@@ -270,7 +272,6 @@ def main(argv: list[str] | None = None) -> int:
         print("| method | PSNR | largest background shift (levels) |\n|---|---|---|")
         for k, r in thumbnails["summary"].items():
             print(f"| {k} | {r['psnr']:.2f} | {r['background_shift']:.2f} |")
-        results["do_no_harm"]["studio_thumbnails"] = thumbnails
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))

@@ -263,7 +263,7 @@ class Fixer:
             if plan_only:
                 report.steps.append(Step(stage, False, why, planned=True))
                 continue
-            upscaler = self.upscaler(x, plan.findings.jpeg_quality)
+            upscaler = self.upscaler(x, plan.findings.jpeg_quality) if "upscale" in planned else None
             restorer = self.restorer(stage, upscaler if stage == "upscale" else None)
             if stage == "dejpeg" and "upscale" in planned:  # a repair trained with the upscaler repairs what it enlarges
                 own = self.repair_of(self.restorer("upscale", upscaler))
