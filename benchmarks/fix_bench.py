@@ -27,7 +27,6 @@ Prints Markdown tables; `--sheets` writes contact sheets with each photo's plan 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 import sys
@@ -40,6 +39,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from lightning_gan.data.degradations import degrade
+from lightning_gan.data.images import thumbnail
 from lightning_gan.inference import load_restorer
 from lightning_gan.inference.autofix import Fixer, psnr
 from lightning_gan.nets.io import gaussian_blur
@@ -100,12 +100,10 @@ def plan_text(report) -> str:
 
 
 def halved_jpeg(image: Image.Image, quality: int) -> tuple[Image.Image, torch.Tensor]:
-    """`image` halved (antialiased bicubic) and that halving saved as a JPEG of `quality`, decoded: (the halving,
-    the JPEG as (3, H/2, W/2) in [0, 1])."""
-    half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC, reducing_gap=None)
-    buffer = io.BytesIO()
-    half.save(buffer, "JPEG", quality=quality)
-    return half, torch.from_numpy(np.asarray(Image.open(buffer).convert("RGB")).copy()).permute(2, 0, 1).float() / 255
+    """`image` halved and that halving saved as a JPEG of `quality`, decoded: (the halving, the JPEG as (3, H/2, W/2)
+    in [0, 1])."""
+    jpeg = np.asarray(thumbnail(image, 2, quality))
+    return thumbnail(image, 2), torch.from_numpy(jpeg.copy()).permute(2, 0, 1).float() / 255
 
 
 def summary(values: list[float]) -> dict:

@@ -19,7 +19,6 @@ background moved (mean per channel over the background, the largest over shots, 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
+from lightning_gan.data.images import thumbnail
 from lightning_gan.data.studio import background_shift, seeded_studio_shots
 from lightning_gan.evaluation.scores import luma
 from lightning_gan.inference import load_restorer
@@ -46,12 +46,7 @@ def tensor(image: Image.Image) -> torch.Tensor:
 
 
 def low_resolution(hr: Image.Image, kind: str, scale: int = 4) -> Image.Image:
-    small = hr.resize((hr.width // scale, hr.height // scale), Image.Resampling.BICUBIC)
-    if kind == "jpeg40":
-        buffer = io.BytesIO()
-        small.save(buffer, "JPEG", quality=40)
-        small = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    return small
+    return thumbnail(hr, scale, 40 if kind == "jpeg40" else None)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,18 @@ def read_rgb(path: Path | BinaryIO) -> Image.Image:
 def to_tensor(image: Image.Image) -> torch.Tensor:
     """PIL RGB image to a (3, H, W) uint8 tensor."""
     return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).contiguous()
+
+
+def thumbnail(image: Image.Image, factor: int, quality: int | None = None) -> Image.Image:
+    """The benchmarks' small input: `image` reduced `factor` times (bicubic, antialiased, as MATLAB's imresize is
+    in the SR literature) and, given a `quality`, saved once as a JPEG (libjpeg, 4:2:0) and decoded, as a marketplace
+    thumbnail is."""
+    small = image.resize((image.width // factor, image.height // factor), Image.Resampling.BICUBIC, reducing_gap=None)
+    if quality is None:
+        return small
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=quality)
+    return read_rgb(io.BytesIO(buffer.getvalue()))
 
 
 def decode(path: Path | BinaryIO, size: int) -> torch.Tensor:

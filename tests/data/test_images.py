@@ -169,3 +169,17 @@ def test_mix_and_studio_options_are_checked(two_class_folder, tmp_path):
         ProductImageDataModule(root=str(two_class_folder), mix={str(tmp_path): 0.0})
     with pytest.raises(ValueError, match="--data.studio_share"):
         ProductImageDataModule(root=str(two_class_folder), studio_share=1.5)
+
+
+def test_thumbnail_reduces_and_saves_once_as_a_jpeg_of_the_quality_asked():
+    from lightning_gan.data.images import thumbnail
+    from lightning_gan.nets.jpeg import estimate_quality
+
+    texture = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 132, 196, generator=torch.Generator().manual_seed(0)), 5, 1)
+    image = Image.fromarray((texture[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)[:128, :192])
+    small = thumbnail(image, 2)
+    assert small.size == (96, 64) and small.mode == "RGB"
+    jpeg = thumbnail(image, 2, 30)
+    assert jpeg.size == (96, 64) and np.abs(np.asarray(jpeg, np.float32) - np.asarray(small, np.float32)).mean() > 0.5
+    quality, _ = estimate_quality(torch.from_numpy(np.asarray(jpeg).copy()).permute(2, 0, 1)[None].float() / 255)
+    assert abs(quality - 30) <= 10
