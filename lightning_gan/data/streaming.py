@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import shutil
 from contextlib import contextmanager
@@ -93,14 +94,16 @@ class Encoder:
 def _environment_restored():
     """LitData's `optimize` leaves DATA_OPTIMIZER_* variables in os.environ (its writer threads set them); after
     that, every StreamingDataset of this process and its children believes it runs inside `optimize` and stops
-    sharding across DDP ranks. Put the environment back."""
-    saved = dict(os.environ)
+    sharding across DDP ranks. It also forces multiprocessing's start method for the whole process (to its
+    `start_method`), which would change how the caller's own DataLoader workers start. Put both back."""
+    saved, method = dict(os.environ), multiprocessing.get_start_method(allow_none=True)
     try:
         yield
     finally:
         for key in set(os.environ) - set(saved):
             del os.environ[key]
         os.environ.update(saved)
+        multiprocessing.set_start_method(method, force=True)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -109,8 +112,12 @@ def _relative(path: Path, root: Path) -> str:
 
 def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int = 256,
             format: Literal["jpeg", "png", "webp"] = "jpeg", quality: int = 95, num_workers: int | None = None,
-            val_fraction: float = 0.1, test_fraction: float = 0.1) -> dict:
+            val_fraction: float = 0.1, test_fraction: float = 0.1, start_method: Literal["spawn", "fork"] = "spawn") -> dict:
     """Write `source` (Grocery Store layout or any folder, split as the folder reader splits it) as LitData chunks.
+
+    `start_method`: how LitData starts its workers. `spawn` (LitData's default, safe beside threads) starts a fresh
+    interpreter per worker and split, a few seconds each, 5-15 s inside a large process such as pytest; `fork`
+    (what PyTorch's DataLoader uses on Linux) starts in milliseconds.
 
     Idempotent: a finished `destination` with the same settings is left alone; an interrupted one (still marked
     `.preparing`) is redone from scratch. A non-empty folder that `prepare` did not make is refused, never written
@@ -136,7 +143,8 @@ def prepare(source: str | os.PathLike, destination: str | os.PathLike, size: int
         if manifest is not None:
             print(f"{destination}: already prepared ({manifest['counts']}); nothing to do")
             return manifest
-        return _write(source, destination, settings, size, format, quality, num_workers, val_fraction, test_fraction)
+        return _write(source, destination, settings, size, format, quality, num_workers, val_fraction, test_fraction,
+                      start_method)
 
 
 def finished(destination: Path, settings: dict) -> dict | None:
@@ -169,7 +177,7 @@ def _exclusive(destination: Path):
 
 
 def _write(source: Path, destination: Path, settings: dict, size: int, format: str, quality: int,
-           num_workers: int | None, val_fraction: float, test_fraction: float) -> dict:
+           num_workers: int | None, val_fraction: float, test_fraction: float, start_method: str) -> dict:
     for leftover in (destination / name for name in (*SPLITS, MANIFEST, "skipped")):  # an interrupted run of ours
         if leftover.is_dir():
             shutil.rmtree(leftover)
@@ -197,7 +205,8 @@ def _write(source: Path, destination: Path, settings: dict, size: int, format: s
         with _environment_restored():
             optimize(fn=Encoder(size, format, quality, str(skipped_dir / split)), inputs=entries,
                      output_dir=str(destination / split), chunk_bytes="64MB", num_workers=workers,
-                     reorder_files=False, keep_data_ordered=True)  # static slices per worker: listing order kept
+                     reorder_files=False, keep_data_ordered=True,  # static slices per worker: listing order kept
+                     start_method=start_method)
         bad = sorted(line for f in (skipped_dir / split).glob("*.txt") for line in f.read_text().splitlines())
         counts[split], skipped = len(entries) - len(bad), skipped + bad
     shutil.rmtree(skipped_dir)

@@ -22,6 +22,9 @@ from lightning_gan.data.streaming import MANIFEST, PREPARING, prepare
 pytest.importorskip("litdata", reason="install the `stream` extra: pip install -e '.[stream]'")
 
 SIZE = 40  # stored side: small, so the module's fixture prepares the embedded sample in seconds
+# Workers forked, not spawned: a spawned worker re-imports the stack, 5-15 s per split inside pytest. The module's
+# fixture keeps the default (spawn), so that path is still run.
+FORKED = {"num_workers": 1, "start_method": "fork"}
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +67,18 @@ def test_prepare_is_idempotent_refuses_foreign_folders_and_redoes_interrupted_ru
         write_image(source / "red" / f"r{i:02d}.png", (210, 40, 40))
     (source / "red" / "broken.jpg").write_bytes(b"not a jpeg")
     out = tmp_path / "out"
-    first = prepare(source, out, size=16, num_workers=1)
+    first = prepare(source, out, size=16, **FORKED)
     broken = [line for line in first["skipped"] if "broken.jpg" in line]
     assert len(broken) == 1 and sum(first["counts"].values()) == 12  # the broken file listed, not counted
     stamp = (out / MANIFEST).stat().st_mtime_ns
-    assert prepare(source, out, size=16, num_workers=1) == first  # a finished dataset: nothing to do
+    assert prepare(source, out, size=16, **FORKED) == first  # a finished dataset: nothing to do
     assert (out / MANIFEST).stat().st_mtime_ns == stamp and "nothing to do" in capsys.readouterr().out
     with pytest.raises(FileExistsError, match="other settings"):
-        prepare(source, out, size=24, num_workers=1)
+        prepare(source, out, size=24, **FORKED)
 
     (out / PREPARING).touch()  # as if killed while writing: the next run starts over
     (out / "train" / "index.json").unlink()
-    assert prepare(source, out, size=16, num_workers=1)["counts"] == first["counts"]
+    assert prepare(source, out, size=16, **FORKED)["counts"] == first["counts"]
     assert (out / "train" / "index.json").is_file() and not (out / PREPARING).exists()
 
     foreign = tmp_path / "photos"
@@ -229,6 +232,24 @@ def test_a_second_prepare_on_one_destination_waits_its_turn_and_never_breaks_the
         assert lightning_gan_code(["prepare", str(source), str(out), "--size", "16", "--workers", "1"]) == 2
         assert "another prepare is writing" in capsys.readouterr().err
         assert sorted(p.name for p in out.iterdir()) == sorted([PREPARING, LOCK])  # nothing of the first run deleted
-    first = prepare(source, out, size=16, num_workers=1)  # the lock is free again: an interrupted run, redone
+    first = prepare(source, out, size=16, **FORKED)  # the lock is free again: an interrupted run, redone
     assert json.loads((out / "train" / "index.json").read_text())["chunks"]
-    assert prepare(source, out, size=16, num_workers=1) == first  # and then finished: nothing to do
+    assert prepare(source, out, size=16, **FORKED) == first  # and then finished: nothing to do
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "fork"])
+def test_prepare_leaves_the_process_start_method_as_it_found_it(tmp_path, start_method):
+    """LitData forces multiprocessing's start method for the whole process; the caller's DataLoader workers must not
+    start differently after a prepare."""
+    import multiprocessing
+
+    for i in range(4):
+        write_image(tmp_path / "shop" / "red" / f"r{i:02d}.png", (210, 40, 40))
+    before = multiprocessing.get_start_method(allow_none=True)
+    other = "forkserver" if before != "forkserver" else "fork"
+    multiprocessing.set_start_method(other, force=True)
+    try:
+        prepare(tmp_path / "shop", tmp_path / "out", size=16, num_workers=1, start_method=start_method)
+        assert multiprocessing.get_start_method(allow_none=True) == other
+    finally:
+        multiprocessing.set_start_method(before, force=True)
