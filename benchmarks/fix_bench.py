@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from lightning_gan.data.degradations import degrade
-from lightning_gan.data.images import thumbnail
+from lightning_gan.data.images import as_jpeg, thumbnail
 from lightning_gan.inference import load_restorer
 from lightning_gan.inference.autofix import Fixer, psnr
 from lightning_gan.nets.io import gaussian_blur
@@ -102,8 +102,9 @@ def plan_text(report) -> str:
 def halved_jpeg(image: Image.Image, quality: int) -> tuple[Image.Image, torch.Tensor]:
     """`image` halved and that halving saved as a JPEG of `quality`, decoded: (the halving, the JPEG as (3, H/2, W/2)
     in [0, 1])."""
-    jpeg = np.asarray(thumbnail(image, 2, quality))
-    return thumbnail(image, 2), torch.from_numpy(jpeg.copy()).permute(2, 0, 1).float() / 255
+    half = thumbnail(image, 2)
+    jpeg = np.asarray(as_jpeg(half, quality))
+    return half, torch.from_numpy(jpeg.copy()).permute(2, 0, 1).float() / 255
 
 
 def summary(values: list[float]) -> dict:

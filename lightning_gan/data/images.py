@@ -53,16 +53,18 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).contiguous()
 
 
+def as_jpeg(image: Image.Image, quality: int) -> Image.Image:
+    """`image` saved once as a JPEG of `quality` (libjpeg, 4:2:0) and decoded."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return read_rgb(io.BytesIO(buffer.getvalue()))
+
+
 def thumbnail(image: Image.Image, factor: int, quality: int | None = None) -> Image.Image:
     """The benchmarks' small input: `image` reduced `factor` times (bicubic, antialiased, as MATLAB's imresize is
-    in the SR literature) and, given a `quality`, saved once as a JPEG (libjpeg, 4:2:0) and decoded, as a marketplace
-    thumbnail is."""
+    in the SR literature) and, given a `quality`, saved once as a JPEG, as a marketplace thumbnail is."""
     small = image.resize((image.width // factor, image.height // factor), Image.Resampling.BICUBIC, reducing_gap=None)
-    if quality is None:
-        return small
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=quality)
-    return read_rgb(io.BytesIO(buffer.getvalue()))
+    return small if quality is None else as_jpeg(small, quality)
 
 
 def decode(path: Path | BinaryIO, size: int) -> torch.Tensor:

@@ -176,7 +176,7 @@ def test_thumbnail_reduces_and_saves_once_as_a_jpeg_of_the_quality_asked():
     from lightning_gan.nets.jpeg import estimate_quality
 
     texture = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 132, 196, generator=torch.Generator().manual_seed(0)), 5, 1)
-    image = Image.fromarray((texture[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)[:128, :192])
+    image = Image.fromarray((texture[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8))  # 192x128
     small = thumbnail(image, 2)
     assert small.size == (96, 64) and small.mode == "RGB"
     jpeg = thumbnail(image, 2, 30)
