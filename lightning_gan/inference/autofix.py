@@ -23,7 +23,7 @@ and says so, and a better model shipped under the same name is used without chan
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -71,6 +71,10 @@ BACK_PROJECTION_STEPS = 1
 DENOISE_GAIN = 2.0  # the denoiser gets this x the flattest areas' noise level after tone: those areas are often the
 # darkest, where brightened noise is weakest. Chosen on Grocery Store val (10 photos, -2 EV + a phone's noise):
 # 1.0 / 1.5 / 2.0 / 2.5 x gave 22.50 / 22.67 / 22.81 / 22.72 dB
+ENSEMBLE = 4  # self-ensemble copies (Restorer.ensemble) of JPEG repair and upscaling for a photo to be enlarged: on
+# Grocery val thumbnails (174 px, JPEG 30, to 348 px) 1 / 2 / 4 copies gave 28.84 / 28.89 / 28.90 dB
+ENSEMBLE_PIXELS = 500_000  # ... when the photo has at most this many pixels: four times the model time is seconds there
+ENSEMBLE_STAGES = ("dejpeg", "upscale")  # the stages whose models are local and gain from it (tone is global)
 DETAIL_KEPT = 0.5  # share of the textured areas' detail (high-pass variance less the noise's) a denoise must keep
 
 
@@ -188,16 +192,20 @@ def block_detail(photo: Tensor, block: int = 16) -> Tensor:
 class Fixer:
     """Runs plans (`make_plan`) with the shipped models, loaded on first use. `models` overrides the model of a stage
     (a shipped name, an exported .safetensors, a checkpoint, or a `Restorer`); `min_size`: the short side wanted, in
-    pixels (None: no upscaling)."""
+    pixels (None: no upscaling); `ensemble`: self-ensemble copies for JPEG repair and upscaling (1, 2, 4 or 8;
+    None: ENSEMBLE for small photos to be enlarged, `ensemble_for`)."""
 
     def __init__(self, device: str | torch.device = "cpu", min_size: int | None = None,
                  models: dict[str, str | Restorer] | None = None,
-                 tile: int = TILE, overlap: int = OVERLAP, half: bool | None = None):
+                 tile: int = TILE, overlap: int = OVERLAP, half: bool | None = None, ensemble: int | None = None):
         unknown = set(models or {}) - set(STAGES)
         if unknown:
             raise ValueError(f"unknown fix stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
         if min_size is not None and min_size < 1:
             raise ValueError(f"--min-size must be a positive number of pixels, got {min_size}")
+        if ensemble not in (None, 1, 2, 4, 8):
+            raise ValueError(f"--ensemble must be 1, 2, 4 or 8 copies, got {ensemble}")
+        self.ensemble = ensemble
         self.device, self.min_size, self.tile, self.overlap, self.half = torch.device(device), min_size, tile, overlap, half
         self.models = {**MODELS, **(models or {})}
         self._loaded: dict[str, Restorer | str] = {}  # a restorer, or why there is none
@@ -274,11 +282,23 @@ class Fixer:
                 continue
             if stage == "upscale" and "dejpeg" in report.done and self.repair_of(restorer) is not None:
                 restorer = restorer.alone()  # an upscaler trained behind JPEG repair: the repair is not done twice
+            copies = self.ensemble_for(photo, planned) if stage in ENSEMBLE_STAGES else 1
+            if copies > 1 and restorer.tiles and restorer.prepare is None:
+                restorer = replace(restorer, ensemble=copies)
             extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)
             report.steps.append(step)
         report.size_out = (x.shape[2], x.shape[1])
         return x, report
+
+    def ensemble_for(self, photo: Tensor, planned: list[str]) -> int:
+        """Self-ensemble copies for this photo's JPEG repair and upscaling: the `ensemble` asked for, else ENSEMBLE
+        for a photo of at most ENSEMBLE_PIXELS that will be enlarged (its model time is small, and every gain is
+        enlarged with it), else 1."""
+        if self.ensemble is not None:
+            return self.ensemble
+        small = photo.shape[-2] * photo.shape[-1] <= ENSEMBLE_PIXELS
+        return ENSEMBLE if "upscale" in planned and small else 1
 
     def repair_of(self, upscaler: Restorer | str) -> Restorer | None:
         """The JPEG repair `upscaler` was trained behind (its `before`): the `dejpeg` stage's model, or a copy of it

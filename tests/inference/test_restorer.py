@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import save_checkpoint
 
 from lightning_gan.inference import ModelError, load_restorer, tiled
@@ -140,3 +141,43 @@ def test_half_precision_restorer_stays_close_to_fp32():
     assert out.dtype == torch.float32 and out.shape == photo.shape
     assert (out - full(photo)).abs().max() < 4 / 255
     assert (out - photo).abs().mean() > 1e-3  # the network did run
+
+
+def ramp(x: torch.Tensor, mask) -> torch.Tensor:
+    """A position-dependent stand-in model: a left-to-right ramp from 0 to 1 over the input it is given."""
+    return torch.linspace(0, 1, x.shape[-1]).expand_as(x).clone()
+
+
+@pytest.mark.parametrize("copies", [2, 4, 8])
+def test_self_ensemble_averages_the_copies_turned_back(copies):
+    from lightning_gan.inference import Restorer
+
+    photo = torch.rand(1, 3, 20, 27)
+    assert not torch.allclose(Restorer("ramp", ramp)(photo), torch.full_like(photo, 0.5))
+    out = Restorer("ramp", ramp, ensemble=copies)(photo)
+    assert out.shape == photo.shape
+    torch.testing.assert_close(out, torch.full_like(photo, 0.5))  # the ramp and its mirror image average to 0.5
+
+
+def test_self_ensemble_copies_keep_the_photos_8x8_grid():
+    """Each flipped copy is padded to 16 px first, so a JPEG's 8 x 8 blocks land on the copy's own grid."""
+    from lightning_gan.inference import Restorer
+
+    blocks = torch.rand(1, 3, 3, 4)
+    photo = blocks.repeat_interleave(8, -2).repeat_interleave(8, -1)[..., :20, :27]  # blocks cut at the far edges
+    seen = []
+    Restorer("seen", lambda x, m: seen.append(x) or x, ensemble=8)(photo, tile=64)
+    assert len(seen) == 8
+    for copy in seen:
+        assert copy.shape[-2] % 16 == 0 and copy.shape[-1] % 16 == 0
+        block_means = F.avg_pool2d(copy, 8).repeat_interleave(8, -2).repeat_interleave(8, -1)
+        torch.testing.assert_close(copy, block_means)  # constant on each of its own 8 x 8 blocks
+
+
+def test_self_ensemble_is_refused_for_bad_counts_and_whole_photo_operators():
+    from lightning_gan.inference import Restorer
+
+    with pytest.raises(ModelError, match="1, 2, 4 or 8"):
+        Restorer("ramp", ramp, ensemble=3)
+    with pytest.raises(ModelError, match="whole photo"):
+        Restorer("tone", ramp, prepare=lambda x: ramp, ensemble=2)
