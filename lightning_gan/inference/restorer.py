@@ -17,6 +17,8 @@ from lightning_gan.nets.io import to_signed, to_unit
 
 INPAINT_WORKING_SIZE = 1024  # long side above which whole-image inpainters fill at this size (Restorer.working_size);
 # on 1044 px photos filling at 512 lost 0.2 dB in the holes against the whole photo (benchmarks/inpaint_resolution.py)
+TILE_GRID = 16  # tiles start at multiples of this many pixels (when the tile allows): a JPEG's 8 x 8 blocks, 16 x 16
+# where chroma was halved, then sit in each tile where they sit in the file
 ENSEMBLE_GRID = 16  # self-ensemble copies are edge-padded to a multiple of this many pixels before they are flipped,
 # so that a JPEG's 8 x 8 blocks (16 x 16 where chroma was halved) land on the file's grid again: flipping a 174 px
 # photo moves its blocks by 6 px, and the repair + x2 cascade then lost 0.14 dB instead of gaining (Grocery val)
@@ -134,16 +136,20 @@ def _ramp(n: int, overlap: int, start_inside: bool, end_inside: bool, device: to
 
 
 def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Tile starts along one side, on the TILE_GRID when the tile allows it, so that every tile of a JPEG keeps the
+    file's 8 x 8 (and chroma 16 x 16) blocks where the repair model learned them; the last tile runs to the end."""
     if length <= tile:
         return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step)) + [length - tile]
-    return sorted(set(starts))
+    grid = TILE_GRID if tile - overlap >= TILE_GRID else 1
+    step = (tile - overlap) // grid * grid
+    last = (length - tile) // grid * grid
+    return sorted(set(range(0, last, step)) | {last})
 
 
 def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Tensor | None, scale: int,
           tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
-    """Run `fn` on overlapping tiles and cross-fade them: memory stays bounded for any image size."""
+    """Run `fn` on overlapping tiles and cross-fade them: memory stays bounded for any image size (the last tile of
+    a side may be up to TILE_GRID - 1 pixels longer than `tile`)."""
     _, _, height, width = image.shape
     if height <= tile and width <= tile:
         return fn(image, mask)
@@ -151,10 +157,12 @@ def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Te
         raise ValueError(f"tile ({tile}) must be more than twice the overlap ({overlap})")
     out = torch.zeros(image.shape[0], 3, height * scale, width * scale, device=image.device)
     weight = torch.zeros(1, 1, height * scale, width * scale, device=image.device)
-    corners = [(top, left) for top in _starts(height, tile, overlap) for left in _starts(width, tile, overlap)]
+    rows_at, cols_at = _starts(height, tile, overlap), _starts(width, tile, overlap)
+    corners = [(top, left) for top in rows_at for left in cols_at]
     # a tile bar for large photos, in a terminal only (disable=None): a multi-megapixel photo takes a minute on a CPU
     for top, left in tqdm(corners, desc="tiles", unit="tile", leave=False, disable=None if len(corners) > 3 else True):
-        h, w = min(tile, height), min(tile, width)
+        h = height - top if top == rows_at[-1] else tile
+        w = width - left if left == cols_at[-1] else tile
         window = (..., slice(top, top + h), slice(left, left + w))
         result = fn(image[window], mask[window] if mask is not None else None)
         rows = _ramp(h * scale, overlap * scale, top > 0, top + h < height, image.device)

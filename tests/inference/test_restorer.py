@@ -181,3 +181,22 @@ def test_self_ensemble_is_refused_for_bad_counts_and_whole_photo_operators():
         Restorer("ramp", ramp, ensemble=3)
     with pytest.raises(ModelError, match="whole photo"):
         Restorer("tone", ramp, prepare=lambda x: ramp, ensemble=2)
+
+
+def test_tiles_start_on_the_jpeg_grid_and_cover_the_photo():
+    """Every tile starts at a multiple of 16 px (a JPEG's blocks sit in each tile as in the file); the last tile of
+    a side runs to the photo's edge."""
+    windows = []
+
+    def record(x, m):
+        windows.append(x[0, 0].clone())
+        return x
+
+    image = torch.arange(1100 * 1037, dtype=torch.float32).view(1, 1, 1100, 1037).expand(1, 3, -1, -1) / 1e6
+    out = tiled(record, image, None, 1, tile=512, overlap=48)
+    torch.testing.assert_close(out, image)
+    corners = [divmod(int(round(window[0, 0].item() * 1e6)), 1037) for window in windows]  # each tile's first pixel
+    assert len(set(corners)) == len(windows) > 4
+    assert all(top % 16 == 0 and left % 16 == 0 for top, left in corners)
+    ends = [(top + w.shape[0], left + w.shape[1]) for (top, left), w in zip(corners, windows)]
+    assert max(bottom for bottom, _ in ends) == 1100 and max(right for _, right in ends) == 1037
