@@ -287,6 +287,8 @@ class Fixer:
                 restorer = replace(restorer, ensemble=copies)
             extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)
+            if step.done and restorer.ensemble > 1:
+                step.why += f"; mean of {restorer.ensemble} flipped copies"
             report.steps.append(step)
         report.size_out = (x.shape[2], x.shape[1])
         return x, report

@@ -305,6 +305,7 @@ def test_a_small_photo_to_be_enlarged_is_repaired_and_upscaled_with_a_self_ensem
         fixed, report = Fixer(min_size=96, models={"dejpeg": repair, "upscale": up}, ensemble=asked).fix(small, quality=30)
         assert report.done == ["dejpeg", "upscale"] and fixed.shape == (3, 96, 96)
         assert (len(repairs), len(enlargements)) == (copies, copies)
+        assert all(("flipped copies" in step.why) == (copies > 1) for step in report.steps)
     repairs.clear()
     _, report = Fixer(models={"dejpeg": repair}).fix(small, quality=30)  # not enlarged: one copy by default
     assert report.done == ["dejpeg"] and len(repairs) == 1
