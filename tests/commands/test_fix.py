@@ -42,8 +42,20 @@ def test_fix_a_folder_does_only_what_each_photo_needs_and_reports_it(photos, tmp
     assert saved[str(photos / "clean.png")]["steps"] == []
     small = saved[str(photos / "small.jpg")]
     assert small["found"]["jpeg_quality"] == 30 and [s["stage"] for s in small["steps"]] == ["dejpeg", "upscale"]
+    assert all("mean of 4 flipped copies" in s["why"] for s in small["steps"])  # a small photo to be enlarged
     assert main([str(photos), str(out), "--report", str(report)]) == 2  # the report is never overwritten unasked
     assert "exists" in capsys.readouterr().err
+
+
+def test_ensemble_option_sets_the_copies_of_repair_and_upscaling(photos, tmp_path, capsys):
+    report = tmp_path / "report.json"
+    assert main([str(photos / "small.jpg"), str(tmp_path / "out"), "--min-size", "96", "--ensemble", "1",
+                 "--report", str(report)]) == 0
+    steps = json.loads(report.read_text())[str(photos / "small.jpg")]["steps"]
+    assert [s["stage"] for s in steps] == ["dejpeg", "upscale"] and not any("flipped" in s["why"] for s in steps)
+    with pytest.raises(SystemExit):
+        main([str(photos), str(tmp_path / "other"), "--ensemble", "3"])
+    assert "--ensemble" in capsys.readouterr().err and not (tmp_path / "other").exists()
 
 
 def test_plan_only_writes_no_image(photos, tmp_path, capsys):
