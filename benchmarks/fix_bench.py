@@ -31,6 +31,7 @@ import json
 import statistics
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -217,13 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     dark = {k: statistics.fmean(v) for k, v in table.items()}
     dark_lift = {k: statistics.fmean(v) for k, v in lifts.items()}
 
-    small_rows, small, pieces = [], {"bicubic": [], "fix": []}, []
+    small_rows, small, pieces, seconds = [], {"bicubic": [], "fix": []}, [], []  # seconds: wall time of each fix
     upscaler = None  # what fix runs on these photos (`Fixer.upscaler`), with its own repair when it has one
     for name, x, image in photos:
         quality = 30
         half, small_x = halved_jpeg(image, quality)
         bicubic = F.interpolate(small_x[None], size=x.shape[1:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
+        start = time.perf_counter()
         fixed, report = fixer_500.fix(small_x, quality=quality)
+        seconds.append(time.perf_counter() - start)
         if fixed.shape != x.shape:
             fixed = F.interpolate(fixed[None], size=x.shape[1:], mode="bicubic", align_corners=False)[0].clamp(0, 1)
         small["bicubic"].append(psnr(bicubic, x))
@@ -245,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     thumbnails = studio_thumbnails(args.natural) if args.natural.is_dir() else None
     results["studio_thumbnails"] = thumbnails
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
-                          "small_jpeg_breakdown": small_pieces, "small_jpeg_upscaler": upscaler.name if upscaler else None,
+                          "small_jpeg_breakdown": small_pieces,
+                          "small_jpeg_fix_seconds": statistics.fmean(seconds) if seconds else None, "small_jpeg_upscaler": upscaler.name if upscaler else None,
                           "do_no_harm": {k: v["summary"] for k, v in harm.items()},
                           "studio_thumbnails": thumbnails["summary"] if thumbnails else None}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
@@ -256,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {k} | {v:.2f} | {dark_lift[k]:.2f} |" if k in dark_lift else f"| {k} | {v:.2f} | |")
     print("\n## Kodak24 halved, JPEG quality 30, back to 500 px: PSNR against the original")
     print(f"| bicubic | {small_mean['bicubic']:.2f} |\n| fix --min-size 500 | {small_mean['fix']:.2f} |")
+    if seconds:  # the first photo's includes loading the models
+        print(f"fix: {statistics.fmean(seconds):.1f} s per photo (wall, {torch.get_num_threads()} threads, models loaded on the first)")
     print("\nwhere the decibels go (small: against the clean halving; full: against the original):")
     print("| piece | PSNR |\n|---|---|")
     for k, v in small_pieces.items():
