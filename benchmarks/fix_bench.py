@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     thumbnails = studio_thumbnails(args.natural) if args.natural.is_dir() else None
     results["studio_thumbnails"] = thumbnails
     results["summary"] = {"clean": clean, "dark_noisy": dark, "dark_noisy_noise_lift": dark_lift, "small_jpeg": small_mean,
-                          "small_jpeg_breakdown": small_pieces,
-                          "small_jpeg_fix_seconds": statistics.fmean(seconds) if seconds else None, "small_jpeg_upscaler": upscaler.name if upscaler else None,
+                          "small_jpeg_breakdown": small_pieces, "small_jpeg_upscaler": upscaler.name if upscaler else None,
+                          "small_jpeg_fix_seconds": statistics.fmean(seconds) if seconds else None,
                           "do_no_harm": {k: v["summary"] for k, v in harm.items()},
                           "studio_thumbnails": thumbnails["summary"] if thumbnails else None}
     print(f"## Kodak24 clean ({clean['photos']} photos): fix against the photo itself")
