@@ -72,7 +72,7 @@ DENOISE_GAIN = 2.0  # the denoiser gets this x the flattest areas' noise level a
 # darkest, where brightened noise is weakest. Chosen on Grocery Store val (10 photos, -2 EV + a phone's noise):
 # 1.0 / 1.5 / 2.0 / 2.5 x gave 22.50 / 22.67 / 22.81 / 22.72 dB
 ENSEMBLE = 4  # self-ensemble copies (Restorer.ensemble) of JPEG repair and upscaling for a photo to be enlarged: on
-# Grocery val thumbnails (174 px, JPEG 30, to 348 px) 1 / 2 / 4 copies gave 28.84 / 28.89 / 28.90 dB
+# Grocery val thumbnails (174 px, JPEG 30, to 348 px) 1 / 4 / 8 copies gave 28.844 / 28.892 / 28.893 dB
 ENSEMBLE_PIXELS = 500_000  # ... when the photo has at most this many pixels: four times the model time is seconds there
 ENSEMBLE_STAGES = ("dejpeg", "upscale")  # the stages whose models are local and gain from it (tone is global)
 DETAIL_KEPT = 0.5  # share of the textured areas' detail (high-pass variance less the noise's) a denoise must keep

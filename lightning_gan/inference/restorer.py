@@ -17,11 +17,9 @@ from lightning_gan.nets.io import to_signed, to_unit
 
 INPAINT_WORKING_SIZE = 1024  # long side above which whole-image inpainters fill at this size (Restorer.working_size);
 # on 1044 px photos filling at 512 lost 0.2 dB in the holes against the whole photo (benchmarks/inpaint_resolution.py)
-TILE_GRID = 16  # tiles start at multiples of this many pixels (when the tile allows): a JPEG's 8 x 8 blocks, 16 x 16
-# where chroma was halved, then sit in each tile where they sit in the file
-ENSEMBLE_GRID = 16  # self-ensemble copies are edge-padded to a multiple of this many pixels before they are flipped,
-# so that a JPEG's 8 x 8 blocks (16 x 16 where chroma was halved) land on the file's grid again: flipping a 174 px
-# photo moves its blocks by 6 px, and the repair + x2 cascade then lost 0.14 dB instead of gaining (Grocery val)
+JPEG_GRID = 16  # a JPEG's blocks (8 x 8, 16 x 16 where chroma was halved): tiles start on it, and self-ensemble
+# copies are edge-padded to it before they are flipped, so each tile and copy keeps the blocks where the file has
+# them (flipping a 174 px photo moved its blocks by 6 px: the repair + x2 cascade lost 0.14 dB, Grocery val)
 # Geometric self-ensemble's copies, in order (transpose first, then the flipped axes): the first 2, 4 or all 8.
 ENSEMBLE_COPIES = ((False, ()), (False, (-1,)), (False, (-2,)), (False, (-2, -1)),
                    (True, ()), (True, (-1,)), (True, (-2,)), (True, (-2, -1)))
@@ -95,9 +93,9 @@ class Restorer:
 
     def _ensembled(self, fn: Callable[[Tensor, Tensor | None], Tensor], degraded: Tensor, mask: Tensor | None,
                    tile: int, overlap: int) -> Tensor:
-        """The mean of `fn` over `ensemble` copies (ENSEMBLE_COPIES), each padded to ENSEMBLE_GRID and turned back."""
+        """The mean of `fn` over `ensemble` copies (ENSEMBLE_COPIES), each padded to JPEG_GRID and turned back."""
         height, width = degraded.shape[-2:]
-        pad = (0, (-width) % ENSEMBLE_GRID, 0, (-height) % ENSEMBLE_GRID)
+        pad = (0, (-width) % JPEG_GRID, 0, (-height) % JPEG_GRID)
         padded = F.pad(degraded, pad, mode="replicate")
         padded_mask = F.pad(mask, pad, mode="replicate") if mask is not None else None
         total = None
@@ -136,11 +134,11 @@ def _ramp(n: int, overlap: int, start_inside: bool, end_inside: bool, device: to
 
 
 def _starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Tile starts along one side, on the TILE_GRID when the tile allows it, so that every tile of a JPEG keeps the
+    """Tile starts along one side, on the JPEG_GRID when the tile allows it, so that every tile of a JPEG keeps the
     file's 8 x 8 (and chroma 16 x 16) blocks where the repair model learned them; the last tile runs to the end."""
     if length <= tile:
         return [0]
-    grid = TILE_GRID if tile - overlap >= TILE_GRID else 1
+    grid = JPEG_GRID if tile - overlap >= JPEG_GRID else 1
     step = (tile - overlap) // grid * grid
     last = (length - tile) // grid * grid
     return sorted(set(range(0, last, step)) | {last})
@@ -149,7 +147,7 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
 def tiled(fn: Callable[[Tensor, Tensor | None], Tensor], image: Tensor, mask: Tensor | None, scale: int,
           tile: int = TILE, overlap: int = OVERLAP) -> Tensor:
     """Run `fn` on overlapping tiles and cross-fade them: memory stays bounded for any image size (the last tile of
-    a side may be up to TILE_GRID - 1 pixels longer than `tile`)."""
+    a side may be up to JPEG_GRID - 1 pixels longer than `tile`)."""
     _, _, height, width = image.shape
     if height <= tile and width <= tile:
         return fn(image, mask)
