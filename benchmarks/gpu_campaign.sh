@@ -176,5 +176,5 @@ print("\n".join(lines))
 EOF
 tar -cf "$DEST/models.tar" -C "$WORK" models
 [ -f "$WORK/throughput.json" ] && cp "$WORK/throughput.json" "$DEST/throughput.json"
-say "done in $(( $(date +%s) - START ))s: $DEST/{results.json,results.md,models.tar,throughput.json,campaign.log}"
+say "done in $(( $(date +%s) - START ))s: $(cd "$DEST" && ls | tr "\n" " ")in $DEST"
 rm -rf "$WORK"
