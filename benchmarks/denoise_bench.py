@@ -27,6 +27,7 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -77,12 +78,23 @@ class Timed:
         return self.seconds / self.megapixels if self.megapixels else None
 
 
-def model_rows(spec: str) -> dict[str, Timed]:
-    """`spec` told the true sigma, and blind (one restorer; `denoise` sets its noise level before each call)."""
+def model_restorer(spec: str, ensemble: int = 1):
+    """`spec` loaded, with `ensemble` flipped copies averaged (self-ensemble) when more than 1."""
     restorer = load_restorer(spec)
+    return restorer if ensemble == 1 else replace(restorer, ensemble=ensemble)
+
+
+def model_name(spec: str, ensemble: int = 1) -> str:
+    return spec if ensemble == 1 else f"{spec} x{ensemble}"
+
+
+def model_rows(spec: str, ensemble: int = 1) -> dict[str, Timed]:
+    """`spec` told the true sigma, and blind (one restorer; `denoise` sets its noise level before each call)."""
+    restorer = model_restorer(spec, ensemble)
     if restorer.set_noise_level is None:
         raise SystemExit(f"{spec}: not a noise-level-aware denoiser (no noise-level map); denoise_bench needs one")
-    return {f"{spec} (sigma known)": Timed(restorer), f"{spec} (blind)": Timed(restorer)}
+    name = model_name(spec, ensemble)
+    return {f"{name} (sigma known)": Timed(restorer), f"{name} (blind)": Timed(restorer)}
 
 
 def denoise(row: str, timed: Timed, degraded: torch.Tensor, sigma: int) -> torch.Tensor:
@@ -92,11 +104,12 @@ def denoise(row: str, timed: Timed, degraded: torch.Tensor, sigma: int) -> torch
     return timed(degraded)
 
 
-def run(photos: list[tuple[str, torch.Tensor]], specs: list[str], bm3d_photos: int, sigmas=SIGMAS) -> dict:
+def run(photos: list[tuple[str, torch.Tensor]], specs: list[str], bm3d_photos: int, sigmas=SIGMAS,
+        ensemble: int = 1) -> dict:
     """Every row on every photo and sigma (CBM3D on the first `bm3d_photos`); then the models on the clean photos."""
     rows: dict[str, Timed] = {}
     for spec in specs:
-        rows.update(model_rows(spec))
+        rows.update(model_rows(spec, ensemble))
     bm3d_photos = min(bm3d_photos, len(photos)) if bm3d_available() else 0
     if bm3d_photos:
         rows["CBM3D (sigma known)"] = Timed(None)
@@ -133,11 +146,11 @@ def run(photos: list[tuple[str, torch.Tensor]], specs: list[str], bm3d_photos: i
     return results
 
 
-def studio_rows(specs: list[str], shots: list) -> dict[str, dict]:
+def studio_rows(specs: list[str], shots: list, ensemble: int = 1) -> dict[str, dict]:
     """Each model, blind, on clean studio shots: PSNR against the shot, and the background's largest mean shift."""
     rows = {}
     for spec in specs:
-        restorer = load_restorer(spec)
+        restorer = model_restorer(spec, ensemble)
         restorer.set_noise_level(None)
         values, shifts = [], []
         for _, shot, background in shots:
@@ -145,7 +158,8 @@ def studio_rows(specs: list[str], shots: list) -> dict[str, dict]:
             out = quantised(restorer(shot))
             values.append(psnr(out, shot))
             shifts.append(background_shift(out, shot, background))
-        rows[spec] = {"mean": statistics.fmean(values), "worst": min(values), "background_shift_max": max(shifts)}
+        rows[model_name(spec, ensemble)] = {"mean": statistics.fmean(values), "worst": min(values),
+                                            "background_shift_max": max(shifts)}
     return rows
 
 
@@ -199,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bm3d-photos", type=int, default=8, help="CBM3D on the first N photos (0: none)")
     parser.add_argument("--natural", type=Path, default=SHARED / "natural-photos", help="studio shots are made from these")
     parser.add_argument("--studio", type=int, default=12, help="clean studio shots for do-no-harm (0: none)")
+    parser.add_argument("--ensemble", type=int, default=1, choices=[1, 2, 4, 8],
+                        help="each model as the mean of this many flipped copies (self-ensemble; rows named MODEL xN)")
     parser.add_argument("--out", type=Path, help="JSON of every number")
     parser.add_argument("--report", type=Path, help="print the tables of a JSON this wrote, and run nothing")
     args = parser.parse_args(argv)
@@ -212,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no CBM3D rows: {BM3D_MISSING}", file=sys.stderr)
     photos = [(p.stem, to_tensor(read_rgb(p))[None].float() / 255) for p in sorted(args.kodak.glob("*.png"))[: args.limit]]
     specs = args.model or ["denoise"]
-    results = run(photos, specs, args.bm3d_photos, tuple(args.sigma or SIGMAS))
+    results = run(photos, specs, args.bm3d_photos, tuple(args.sigma or SIGMAS), args.ensemble)
     if args.studio and args.natural.is_dir():
         results["studio_shots"] = args.studio
-        results["studio"] = studio_rows(specs, seeded_studio_shots(args.natural, args.studio))
+        results["studio"] = studio_rows(specs, seeded_studio_shots(args.natural, args.studio), args.ensemble)
     print(report(results))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

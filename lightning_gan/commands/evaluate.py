@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines", default="", help="'all' (those that fit the task) or a comma list")
     parser.add_argument("--strength", type=float, default=1.0, help="noise-level-aware --model(s): scale of the estimated "
                         "noise level, as `enhance --strength` (the rows are named MODEL@S when S is not 1)")
+    parser.add_argument("--ensemble", type=int, default=1, choices=[1, 2, 4, 8],
+                        help="--model(s): flipped copies averaged (self-ensemble; the rows are named MODEL xN)")
     parser.add_argument("--every", type=int, default=1, help="use every k-th image of the split (a fixed subset)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many images")
     parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation degradations")

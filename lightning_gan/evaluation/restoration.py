@@ -7,6 +7,7 @@ import argparse
 import secrets
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -45,6 +46,8 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
     if args.strength != 1.0:
         for model in methods:
             model.name = f"{model.name}@{args.strength:g}"
+    if getattr(args, "ensemble", 1) != 1:
+        methods = [replace(model, name=f"{model.name} x{args.ensemble}", ensemble=args.ensemble) for model in methods]
     for model in methods:
         if model.name not in BASELINES and model.scale != scale:
             raise ModelError(f"{model.name} works at scale x{model.scale} but --degradation {args.degradation} is x{scale}")

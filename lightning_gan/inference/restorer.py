@@ -41,6 +41,9 @@ class Restorer:
     # Global operators (exposure, colour): the whole photo -> the per-tile function, so that every tile gets the
     # parameters predicted from the whole photo (tile by tile they would differ and leave seams).
     prepare: Callable[[Tensor], Callable[[Tensor, Tensor | None], Tensor]] | None = None
+    # `prepare` measures numbers that do not depend on where a pixel is (a denoiser's one noise level per photo), so a
+    # flipped copy of the photo may use them: the self-ensemble below is allowed.
+    prepare_flips: bool = False
     # Inpainters: photos whose long side exceeds this are filled at this size and only the hole is upsampled into
     # the original. A hole's content comes from the whole photo, which tiles would cut; and at the working size the
     # hole spans as many pixels as the training holes did, so the model's strokes keep their scale. None = off.
@@ -65,7 +68,7 @@ class Restorer:
     def __post_init__(self):
         if self.ensemble not in (1, 2, 4, 8):
             raise ModelError(f"ensemble must be 1, 2, 4 or 8 copies, got {self.ensemble}")
-        if self.ensemble > 1 and (self.prepare is not None or not self.tiles):
+        if self.ensemble > 1 and ((self.prepare is not None and not self.prepare_flips) or not self.tiles):
             raise ModelError(f"{self.name} reads the whole photo: it has no self-ensemble (ensemble 1)")
 
     def alone(self) -> Restorer:

@@ -54,6 +54,16 @@ def test_an_identity_denoiser_scores_the_noisy_input_and_leaves_clean_photos_alo
     assert studio["worst"] > 60 and studio["background_shift_max"] == 0  # the identity moves no background
 
 
+def test_ensemble_rows_are_named_with_their_copies(tmp_path):
+    model = identity_denoiser(tmp_path / "id.ckpt")
+    out = tmp_path / "bench.json"
+    assert benchmark().main(["--model", str(model), "--kodak", str(photos(tmp_path / "kodak", 1)), "--sigma", "25",
+                             "--bm3d-photos", "0", "--studio", "0", "--ensemble", "4", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert {f"{model} x4 (sigma known)", f"{model} x4 (blind)"} <= set(rows)
+    assert rows[f"{model} x4 (blind)"]["psnr"] == pytest.approx(rows["noisy input"]["psnr"], abs=1e-5)  # identity
+
+
 def test_noise_is_seeded_per_photo_and_sigma():
     bench = benchmark()
     clean = torch.full((1, 3, 16, 16), 0.5)

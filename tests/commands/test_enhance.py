@@ -107,6 +107,18 @@ def test_strength_turns_a_noise_aware_denoiser_up_and_down(tmp_path, capsys):
     assert (shipped[1] - noisy).abs().mean() > (shipped[0] - noisy).abs().mean() + 1e-3
 
 
+def test_ensemble_option_averages_flipped_copies_and_is_refused_for_whole_photo_operators(tmp_path, capsys):
+    write_image(tmp_path / "in" / "a.png", size=48)
+    assert main([str(tmp_path / "in"), str(tmp_path / "one"), "--model", "denoise"]) == 0
+    assert main([str(tmp_path / "in"), str(tmp_path / "four"), "--model", "denoise", "--ensemble", "4"]) == 0
+    one, four = (np.asarray(Image.open(tmp_path / name / "a.png"), dtype=np.int16) for name in ("one", "four"))
+    assert np.abs(one - four).max() > 0  # another result: the copies were averaged
+    assert main([str(tmp_path / "in"), str(tmp_path / "tone"), "--model", "enhance", "--ensemble", "2"]) == 2
+    assert "whole photo" in capsys.readouterr().err and not any((tmp_path / "tone").glob("*.png"))
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "in"), str(tmp_path / "bad"), "--model", "denoise", "--ensemble", "3"])
+
+
 def test_icc_profile_ext_quality_suffix_and_outscale(tmp_path):
     from PIL import ImageCms
 

@@ -221,3 +221,14 @@ def test_evaluate_strength_scores_a_denoiser_at_another_level(tmp_path, capsys):
         lightning_gan(["evaluate", "--degradation", "noise", "--model", "median_filter", "--strength", "2", "--limit", "1",
                        "--out", str(tmp_path / "x.json")])
     assert "--strength needs a noise-level-aware model" in capsys.readouterr().err
+
+
+def test_evaluate_ensemble_scores_the_mean_of_flipped_copies_as_its_own_row(tmp_path):
+    args = ["evaluate", "--degradation", "noise", "--model", "denoise", "--limit", "2", "--device", "cpu", "--wandb", "disabled"]
+    lightning_gan([*args, "--ensemble", "4", "--out", str(tmp_path / "four.json")])
+    lightning_gan([*args, "--out", str(tmp_path / "one.json")])
+    four = {row["method"]: row for row in json.loads((tmp_path / "four.json").read_text())["rows"]}
+    one = {row["method"]: row for row in json.loads((tmp_path / "one.json").read_text())["rows"]}
+    assert set(four) == {"denoise x4", "input"}
+    assert four["denoise x4"]["psnr"] != one["denoise"]["psnr"]  # another result, the same seeded noisy photos
+    assert four["input"]["psnr"] == one["input"]["psnr"]

@@ -183,6 +183,38 @@ def test_self_ensemble_is_refused_for_bad_counts_and_whole_photo_operators():
         Restorer("tone", ramp, prepare=lambda x: ramp, ensemble=2)
 
 
+def test_a_prepare_that_measures_one_number_per_photo_allows_the_self_ensemble():
+    """A denoiser's noise level, measured once on the unflipped photo, serves every flipped copy."""
+    from lightning_gan.inference import Restorer
+
+    measured = []
+
+    def prepare(whole):
+        measured.append(whole.std().item())
+        return ramp
+
+    photo = torch.rand(1, 3, 20, 27)
+    out = Restorer("level", ramp, prepare=prepare, prepare_flips=True, ensemble=4)(photo)
+    assert len(measured) == 1  # once, on the photo as it is
+    torch.testing.assert_close(out, torch.full_like(photo, 0.5))
+
+
+def test_the_shipped_denoiser_takes_a_self_ensemble_and_keeps_clean_photos():
+    from dataclasses import replace
+
+    from lightning_gan.inference import load_restorer
+
+    denoise = load_restorer("denoise")
+    clean = F.interpolate(torch.rand(1, 3, 5, 5, generator=torch.Generator().manual_seed(1)) * 0.6 + 0.2, size=40,
+                          mode="bilinear", align_corners=False)  # a smooth photo: only the added noise is noise
+    noisy = (clean + 0.1 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    single, four = denoise(noisy), replace(denoise, ensemble=4)(noisy)
+    assert (four - single).abs().max() > 1e-4  # the copies differ: it is not the single pass
+    assert (four - clean).pow(2).mean() < (noisy - clean).pow(2).mean()  # and it still denoises
+    flat = torch.full((1, 3, 32, 32), 0.5)
+    torch.testing.assert_close(replace(denoise, ensemble=4)(flat), flat)  # under the noise floor: returned as is
+
+
 def test_tiles_start_on_the_jpeg_grid_and_cover_the_photo():
     """Every tile starts at a multiple of 16 px (a JPEG's blocks sit in each tile as in the file); the last tile of
     a side runs to the photo's edge."""
