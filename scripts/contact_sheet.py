@@ -28,6 +28,12 @@ JPEG repair); models that look at the whole photo (`enhance`'s thumbnail) would 
         --methods denoise,bm3d --degradation noise --pick detailed --per-pick 4 --crop 128 --crop-first --zoom 2 \
         --out docs/images/denoise_texture_bm3d.png
 
+`NAME xN` in `--methods` is the mean of N flipped copies (self-ensemble; N = 2, 4 or 8), beside the single pass:
+
+    python scripts/contact_sheet.py --data ../shared/data/benchmarks/Kodak24 --split all --every 1 \
+        --methods "denoise,denoise x8" --degradation noise --pick detailed --per-pick 4 --crop 128 --crop-first \
+        --zoom 2 --out docs/images/denoise_ensemble_texture.png
+
 `--pick changed` takes the photos, as they are, that the first method changes most: the do-no-harm worst cases of a
 model meant to leave good photos alone (a photo it returns exactly is never picked):
 
@@ -48,6 +54,8 @@ the same shots as `benchmarks/enhance_ood.py` when the photos are the same), to 
 from __future__ import annotations
 
 import argparse
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -145,9 +153,17 @@ def changes(images: list[torch.Tensor], method: str, device: str = "cpu") -> lis
     return [float((restorer(x) - x).pow(2).mean()) for x in images]
 
 
+def method_restorer(method: str, device: str = "cpu"):
+    """A method of `--methods`: a model or baseline name, or `NAME xN` for the mean of N flipped copies (self-ensemble,
+    as `evaluate --ensemble N` names its rows)."""
+    name, copies = re.fullmatch(r"(.+?)(?: x([1248]))?", method).groups()
+    restorer = load_restorer(name, device)
+    return restorer if copies is None else replace(restorer, ensemble=int(copies))
+
+
 def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None,
           crop: int | None = None, zoom: int = 1, studio: bool = False, crop_first: bool = False) -> Image.Image:
-    restorers = [load_restorer(m, device) for m in methods]
+    restorers = [method_restorer(m, device) for m in methods]
     rows = []
     for index, path in enumerate(photos):
         clean = load(path, index if studio else None)

@@ -85,3 +85,9 @@ def test_pick_changed_takes_the_most_changed_photos_and_never_an_untouched_one()
     assert contact_sheet.pick(paths, [0.0] * 3, "changed", 2, changes=changed) == \
         [paths[i] for i in sorted(range(3), key=lambda i: -changed[i])[:2]]
     assert contact_sheet.pick(paths, [0.0] * 3, "changed", 3, changes=[0.0, 0.01, 0.0]) == [paths[1]]
+
+
+def test_a_method_named_with_xn_is_that_model_with_n_flipped_copies():
+    assert contact_sheet.method_restorer("denoise").ensemble == 1
+    assert contact_sheet.method_restorer("denoise x8").ensemble == 8
+    assert contact_sheet.method_restorer("gaussian_filter").name == "gaussian_filter"
