@@ -29,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-size", type=int, default=None,
                         help="enlarge photos whose short side is under this many pixels (up to x4); default: no upscaling")
     parser.add_argument("--ensemble", type=int, default=None, choices=[1, 2, 4, 8],
-                        help="flipped copies averaged in JPEG repair and upscaling (self-ensemble; this many times the "
-                             "model time); default: 4 for photos of 0.5 MP or less that are enlarged, else 1")
+                        help="flipped copies averaged in denoising, JPEG repair and upscaling (self-ensemble; this many "
+                             "times the model time); default: 4 for photos of 0.5 MP or less that are enlarged, else 1")
     parser.add_argument("--report", type=Path, help="write what was found, done and skipped per photo as JSON")
     parser.add_argument("--plan-only", action="store_true", help="analyse and print the plans; write no image")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto (GPU when present)")

@@ -53,6 +53,15 @@ def test_a_dark_noisy_photo_gets_tone_then_denoise_and_beats_each_model_alone(cl
     assert psnr(fixed, clean) > alone + 0.5
 
 
+def test_an_ensemble_asked_for_also_averages_the_denoisers_flipped_copies(dark_noisy):
+    _, single = Fixer(ensemble=1).fix(dark_noisy)
+    fixed, report = Fixer(ensemble=4).fix(dark_noisy)
+    assert report.done == single.done == ["tone", "denoise"]
+    denoise = next(step for step in report.steps if step.stage == "denoise")
+    assert "mean of 4 flipped copies" in denoise.why
+    assert not any("flipped" in step.why for step in report.steps if step.stage == "tone")  # global: one pass
+
+
 def test_a_small_jpeg_gets_repair_then_upscale_to_the_size_asked_for(clean):
     buffer = io.BytesIO()
     Image.fromarray((clean.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).resize((48, 48)).save(
