@@ -108,7 +108,7 @@ class RestorationRules:
 
             finish = consistent_with_file
         return Restorer(name, run, self.scale, self.use_mask, device, working_size=working_size, set_noise_level=set_level,
-                        finish=finish, prepare=measured_once if self.noise_map else None, prepare_flips=True)
+                        finish=finish, prepare=measured_once if self.noise_map else None, prepare_flips=self.noise_map)
 
     def _set_noise_level(self, level: float | None) -> None:
         self.noise_level = level
