@@ -7,7 +7,8 @@
 # and all of val, with their lists, re-encoded as JPEGs of quality QUALITY with a long side of SIZE px; test stays
 # here: scores are quoted on it on this machine) and KIT/natural-photos/ (CBSD432 with a short side of SIZE px,
 # quality 95: the denoiser's clean targets). Prints the size of what will be sent once scripts/gpu_trim.sh has run:
-# the device takes 64 MiB in all (its README), and the whole repository alone is more.
+# the device takes 64 MiB in all (its README), and the whole repository alone is more. Photos already in KIT are
+# kept as they are: delete KIT to rebuild it at another SIZE or QUALITY.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIT=${1:-device-data}
