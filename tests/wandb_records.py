@@ -21,9 +21,16 @@ def complete_records(path: Path, timeout: float = 300.0) -> list:
     summary: on a loaded machine the file can exist with only its header for a while after `finish()` returns."""
     import time
 
+    from google.protobuf.message import DecodeError
+
     deadline = time.time() + timeout
     while True:
-        found = records(path) if Path(path).stat().st_size > HEADER else []
+        try:
+            found = records(path) if Path(path).stat().st_size > HEADER else []
+        except DecodeError:  # read while the writer was between a chunk's header and its last bytes: read again
+            if time.time() > deadline:
+                raise
+            found = []
         kinds = {r.WhichOneof("record_type") for r in found}
         if {"run", "summary"} <= kinds or time.time() > deadline:
             return found
@@ -43,6 +50,8 @@ def records(path: Path) -> list:
             offset += left_in_block
             continue
         length, kind = struct.unpack_from("<HB", data, offset + 4)
+        if offset + HEADER + length > len(data):  # the last chunk is still being written: the records before it stand
+            break
         payload = data[offset + HEADER : offset + HEADER + length]
         offset += HEADER + length
         if kind == 0 and length == 0:
