@@ -27,7 +27,6 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -80,8 +79,7 @@ class Timed:
 
 def model_restorer(spec: str, ensemble: int = 1):
     """`spec` loaded, with `ensemble` flipped copies averaged (self-ensemble) when more than 1."""
-    restorer = load_restorer(spec)
-    return restorer if ensemble == 1 else replace(restorer, ensemble=ensemble)
+    return load_restorer(spec).with_copies(ensemble)
 
 
 def model_name(spec: str, ensemble: int = 1) -> str:

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -158,7 +157,7 @@ def method_restorer(method: str, device: str = "cpu"):
     as `evaluate --ensemble N` names its rows)."""
     name, copies = re.fullmatch(r"(.+?)(?: x([1248]))?", method).groups()
     restorer = load_restorer(name, device)
-    return restorer if copies is None else replace(restorer, ensemble=int(copies))
+    return restorer if copies is None else restorer.with_copies(int(copies))
 
 
 def sheet(photos: list[Path], methods: list[str], device: str = "cpu", degradation: str | None = None,

@@ -7,7 +7,6 @@ import argparse
 import secrets
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -47,7 +46,7 @@ def restorers(args: argparse.Namespace, scale: int, has_mask: bool, device: str)
         for model in methods:
             model.name = f"{model.name}@{args.strength:g}"
     if getattr(args, "ensemble", 1) != 1:
-        methods = [replace(model, name=f"{model.name} x{args.ensemble}", ensemble=args.ensemble) for model in methods]
+        methods = [model.with_copies(args.ensemble) for model in methods]
     for model in methods:
         if model.name not in BASELINES and model.scale != scale:
             raise ModelError(f"{model.name} works at scale x{model.scale} but --degradation {args.degradation} is x{scale}")

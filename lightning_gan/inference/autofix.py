@@ -284,7 +284,7 @@ class Fixer:
             if stage == "upscale" and "dejpeg" in report.done and self.repair_of(restorer) is not None:
                 restorer = restorer.alone()  # an upscaler trained behind JPEG repair: the repair is not done twice
             copies = self.ensemble_for(photo, planned) if stage in ENSEMBLE_STAGES else 1
-            if copies > 1 and restorer.tiles and (restorer.prepare is None or restorer.prepare_flips):
+            if copies > 1 and restorer.can_ensemble:
                 restorer = replace(restorer, ensemble=copies)
             extra = {"exact": not plan.compressed, "jpeg": file_cells(photo, plan, report)} if stage == "upscale" else {}
             x, step = getattr(self, f"_{stage}")(x, restorer, why, **extra)

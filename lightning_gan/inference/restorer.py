@@ -68,8 +68,17 @@ class Restorer:
     def __post_init__(self):
         if self.ensemble not in (1, 2, 4, 8):
             raise ModelError(f"ensemble must be 1, 2, 4 or 8 copies, got {self.ensemble}")
-        if self.ensemble > 1 and ((self.prepare is not None and not self.prepare_flips) or not self.tiles):
+        if self.ensemble > 1 and not self.can_ensemble:
             raise ModelError(f"{self.name} reads the whole photo: it has no self-ensemble (ensemble 1)")
+
+    @property
+    def can_ensemble(self) -> bool:
+        """Whether flipped copies may be averaged: a local model, whose `prepare` (if any) is position-free."""
+        return self.tiles and (self.prepare is None or self.prepare_flips)
+
+    def with_copies(self, copies: int) -> Restorer:
+        """This restorer as the mean of `copies` flipped copies, named `NAME xN` (as evaluate's rows) when N > 1."""
+        return self if copies == 1 else replace(self, name=f"{self.name} x{copies}", ensemble=copies)
 
     def alone(self) -> Restorer:
         """This restorer without its earlier stage (`before`)."""
