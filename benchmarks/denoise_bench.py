@@ -77,22 +77,12 @@ class Timed:
         return self.seconds / self.megapixels if self.megapixels else None
 
 
-def model_restorer(spec: str, ensemble: int = 1):
-    """`spec` loaded, with `ensemble` flipped copies averaged (self-ensemble) when more than 1."""
-    return load_restorer(spec).with_copies(ensemble)
-
-
-def model_name(spec: str, ensemble: int = 1) -> str:
-    return spec if ensemble == 1 else f"{spec} x{ensemble}"
-
-
 def model_rows(spec: str, ensemble: int = 1) -> dict[str, Timed]:
     """`spec` told the true sigma, and blind (one restorer; `denoise` sets its noise level before each call)."""
-    restorer = model_restorer(spec, ensemble)
+    restorer = load_restorer(spec).with_copies(ensemble)  # named `spec xN` with N > 1 copies
     if restorer.set_noise_level is None:
         raise SystemExit(f"{spec}: not a noise-level-aware denoiser (no noise-level map); denoise_bench needs one")
-    name = model_name(spec, ensemble)
-    return {f"{name} (sigma known)": Timed(restorer), f"{name} (blind)": Timed(restorer)}
+    return {f"{restorer.name} (sigma known)": Timed(restorer), f"{restorer.name} (blind)": Timed(restorer)}
 
 
 def denoise(row: str, timed: Timed, degraded: torch.Tensor, sigma: int) -> torch.Tensor:
@@ -148,7 +138,7 @@ def studio_rows(specs: list[str], shots: list, ensemble: int = 1) -> dict[str, d
     """Each model, blind, on clean studio shots: PSNR against the shot, and the background's largest mean shift."""
     rows = {}
     for spec in specs:
-        restorer = model_restorer(spec, ensemble)
+        restorer = load_restorer(spec).with_copies(ensemble)
         restorer.set_noise_level(None)
         values, shifts = [], []
         for _, shot, background in shots:
@@ -156,8 +146,8 @@ def studio_rows(specs: list[str], shots: list, ensemble: int = 1) -> dict[str, d
             out = quantised(restorer(shot))
             values.append(psnr(out, shot))
             shifts.append(background_shift(out, shot, background))
-        rows[model_name(spec, ensemble)] = {"mean": statistics.fmean(values), "worst": min(values),
-                                            "background_shift_max": max(shifts)}
+        rows[restorer.name] = {"mean": statistics.fmean(values), "worst": min(values),
+                               "background_shift_max": max(shifts)}
     return rows
 
 
