@@ -17,10 +17,10 @@ from lightning_gan.inference import load_pretrained_model
 ROOT = Path(__file__).resolve().parents[2]
 ALL_TASKS = {"enhance", "denoise", "sr4x", "inpaint", "cgan", "grocery"}
 DEFAULT_TASKS = {"denoise", "grocery"}  # the open issues' models (32, 36)
-# One task of each export path: a plain restorer with its warm start (the default denoise), one with a mask input,
-# the class-conditional generator (the default grocery). Every experiment YAML already trains in
-# tests/commands/test_fit.py; the other tasks here would only add imports.
-DRY_TASKS = ("denoise", "inpaint", "grocery")
+# The default tasks: a restorer with its warm start (denoise) and the class-conditional generator (grocery). Every
+# experiment YAML already trains in tests/commands/test_fit.py, the export of a model with a mask input is in
+# tests/commands/test_export.py and the inpainting warm start below; each task more here costs about 25 s of start-ups.
+DRY_TASKS = ("denoise", "grocery")
 
 
 def campaign_table(script: str, name: str) -> dict[str, str]:
@@ -85,13 +85,10 @@ def test_campaign_dry_run_trains_exports_and_reports(tmp_path):
     assert all(result["models"][n]["best"] is not None for n in result["models"])
     with tarfile.open(out / "models.tar") as archive:
         archive.extractall(tmp_path, filter="data")
-    for name in ("denoise", "inpaint"):
-        card = json.loads((tmp_path / "models" / f"{name}.json").read_text())
-        assert card["training"]["hardware"] == "CPU (dry run)"
-        model = load_pretrained_model(name, tmp_path / "models").eval()
-        image = torch.rand(1, 3, 32, 32)
-        mask = (torch.rand(1, 1, 32, 32) > 0.8).float() if model.use_mask else None
-        assert torch.isfinite(model.enhance(image, mask)).all()
+    card = json.loads((tmp_path / "models" / "denoise.json").read_text())
+    assert card["training"]["hardware"] == "CPU (dry run)"
+    model = load_pretrained_model("denoise", tmp_path / "models").eval()
+    assert torch.isfinite(model.enhance(torch.rand(1, 3, 32, 32))).all()
     generator = load_pretrained_model("grocery", tmp_path / "models").eval()  # the shipped generator's format
     assert generator.render(torch.randn(2, generator.hparams.latent_dim), torch.tensor([0, 1])).shape == (2, 3, 64, 64)
     assert "| train_denoise | 0 |" in (out / "results.md").read_text()

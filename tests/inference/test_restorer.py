@@ -54,6 +54,24 @@ def test_inpainting_needs_a_mask_of_the_right_size(tmp_path):
     assert restorer(image, torch.zeros(1, 1, 20, 20)).shape == image.shape
 
 
+def test_an_exported_inpainter_keeps_its_mask_input(tmp_path):
+    """The shipped format of a model with a mask input (what the GPU campaign exports for `inpaint`)."""
+    from lightning_gan.inference import export_pretrained, load_pretrained_model
+
+    torch.manual_seed(0)
+    ckpt = save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, use_mask=True), tmp_path / "i.ckpt")
+    export_pretrained(ckpt, "my_inpaint", tmp_path / "models", {"degradation": "stains"})
+    model = load_pretrained_model("my_inpaint", tmp_path / "models").eval()
+    assert model.use_mask
+    restorer = load_restorer(str(tmp_path / "models" / "my_inpaint.safetensors"))
+    image, mask = torch.rand(1, 3, 24, 24), torch.zeros(1, 1, 24, 24)
+    mask[..., 8:16, 8:16] = 1
+    with pytest.raises(ModelError, match="mask"):
+        restorer(image)
+    out = restorer(image, mask)
+    assert out.shape == image.shape and torch.isfinite(out).all()
+
+
 def test_pretrained_export_roundtrip(sr_checkpoint, tmp_path):
     from lightning_gan.inference import export_pretrained, load_checkpoint_model, load_pretrained_model
 
