@@ -88,7 +88,7 @@ declare -A BUDGET=([denoise]=240 [grocery]=90)
 declare -A WARM_ARGS=(
   # The shipped denoise (NAFNet, two blocks per upper level) at a constant rate: the EMA copy (decay 0.999, about
   # 1,000 steps) is what is exported, and the CPU recipe's per-epoch decay would end in seconds on a GPU. L1 alone, as
-  # the shipped model's last five runs.
+  # the shipped model's last six runs.
   [denoise]="--model.init_from denoise --model.level_blocks 2 --model.noise_floor 2.5 --model.ssim_weight 0 --model.gradient_weight 0 --model.g_optimizer.init_args.lr 1.0e-4 --model.g_scheduler.init_args.constant_epochs 100000"
   [sr4x]=""  # eagan_sr4x_real.yaml starts from sr4x-clean by itself
   # Warm start from the shipped inpainter (CPU-trained for hours): a few GPU minutes continue it rather than restart.
