@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ALL_TASKS = {"enhance", "denoise", "sr4x", "inpaint", "cgan", "grocery"}
 DEFAULT_TASKS = {"denoise", "grocery"}  # the open issues' models (32, 36)
 # The default tasks: a restorer with its warm start (denoise) and the class-conditional generator (grocery). Every
-# experiment YAML already trains in tests/commands/test_fit.py, the export of a model with a mask input is in
-# tests/commands/test_export.py and the inpainting warm start below; each task more here costs about 25 s of start-ups.
+# experiment YAML already trains in tests/commands/test_fit.py, a model with a mask input is exported in the shipped
+# format in tests/inference/test_restorer.py, and the inpainting warm start is checked below; each task more here costs
+# about 25 s of start-ups.
 DRY_TASKS = ("denoise", "grocery")
 
 
