@@ -58,7 +58,6 @@ def test_an_exported_inpainter_keeps_its_mask_input(tmp_path):
     """The shipped format of a model with a mask input (what the GPU campaign exports for `inpaint`)."""
     from lightning_gan.inference import export_pretrained, load_pretrained_model
 
-    torch.manual_seed(0)
     ckpt = save_checkpoint(EAGAN(width=8, blocks=1, d_width=8, use_mask=True), tmp_path / "i.ckpt")
     export_pretrained(ckpt, "my_inpaint", tmp_path / "models", {"degradation": "stains"})
     model = load_pretrained_model("my_inpaint", tmp_path / "models").eval()
